@@ -1,0 +1,255 @@
+"""The embedded engine: MongoDB's query and aggregation language executed in-process on Polars.
+
+``connect("embedded:///abs/dir")`` persists collections under ``dir``; ``connect("memory://")`` keeps
+them in memory only. See ``docs/embedded-engine.md`` for what it covers and how it differs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from pymongo.errors import ExecutionTimeout
+
+from dashboard.store import frames
+from dashboard.store.base import IndexKeys, Pipeline, Store
+from dashboard.store.embedded import codec
+from dashboard.store.embedded.collection import Collection
+from dashboard.store.embedded.pipeline import RunState, compile_pipeline
+from dashboard.store.embedded.query import compile_filter
+from dashboard.store.embedded.storage import CollectionFiles, DataDirLock
+from dashboard.store.embedded.update import apply_update, upsert_document
+from dashboard.store.embedded.values import Ctx
+from dashboard.store.errors import OperationFailure
+from dashboard.store.timings import TimingBuffer
+
+__all__ = ["EmbeddedStore"]
+
+
+class EmbeddedStore(Store):
+    """A :class:`~dashboard.store.base.Store` whose collections are Polars frames."""
+
+    def __init__(self, root: Path | None, *, db_name: str = "expense_tracker") -> None:
+        self.root = root
+        self.db_name = db_name
+        self.timings = TimingBuffer()
+        self._write_lock = threading.RLock()
+        self._collections: dict[str, Collection] = {}
+        self._lock = DataDirLock(root) if root is not None else None
+        self.description = (
+            f"embedded engine in {root}" if root is not None else "embedded engine in memory"
+        )
+
+    # -- collections ------------------------------------------------------------------------------
+    def _collection(self, name: str) -> Collection:
+        if (
+            not isinstance(name, str)
+            or not name
+            or "$" in name
+            or "/" in name
+            or name.startswith(".")
+        ):
+            msg = f"Invalid collection name: {name!r}"
+            raise OperationFailure(msg, code=73)
+        coll = self._collections.get(name)
+        if coll is None:
+            with self._write_lock:
+                coll = self._collections.get(name)
+                if coll is None:
+                    files = CollectionFiles(self.root, name) if self.root is not None else None
+                    coll = Collection(name, files, db_name=self.db_name)
+                    self._collections[name] = coll
+        return coll
+
+    def list_collection_names(self) -> list[str]:
+        names = set(CollectionFiles.names(self.root)) if self.root is not None else set()
+        names |= {n for n, c in self._collections.items() if c.frame().width or c.indexes}
+        return sorted(names)
+
+    def drop_collection(self, collection: str) -> None:
+        with self._write_lock, self.timings.measure("drop", collection):
+            self._collection(collection).drop()
+
+    # -- Env for pipelines ------------------------------------------------------------------------
+    def scan(self, collection: str) -> pl.LazyFrame:
+        return self._collection(collection).scan(None)
+
+    def text_fields(self, collection: str) -> tuple[str, ...]:
+        return self._collection(collection).text_fields()
+
+    def write(self, collection: str, frame: pl.DataFrame, *, mode: str, on: list[str]) -> None:
+        from dashboard.store.embedded.writes import write_stage_output
+
+        with self._write_lock:
+            write_stage_output(self._collection(collection), frame, mode=mode, on=on)
+
+    # -- reading ----------------------------------------------------------------------------------
+    def _run(
+        self, collection: str, pipeline: Pipeline, *, max_time_ms: int | None
+    ) -> tuple[pl.DataFrame, RunState]:
+        pipeline = list(pipeline)
+        first = pipeline[0].get("$match") if pipeline and isinstance(pipeline[0], Mapping) else None
+        lf = self._collection(collection).scan(first if isinstance(first, Mapping) else None)
+        state = RunState(env=self, collection=collection)
+        lf = compile_pipeline(pipeline, lf, state)
+        frame = _collect(lf, max_time_ms=max_time_ms)
+        for write in state.writes:
+            write(frame)
+        return frame, state
+
+    def aggregate(
+        self,
+        collection: str,
+        pipeline: Pipeline,
+        *,
+        max_time_ms: int | None = None,
+        comment: str | None = None,
+    ) -> list[dict[str, Any]]:
+        with self.timings.measure("aggregate", collection, comment=comment):
+            frame, state = self._run(collection, pipeline, max_time_ms=max_time_ms)
+            return [] if state.writes else codec.decode_rows(frame)
+
+    def aggregate_frame(
+        self,
+        collection: str,
+        pipeline: Pipeline,
+        *,
+        schema: Mapping[str, pl.DataType] | None = None,
+        max_time_ms: int | None = None,
+        comment: str | None = None,
+    ) -> pl.DataFrame:
+        with self.timings.measure("aggregate", collection, comment=comment):
+            frame, state = self._run(collection, pipeline, max_time_ms=max_time_ms)
+            if state.writes:
+                frame = frame.clear()
+            frame = frame.select(codec.user_columns(frame.columns))
+            return frames.conform(frames.object_ids_to_hex(frame), schema)
+
+    def find(
+        self,
+        collection: str,
+        filter: Mapping[str, Any] | None = None,
+        *,
+        projection: Mapping[str, Any] | None = None,
+        sort: Sequence[tuple[str, int]] | None = None,
+        skip: int = 0,
+        limit: int = 0,
+    ) -> list[dict[str, Any]]:
+        pipeline: list[dict[str, Any]] = [{"$match": dict(filter or {})}]
+        if sort:
+            pipeline.append({"$sort": dict(sort)})
+        if skip:
+            pipeline.append({"$skip": skip})
+        if limit:
+            pipeline.append({"$limit": limit})
+        if projection:
+            pipeline.append({"$project": dict(projection)})
+        with self.timings.measure("find", collection):
+            frame, _ = self._run(collection, pipeline, max_time_ms=None)
+            return codec.decode_rows(frame)
+
+    def count_documents(self, collection: str, filter: Mapping[str, Any]) -> int:
+        with self.timings.measure("count", collection):
+            lf = self._collection(collection).scan(filter)
+            if not lf.collect_schema():
+                return 0
+            ctx = self._ctx(collection, lf)
+            return lf.filter(compile_filter(filter, ctx)).select(pl.len()).collect().item()
+
+    def _ctx(self, collection: str, lf: pl.LazyFrame) -> Ctx:
+        return Ctx(
+            schema=dict(lf.collect_schema()),
+            where=collection,
+            text_fields=self.text_fields(collection),
+        )
+
+    # -- writing ----------------------------------------------------------------------------------
+    def insert_many(self, collection: str, documents: Sequence[Mapping[str, Any]]) -> list[Any]:
+        with self._write_lock, self.timings.measure("insert", collection):
+            return self._collection(collection).insert([dict(d) for d in documents])
+
+    def update_many(
+        self,
+        collection: str,
+        filter: Mapping[str, Any],
+        update: Mapping[str, Any],
+        *,
+        upsert: bool = False,
+    ) -> int:
+        with self._write_lock, self.timings.measure("update", collection):
+            coll = self._collection(collection)
+            frame = coll.frame()
+            if frame.width:
+                ctx = self._ctx(collection, frame.lazy())
+                mask = frame.select(compile_filter(filter, ctx).alias("m")).get_column("m")
+                matched = int(mask.sum())
+            else:
+                matched, mask = 0, pl.Series("m", [], dtype=pl.Boolean)
+            if matched == 0:
+                if upsert:
+                    coll.insert([upsert_document(filter, update)])
+                return 0
+            new_frame, modified = apply_update(frame, mask, update)
+            if modified:
+                coll.replace_all(new_frame)
+            return modified
+
+    def delete_many(self, collection: str, filter: Mapping[str, Any]) -> int:
+        with self._write_lock, self.timings.measure("delete", collection):
+            coll = self._collection(collection)
+            frame = coll.frame()
+            if not frame.width:
+                return 0
+            ctx = self._ctx(collection, frame.lazy())
+            keep = frame.filter(~compile_filter(filter, ctx))
+            deleted = frame.height - keep.height
+            if deleted:
+                coll.replace_all(keep)
+            return deleted
+
+    def create_index(self, collection: str, keys: IndexKeys, **options: Any) -> str:
+        with self._write_lock, self.timings.measure("createIndexes", collection):
+            return self._collection(collection).add_index(keys, options)
+
+    def index_information(self, collection: str) -> dict[str, dict[str, Any]]:
+        info: dict[str, dict[str, Any]] = {"_id_": {"key": [("_id", 1)], "v": 2}}
+        for ix in self._collection(collection).indexes:
+            entry: dict[str, Any] = {"key": [tuple(k) for k in ix["key"]], "v": 2}
+            entry.update({k: v for k, v in ix.items() if k not in ("name", "key")})
+            info[ix["name"]] = entry
+        return info
+
+    def ping(self) -> None:
+        if self.root is not None and not self.root.exists():
+            from dashboard.store.errors import DatabaseUnavailable
+
+            msg = f"the data directory {self.root} no longer exists"
+            raise DatabaseUnavailable(msg)
+
+    def close(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+def _collect(lf: pl.LazyFrame, *, max_time_ms: int | None) -> pl.DataFrame:
+    """Run the query; with a time limit, cancel it when the limit passes (like maxTimeMS)."""
+    if not max_time_ms:
+        return lf.collect(engine="in-memory")
+    query = lf.collect(background=True, engine="in-memory")
+    deadline = time.monotonic() + max_time_ms / 1000.0
+    delay = 0.0002
+    while True:
+        result = query.fetch()
+        if result is not None:
+            return result
+        if time.monotonic() >= deadline:
+            query.cancel()
+            msg = f"operation exceeded time limit ({max_time_ms} ms)"
+            raise ExecutionTimeout(msg, code=50)
+        time.sleep(delay)
+        delay = min(delay * 2, 0.005)

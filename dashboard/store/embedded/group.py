@@ -1,0 +1,209 @@
+"""``$group`` and its accumulators, compiled to one Polars ``group_by().agg()``.
+
+Each accumulator's argument is evaluated into a temporary column before grouping (with a presence
+column where it can be missing, since ``$push`` and ``$addToSet`` skip missing values but keep nulls),
+then aggregated. Accumulators register in :data:`ACCUMULATORS`; the window-capable ones are reused
+by ``$setWindowFields``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from dashboard.store.embedded.expressions import compile_expr
+from dashboard.store.embedded.values import Ctx, Val
+from dashboard.store.errors import OperationFailure
+
+__all__ = ["ACCUMULATORS", "Agg", "accumulator", "compile_group"]
+
+
+@dataclass
+class Agg:
+    """One accumulator compiled: columns to add before grouping and the aggregation itself."""
+
+    agg: pl.Expr
+    pre: list[pl.Expr] = field(default_factory=list)
+    #: Expressions applied to the aggregated column afterwards (e.g. packing, casting).
+    post: pl.Expr | None = None
+
+
+AccumulatorFn = Callable[[Any, Ctx, str], Agg]
+ACCUMULATORS: dict[str, AccumulatorFn] = {}
+
+
+def accumulator(*names: str) -> Callable[[AccumulatorFn], AccumulatorFn]:
+    def register(fn: AccumulatorFn) -> AccumulatorFn:
+        for name in names:
+            ACCUMULATORS[name] = fn
+        return fn
+
+    return register
+
+
+def _arg(spec: Any, ctx: Ctx, name: str) -> tuple[Val, list[pl.Expr], pl.Expr, pl.Expr | None]:
+    """Evaluate the argument into column ``__arg:<name>``; return (val, pre, column, present)."""
+    val = compile_expr(spec, ctx)
+    col = f"__arg:{name}"
+    pre = [val.expr.alias(col)]
+    present = None
+    if val.missing is not None:
+        pre.append((~val.missing.fill_null(True)).alias(f"__present:{name}"))
+        present = pl.col(f"__present:{name}")
+    return val, pre, pl.col(col), present
+
+
+def _is_numeric(dtype: pl.DataType) -> bool:
+    return dtype.is_numeric() or isinstance(dtype, pl.Decimal)
+
+
+@accumulator("$sum")
+def _sum(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = _arg(spec, ctx, name)
+    if isinstance(val.dtype, pl.List):
+        return Agg(pl.lit(0).alias(name), pre)
+    if not _is_numeric(val.dtype):
+        return Agg(pl.lit(0, dtype=pl.Int64).alias(name), pre)
+    if val.is_const:
+        return Agg((pl.len().cast(pl.Int64) * pl.lit(val.const)).alias(name), [])
+    return Agg(col.sum().alias(name), pre)
+
+
+@accumulator("$avg")
+def _avg(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = _arg(spec, ctx, name)
+    if not _is_numeric(val.dtype):
+        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
+    return Agg(col.cast(pl.Float64).mean().alias(name), pre)
+
+
+@accumulator("$min")
+def _min(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, _ = _arg(spec, ctx, name)
+    return Agg(col.min().alias(name), pre)
+
+
+@accumulator("$max")
+def _max(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, _ = _arg(spec, ctx, name)
+    return Agg(col.max().alias(name), pre)
+
+
+@accumulator("$count")
+def _count(spec: Any, ctx: Ctx, name: str) -> Agg:
+    if spec != {}:
+        msg = "$count takes no arguments, i.e. $count:{}"
+        raise OperationFailure(msg, code=40237)
+    return Agg(pl.len().cast(pl.Int64).alias(name))
+
+
+@accumulator("$first")
+def _first(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, _ = _arg(spec, ctx, name)
+    return Agg(col.first().alias(name), pre)
+
+
+@accumulator("$last")
+def _last(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, _ = _arg(spec, ctx, name)
+    return Agg(col.last().alias(name), pre)
+
+
+@accumulator("$push")
+def _push(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, present = _arg(spec, ctx, name)
+    values = col if present is None else col.filter(present)
+    return Agg(values.implode().alias(name), pre)
+
+
+@accumulator("$addToSet")
+def _add_to_set(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, present = _arg(spec, ctx, name)
+    values = col if present is None else col.filter(present)
+    return Agg(values.unique(maintain_order=True).implode().alias(name), pre)
+
+
+@accumulator("$stdDevPop")
+def _std_pop(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = _arg(spec, ctx, name)
+    if not _is_numeric(val.dtype):
+        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
+    return Agg(col.cast(pl.Float64).std(ddof=0).alias(name), pre)
+
+
+@accumulator("$stdDevSamp")
+def _std_samp(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = _arg(spec, ctx, name)
+    if not _is_numeric(val.dtype):
+        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
+    c = col.cast(pl.Float64)
+    return Agg(pl.when(c.count() > 1).then(c.std(ddof=1)).otherwise(None).alias(name), pre)
+
+
+def compile_group(spec: Mapping[str, Any], lf: pl.LazyFrame, ctx: Ctx) -> pl.LazyFrame:
+    """``$group``: one output document per distinct ``_id``, with the accumulated fields."""
+    if "_id" not in spec:
+        msg = "a group specification must include an _id"
+        raise OperationFailure(msg, code=15955)
+    pre: list[pl.Expr] = []
+    keys: list[str] = []
+    id_spec = spec["_id"]
+    pack: pl.Expr
+    if isinstance(id_spec, Mapping) and not _is_expression(id_spec):
+        parts = []
+        for i, (k, sub) in enumerate(id_spec.items()):
+            v = compile_expr(sub, ctx)
+            col = f"__key{i}"
+            pre.append(v.expr.alias(col))
+            keys.append(col)
+            parts.append(pl.col(col).alias(str(k)))
+        pack = pl.struct(parts) if parts else pl.lit(None)
+    else:
+        v = compile_expr(id_spec, ctx)
+        pre.append(v.expr.alias("__key0"))
+        keys.append("__key0")
+        pack = pl.col("__key0")
+    aggs: list[pl.Expr] = []
+    names: list[str] = []
+    for out_name, acc_spec in spec.items():
+        if out_name == "_id":
+            continue
+        if "." in out_name:
+            msg = f"The field name '{out_name}' cannot contain '.'"
+            raise OperationFailure(msg, code=40235)
+        if not isinstance(acc_spec, Mapping) or len(acc_spec) != 1:
+            msg = f"The field '{out_name}' must be an accumulator object"
+            raise OperationFailure(msg, code=40234)
+        ((op, arg),) = acc_spec.items()
+        fn = ACCUMULATORS.get(op)
+        if fn is None:
+            if isinstance(op, str) and op.startswith("$"):
+                raise ctx.unsupported(f"accumulator {op}")
+            msg = f"unknown group operator '{op}'"
+            raise OperationFailure(msg, code=15952)
+        agg = fn(arg, ctx, out_name)
+        pre.extend(agg.pre)
+        aggs.append(agg.agg)
+        names.append(out_name)
+    grouped = lf.with_columns(pre).group_by(keys, maintain_order=True).agg(aggs)
+    return grouped.select([pack.alias("_id"), *[pl.col(n) for n in names]])
+
+
+def _is_expression(spec: Mapping[str, Any]) -> bool:
+    return len(spec) == 1 and str(next(iter(spec))).startswith("$")
+
+
+def _import_families() -> None:
+    import importlib
+
+    try:
+        importlib.import_module("dashboard.store.embedded.accumulators_more")
+    except ModuleNotFoundError as exc:
+        if exc.name != "dashboard.store.embedded.accumulators_more":
+            raise
+
+
+_import_families()
