@@ -49,7 +49,7 @@ def _embedded(uri: str, *, db_name: str) -> Store:
         msg = f"embedded URI must be embedded:///absolute/dir (three slashes), got {uri!r}"
         raise ValueError(msg)
     path = Path(unquote(parts.path))
-    if not path.is_absolute() or not parts.path:
+    if not path.is_absolute() or not parts.path or path == Path(path.anchor):
         msg = f"embedded URI needs an absolute directory, got {uri!r}"
         raise ValueError(msg)
     if path.exists() and not path.is_dir():

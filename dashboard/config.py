@@ -1,0 +1,171 @@
+"""Spendlens settings: one typed object read from environment variables (and Streamlit secrets).
+
+Defaults make the embedded mode work with nothing configured. Every variable read here is listed in
+the README's configuration table (a test checks it). An invalid value stops start-up with one message
+naming the variable and what it accepts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["READ_PREFERENCES", "VARIABLES", "Settings", "SettingsError", "load_settings"]
+
+READ_PREFERENCES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
+ENVIRONMENTS = ("development", "production")
+
+
+class SettingsError(ValueError):
+    """A setting has a value Spendlens cannot use; the message names it and what it accepts."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, already validated."""
+
+    mongodb_uri: str | None = None
+    mongodb_db: str = "expense_tracker"
+    data_dir: Path = Path("data")
+    read_preference: str = "secondaryPreferred"
+    max_time_ms: int = 15_000
+    server_selection_timeout_ms: int = 3_000
+    max_pool_size: int = 50
+    redis_url: str | None = None
+    cache_ttl_statistics: int = 1_800
+    cache_ttl_profile: int = 3_600
+    cache_ttl_recent: int = 300
+    env: str = "development"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def store_uri(self) -> str:
+        """The URI :func:`dashboard.store.connect` opens: MongoDB if configured, else embedded."""
+        if self.mongodb_uri:
+            return self.mongodb_uri
+        return f"embedded://{self.data_dir.resolve()}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_embedded(self) -> bool:
+        return not self.mongodb_uri
+
+
+@dataclass(frozen=True)
+class _Var:
+    name: str
+    attr: str
+    parse: Callable[[str], Any]
+    accepted: str
+    description: str
+    secret: bool = False
+
+
+def _mongo_uri(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("mongodb", "mongodb+srv") or not parts.netloc:
+        raise ValueError
+    if parts.scheme == "mongodb+srv" and ("," in parts.netloc or parts.port):
+        raise ValueError
+    return value
+
+
+def _redis_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss", "unix") or (
+        parts.scheme != "unix" and not parts.hostname
+    ):
+        raise ValueError
+    return value
+
+
+def _positive_int(value: str) -> int:
+    number = int(value.strip())
+    if number <= 0:
+        raise ValueError
+    return number
+
+
+def _non_negative_int(value: str) -> int:
+    number = int(value.strip())
+    if number < 0:
+        raise ValueError
+    return number
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        for option in options:
+            if value.strip().lower() == option.lower():
+                return option
+        raise ValueError
+
+    return parse
+
+
+def _db_name(value: str) -> str:
+    if not value or any(c in value for c in '/\\. "$*<>:|?') or len(value) > 63:
+        raise ValueError
+    return value
+
+
+VARIABLES: tuple[_Var, ...] = (
+    _Var("MONGODB_URI", "mongodb_uri", _mongo_uri, "a mongodb:// or mongodb+srv:// URI",
+         "Production database. Unset: the embedded engine in SPENDLENS_DATA_DIR.", secret=True),
+    _Var("MONGODB_DB", "mongodb_db", _db_name, "a database name (no / \\ . space \" $)",
+         "Database holding the Expense Tracker's collections."),
+    _Var("SPENDLENS_DATA_DIR", "data_dir", lambda v: Path(v).expanduser(), "a directory path",
+         "Where the embedded engine keeps its files (when MONGODB_URI is unset)."),
+    _Var("MONGODB_READ_PREFERENCE", "read_preference", _choice(READ_PREFERENCES),
+         ", ".join(READ_PREFERENCES), "Read preference for dashboard reads (replica sets)."),
+    _Var("MONGODB_MAX_TIME_MS", "max_time_ms", _positive_int, "a positive whole number of ms",
+         "Time limit for one query (maxTimeMS); longer queries are stopped."),
+    _Var("MONGODB_SERVER_SELECTION_TIMEOUT_MS", "server_selection_timeout_ms", _positive_int,
+         "a positive whole number of ms", "How long to wait for a reachable MongoDB server."),
+    _Var("MONGODB_MAX_POOL_SIZE", "max_pool_size", _positive_int, "a positive whole number",
+         "Connections per app process."),
+    _Var("REDIS_URL", "redis_url", _redis_url, "a redis:// or rediss:// URL",
+         "Shared result cache. Unset: an in-process cache.", secret=True),
+    _Var("CACHE_TTL_STATISTICS", "cache_ttl_statistics", _non_negative_int,
+         "a whole number of seconds, 0 or more", "Cache lifetime of statistics (30 minutes)."),
+    _Var("CACHE_TTL_PROFILE", "cache_ttl_profile", _non_negative_int,
+         "a whole number of seconds, 0 or more", "Cache lifetime of user profiles (1 hour)."),
+    _Var("CACHE_TTL_RECENT", "cache_ttl_recent", _non_negative_int,
+         "a whole number of seconds, 0 or more", "Cache lifetime of recent-activity queries."),
+    _Var("SPENDLENS_ENV", "env", _choice(ENVIRONMENTS), ", ".join(ENVIRONMENTS),
+         "production hardens start-up checks; development lists demo accounts."),
+)  # fmt: skip
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, secrets: Mapping[str, Any] | None = None
+) -> Settings:
+    """Read and validate every setting; raise :class:`SettingsError` naming each bad variable.
+
+    Secrets (``MONGODB_URI``, ``REDIS_URL``) may also come from Streamlit's ``secrets.toml``; the
+    environment wins when both are set.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for var in VARIABLES:
+        raw = environ.get(var.name)
+        if raw is None and var.secret and secrets is not None and var.name in secrets:
+            raw = str(secrets[var.name])
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            values[var.attr] = var.parse(raw.strip())
+        except (ValueError, TypeError):
+            shown = "(hidden)" if var.secret else repr(raw)
+            problems.append(f"{var.name}={shown} is not valid: expected {var.accepted}")
+    if problems:
+        raise SettingsError("Invalid configuration:\n  " + "\n  ".join(problems))
+    return Settings(**values)

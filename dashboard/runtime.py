@@ -1,0 +1,42 @@
+"""Process-wide resources for the Streamlit app: settings and the store, created once per process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard.config import Settings, load_settings
+from dashboard.store import Store, connect
+
+__all__ = ["get_settings", "get_store"]
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def get_settings() -> Settings:
+    """Settings from the environment and ``.streamlit/secrets.toml`` (read on every run: cheap)."""
+    return load_settings(secrets=_secrets())
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(uri: str, db_name: str, options: tuple[tuple[str, Any], ...]) -> Store:
+    return connect(uri, db_name=db_name, **dict(options))
+
+
+def get_store(settings: Settings) -> Store:
+    """The one store of this process for these settings (a MongoClient pool or the embedded engine)."""
+    options: tuple[tuple[str, Any], ...] = ()
+    if not settings.uses_embedded:
+        options = (
+            ("read_preference", settings.read_preference),
+            ("max_time_ms", settings.max_time_ms),
+            ("server_selection_timeout_ms", settings.server_selection_timeout_ms),
+            ("max_pool_size", settings.max_pool_size),
+        )
+    return _open_store(settings.store_uri, settings.mongodb_db, options)

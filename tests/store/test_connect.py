@@ -1,0 +1,72 @@
+"""``connect()`` picks the backend from the URI and explains bad URIs."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.store import DatabaseUnavailable, connect
+from dashboard.store.connect import describe_uri
+from dashboard.store.embedded import EmbeddedStore
+from dashboard.store.mongo import MongoStore
+
+
+def test_memory_uri_gives_an_embedded_store_that_keeps_nothing() -> None:
+    store = connect("memory://")
+    assert isinstance(store, EmbeddedStore)
+    assert store.root is None
+    store.insert_many("expenses", [{"amount": 1.5}])
+    assert store.count_documents("expenses", {}) == 1
+    assert connect("memory://").count_documents("expenses", {}) == 0
+
+
+def test_embedded_uri_persists_in_its_directory(tmp_path) -> None:
+    uri = f"embedded://{tmp_path}/db"
+    with connect(uri) as store:
+        assert isinstance(store, EmbeddedStore)
+        store.insert_many("expenses", [{"amount": 2.25}])
+    with connect(uri) as again:
+        assert [d["amount"] for d in again.find("expenses")] == [2.25]
+
+
+def test_mongodb_uris_give_the_mongodb_backend_without_connecting() -> None:
+    store = connect("mongodb://127.0.0.1:1/?directConnection=true")
+    assert isinstance(store, MongoStore)
+    assert "127.0.0.1:1" in store.description
+    store.close()
+    srv = "mongodb+srv://user:secret@cluster0.example.invalid/"
+    with pytest.raises(Exception, match=r"cluster0\.example\.invalid|DNS|resolve|query"):
+        connect(srv)
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("", "store URI is empty"),
+        ("postgres://localhost/x", "unsupported store URI"),
+        ("embedded://relative/dir", "embedded:///absolute/dir"),
+        ("embedded:///", "embedded:///absolute/dir|absolute directory|is a file"),
+        ("memory://somewhere", "memory:// takes no path"),
+    ],
+)
+def test_bad_uris_say_what_is_accepted(uri: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        connect(uri)
+
+
+def test_embedded_uri_pointing_at_a_file_is_refused(tmp_path) -> None:
+    path = tmp_path / "file"
+    path.write_text("x")
+    with pytest.raises(ValueError, match="is a file"):
+        connect(f"embedded://{path}")
+
+
+def test_unreachable_mongodb_fails_ping_quickly_with_a_clear_error() -> None:
+    store = connect("mongodb://127.0.0.1:1/?directConnection=true", server_selection_timeout_ms=500)
+    with pytest.raises(DatabaseUnavailable, match="MongoDB did not answer a ping"):
+        store.ping()
+    store.close()
+
+
+def test_describe_uri_hides_the_password() -> None:
+    assert describe_uri("mongodb://u:p4ss@h:27017/db") == "mongodb://u:***@h:27017/db"
+    assert describe_uri("redis://cache:6379") == "redis://cache:6379"
