@@ -1,0 +1,62 @@
+"""The app shell through ``app.py``: home page, configuration errors, an unreachable database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.store import connect
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("SPENDLENS_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def test_home_says_which_database_and_cache_and_counts_the_data(data_dir: Path) -> None:
+    with connect(f"embedded://{data_dir}") as store:
+        store.insert_many("users", [{"username": "a"}, {"username": "b"}])
+        store.insert_many("expenses", [{"amount": float(i)} for i in range(7)])
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Users": "2", "Expenses": "7", "Budgets": "0", "Api requests": "0"}
+    text = " ".join(m.value for m in at.markdown)
+    assert f"embedded engine in {data_dir}" in text
+    assert "in-process cache" in text
+    assert not at.info
+
+
+def test_empty_database_says_how_to_load_demo_data(data_dir: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert "python -m dashboard seed" in at.info[0].value
+
+
+def test_invalid_setting_stops_with_one_clear_message(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPENDLENS_ENV", "staging")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "Configuration error"
+    assert "SPENDLENS_ENV" in at.error[0].value
+    assert "development, production" in at.error[0].value
+
+
+def test_unreachable_mongodb_shows_database_unavailable_not_a_traceback(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONGODB_URI", "mongodb://127.0.0.1:1/?directConnection=true")
+    monkeypatch.setenv("MONGODB_SERVER_SELECTION_TIMEOUT_MS", "300")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "Database unavailable"
+    assert "cannot reach its database" in at.error[0].value
