@@ -6,10 +6,12 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.cache import Cache
+from dashboard.cache import connect as connect_cache
 from dashboard.config import Settings, load_settings
 from dashboard.store import Store, connect
 
-__all__ = ["get_settings", "get_store"]
+__all__ = ["get_cache", "get_settings", "get_store"]
 
 
 def _secrets() -> dict[str, Any]:
@@ -40,3 +42,13 @@ def get_store(settings: Settings) -> Store:
             ("max_pool_size", settings.max_pool_size),
         )
     return _open_store(settings.store_uri, settings.mongodb_db, options)
+
+
+@st.cache_resource(show_spinner=False)
+def _open_cache(url: str | None) -> Cache:
+    return connect_cache(url)
+
+
+def get_cache(settings: Settings) -> Cache:
+    """The one result cache of this process: Redis when ``REDIS_URL`` is set, else in-process."""
+    return _open_cache(settings.redis_url)

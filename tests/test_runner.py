@@ -1,0 +1,65 @@
+"""Queries run through the cache: a repeated view sends no query to the store."""
+
+from __future__ import annotations
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from dashboard.cache import MemoryCache
+from dashboard.config import Settings
+from dashboard.runner import run_query, ttl_for
+from dashboard.store import Store
+from queries.base import Query
+
+
+def _totals(category: str | None = None, *, scope: str = "global") -> Query:
+    match = {"category": category} if category else {}
+    return Query(
+        name="test.totals",
+        collection="expenses",
+        pipeline=[{"$match": match}, {"$group": {"_id": None, "total": {"$sum": "$amount"}}}],
+        schema={"total": pl.Float64},
+        scope=scope,
+    )
+
+
+def test_repeated_view_sends_zero_queries_to_the_store(memory_store: Store) -> None:
+    memory_store.insert_many(
+        "expenses", [{"category": "Food", "amount": 2.5}, {"category": "Rent", "amount": 10.0}]
+    )
+    cache, settings = MemoryCache(), Settings()
+    view = [_totals(), _totals("Food"), _totals("Rent")]
+    first = [run_query(q, store=memory_store, cache=cache, settings=settings) for q in view]
+    sent = len(memory_store.timings)
+    second = [run_query(q, store=memory_store, cache=cache, settings=settings) for q in view]
+    assert sent == 3
+    assert len(memory_store.timings) == sent
+    assert [r.frame["total"].to_list() for r in first] == [[12.5], [2.5], [10.0]]
+    for a, b in zip(first, second, strict=True):
+        assert b.from_cache
+        assert_frame_equal(a.frame, b.frame)
+
+
+def test_the_query_name_is_sent_as_the_comment(memory_store: Store) -> None:
+    memory_store.insert_many("expenses", [{"amount": 1.0}])
+    run_query(_totals(), store=memory_store, cache=MemoryCache(), settings=Settings())
+    assert memory_store.timings.frame()["comment"].to_list()[-1] == "test.totals"
+
+
+def test_invalidating_a_scope_reruns_only_its_queries(memory_store: Store) -> None:
+    memory_store.insert_many("expenses", [{"category": "Food", "amount": 1.0}])
+    cache, settings = MemoryCache(), Settings()
+    mine, everyone = _totals(scope="user:1"), _totals("Food")
+    for q in (mine, everyone):
+        run_query(q, store=memory_store, cache=cache, settings=settings)
+    memory_store.insert_many("expenses", [{"category": "Food", "amount": 4.0}])
+    cache.invalidate("user:1")
+    assert run_query(mine, store=memory_store, cache=cache, settings=settings).frame["total"][0] == 5.0
+    stale = run_query(everyone, store=memory_store, cache=cache, settings=settings)
+    assert stale.from_cache
+    assert stale.frame["total"][0] == 1.0
+
+
+def test_ttl_families_come_from_settings() -> None:
+    settings = Settings(cache_ttl_statistics=1800, cache_ttl_profile=3600, cache_ttl_recent=60)
+    assert [ttl_for(settings, f) for f in ("statistics", "profile", "recent")] == [1800, 3600, 60]
