@@ -21,14 +21,14 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._stats import HEADER, measure  # noqa: E402
-from dashboard.cache.breaker import CircuitBreaker  # noqa: E402
-from dashboard.cache.memory import MemoryCache  # noqa: E402
-from dashboard.cache.redis_cache import RedisCache  # noqa: E402
-from dashboard.config import Settings  # noqa: E402
-from dashboard.runner import run_query  # noqa: E402
-from dashboard.store import connect  # noqa: E402
-from queries.base import Query  # noqa: E402
+from bench._stats import HEADER, measure
+from dashboard.cache.breaker import CircuitBreaker
+from dashboard.cache.memory import MemoryCache
+from dashboard.cache.redis_cache import RedisCache
+from dashboard.config import Settings
+from dashboard.runner import run_query
+from dashboard.store import connect
+from queries.base import Query
 
 
 def _store_with_expenses(n: int) -> object:
@@ -131,15 +131,25 @@ def main() -> None:
     no_cache = measure("compute only (baseline for outages)", compute, runs=args.runs)
     dead = RedisCache("redis://127.0.0.1:1/0", breaker=CircuitBreaker("dead", threshold=3))
     hung_port = _hung_server()
-    hung = RedisCache(f"redis://127.0.0.1:{hung_port}/0", breaker=CircuitBreaker("hung", threshold=3))
+    hung = RedisCache(
+        f"redis://127.0.0.1:{hung_port}/0", breaker=CircuitBreaker("hung", threshold=3)
+    )
     import time
 
     started = time.perf_counter()
     for _ in range(3):
         hung.get_or_compute("k", compute, ttl=600)
     hung_opening_ms = (time.perf_counter() - started) * 1000
-    dead_call = measure("dead Redis, breaker open", lambda: dead.get_or_compute("k", compute, ttl=600), runs=args.runs)
-    hung_call = measure("hung Redis, breaker open", lambda: hung.get_or_compute("k", compute, ttl=600), runs=args.runs)
+    dead_call = measure(
+        "dead Redis, breaker open",
+        lambda: dead.get_or_compute("k", compute, ttl=600),
+        runs=args.runs,
+    )
+    hung_call = measure(
+        "hung Redis, breaker open",
+        lambda: hung.get_or_compute("k", compute, ttl=600),
+        runs=args.runs,
+    )
 
     print(HEADER)
     print(baseline.row())
@@ -149,11 +159,15 @@ def main() -> None:
     print(dead_call.row("< 5 ms added", no_cache))
     print(hung_call.row("< 5 ms added", no_cache))
     print()
-    print(f"repeated view of {len(view)} queries: first view sent {first_view} queries to the store, "
-          f"second view sent {second_view}")
-    print(f"hung Redis: the first 3 calls (until the breaker opens) took {hung_opening_ms:.0f} ms in all")
+    print(
+        f"repeated view of {len(view)} queries: first view sent {first_view} queries to the store, "
+        f"second view sent {second_view}"
+    )
+    print(
+        f"hung Redis: the first 3 calls (until the breaker opens) took {hung_opening_ms:.0f} ms in all"
+    )
     print(f"Redis stats: {redis_cache.stats()}")
-    redis_cache._client.delete(*redis_cache._client.keys(f"{prefix}*"))  # noqa: SLF001
+    redis_cache._client.delete(*redis_cache._client.keys(f"{prefix}*"))
 
 
 if __name__ == "__main__":

@@ -67,9 +67,10 @@ class CircuitBreaker:
         if recovered:
             self._log.warning("%s is back: caching resumed", self.name)
 
-    def failure(self, error: BaseException | None = None) -> None:
+    def failure(self, error: BaseException | None = None, *, trip: bool = False) -> None:
+        """Count a failure; ``trip`` opens the breaker at once (a timeout: every call would wait)."""
         with self._lock:
-            self._failures += 1
+            self._failures = max(self._failures + 1, self.threshold if trip else 0)
             was_open = self._open_until is not None
             if was_open:
                 self._cooldown_s = min(self._cooldown_s * 2, self.max_cooldown_s)

@@ -83,7 +83,7 @@ class RedisCache(Cache):
             result = fn(*args, **kwargs)
         except _CONNECTION_ERRORS as exc:
             self._stats.count("errors")
-            self.breaker.failure(exc)
+            self.breaker.failure(exc, trip=isinstance(exc, redis.exceptions.TimeoutError))
             return False, None
         except redis.exceptions.RedisError as exc:
             # A full Redis (OOM) or a script error: this call failed, the server is alive.

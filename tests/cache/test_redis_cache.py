@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -221,3 +222,18 @@ def test_connect_picks_the_backend() -> None:
     assert connect("redis://127.0.0.1:6379/0").description.startswith("Redis at")
     with pytest.raises(ValueError, match="unsupported cache URL"):
         connect("memcached://x")
+
+
+def test_a_hung_redis_opens_the_breaker_on_its_first_timeout(counter) -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(server.accept()[0]), daemon=True).start()
+    cache = RedisCache(f"redis://127.0.0.1:{server.getsockname()[1]}/0", socket_timeout_s=0.1)
+    compute = counter()
+    for _ in range(5):
+        assert_frame_equal(cache.get_or_compute("k", compute, ttl=60), compute.frame)
+    assert cache.stats()["breaker"] == "open"
+    assert cache.stats()["errors"] == 1
+    server.close()
