@@ -160,7 +160,7 @@ _DAY = (9, 21, 1.0)
 #: Local hour-of-day distribution per category: [weekday, weekend].
 HOURS: dict[str, tuple[np.ndarray, np.ndarray]] = {
     "Food": (
-        _hours((7, 10, 0.6), (12, 14, 1.6), (18, 21, 1.2), (21, 23, 0.3)),
+        _hours((7, 10, 0.6), (12, 14, 1.6), (14, 18, 0.15), (18, 21, 1.2), (21, 23, 0.3)),
         _hours((9, 12, 0.9), (12, 15, 0.8), (19, 22, 1.3), (22, 24, 0.3)),
     ),
     "Groceries": (_hours((11, 17, 0.3), (17, 21, 1.0)), _hours((9, 17, 0.9), (17, 20, 0.4))),
@@ -228,9 +228,9 @@ VOCAB: dict[str, list[Entry]] = {
               ("Pet supplies", 35, 0.5, 0.8), ("Bank fee", 5, 0.3, 0.3)],
 }  # fmt: skip
 
-_UTILITY_SEASON = np.array([1.3, 1.25, 1.1, 0.95, 0.9, 1.05, 1.2, 1.2, 1.0, 0.95, 1.1, 1.3])
-_HEATING_SEASON = np.array([1.8, 1.7, 1.3, 0.9, 0.6, 0.4, 0.35, 0.35, 0.5, 0.9, 1.4, 1.8])
-_FLAT = np.ones(12)
+_UTILITY_SEASON = (1.3, 1.25, 1.1, 0.95, 0.9, 1.05, 1.2, 1.2, 1.0, 0.95, 1.1, 1.3)
+_HEATING_SEASON = (1.8, 1.7, 1.3, 0.9, 0.6, 0.4, 0.35, 0.35, 0.5, 0.9, 1.4, 1.8)
+_FLAT = (1.0,) * 12
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,7 @@ class Recurring:
     spread: float = 0.0
     elasticity: float = 0.0
     noise: float = 0.0
-    season: np.ndarray = _FLAT
+    season: tuple[float, ...] = _FLAT
     group: str = ""
     first_of_month: float = 0.0  # chance the due day is the 1st (else uniform 1-28)
 
