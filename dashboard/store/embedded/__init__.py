@@ -21,10 +21,10 @@ from dashboard.store.embedded import codec
 from dashboard.store.embedded.collection import Collection
 from dashboard.store.embedded.pipeline import RunState, compile_pipeline
 from dashboard.store.embedded.query import compile_filter
-from dashboard.store.embedded.storage import CollectionFiles, DataDirLock
-from dashboard.store.embedded.update import apply_update, upsert_document
+from dashboard.store.embedded.storage import CollectionFiles, DataDirLock, remove_temp_files
+from dashboard.store.embedded.update import apply_update, check_update, upsert_document
 from dashboard.store.embedded.values import Ctx
-from dashboard.store.errors import OperationFailure
+from dashboard.store.errors import DatabaseUnavailable, OperationFailure
 from dashboard.store.timings import TimingBuffer
 
 __all__ = ["EmbeddedStore"]
@@ -40,12 +40,19 @@ class EmbeddedStore(Store):
         self._write_lock = threading.RLock()
         self._collections: dict[str, Collection] = {}
         self._lock = DataDirLock(root) if root is not None else None
+        if root is not None:
+            remove_temp_files(root)
         self.description = (
-            f"embedded engine in {root}" if root is not None else "embedded engine in memory"
+            f"embedded engine in {root}"
+            if root is not None
+            else f"embedded engine in memory (#{id(self):x})"
         )
 
     # -- collections ------------------------------------------------------------------------------
     def _collection(self, name: str) -> Collection:
+        if self.root is not None and self._lock is None:
+            msg = f"the embedded store on {self.root} is closed"
+            raise DatabaseUnavailable(msg)
         if (
             not isinstance(name, str)
             or not name
@@ -61,7 +68,9 @@ class EmbeddedStore(Store):
                 coll = self._collections.get(name)
                 if coll is None:
                     files = CollectionFiles(self.root, name) if self.root is not None else None
-                    coll = Collection(name, files, db_name=self.db_name)
+                    coll = Collection(
+                        name, files, db_name=self.db_name, write_lock=self._write_lock
+                    )
                     self._collections[name] = coll
         return coll
 
@@ -170,7 +179,7 @@ class EmbeddedStore(Store):
     # -- writing ----------------------------------------------------------------------------------
     def insert_many(self, collection: str, documents: Sequence[Mapping[str, Any]]) -> list[Any]:
         with self._write_lock, self.timings.measure("insert", collection):
-            return self._collection(collection).insert([dict(d) for d in documents])
+            return self._collection(collection).insert(documents)  # reads them, never mutates
 
     def update_many(
         self,
@@ -181,11 +190,14 @@ class EmbeddedStore(Store):
         upsert: bool = False,
     ) -> int:
         with self._write_lock, self.timings.measure("update", collection):
+            check_update(update)  # MongoDB rejects a bad update even when nothing matches
             coll = self._collection(collection)
             frame = coll.frame()
             if frame.width:
                 ctx = self._ctx(collection, frame.lazy())
                 mask = frame.select(compile_filter(filter, ctx).alias("m")).get_column("m")
+                if mask.len() != frame.height:  # a constant filter such as {}
+                    mask = mask.new_from_index(0, frame.height)
                 matched = int(mask.sum())
             else:
                 matched, mask = 0, pl.Series("m", [], dtype=pl.Boolean)
@@ -195,7 +207,10 @@ class EmbeddedStore(Store):
                 return 0
             new_frame, modified = apply_update(frame, mask, update)
             if modified:
-                coll.replace_all(new_frame)
+                # An update never changes _id; the order holds unless a cluster-key field changed.
+                touched = {p.split(".")[0] for fields in update.values() for p in fields}
+                presorted = not touched & {f for f, _ in coll.cluster_key()}
+                coll.replace_all(new_frame, check_ids=False, presorted=presorted)
             return modified
 
     def delete_many(self, collection: str, filter: Mapping[str, Any]) -> int:
@@ -208,7 +223,7 @@ class EmbeddedStore(Store):
             keep = frame.filter(~compile_filter(filter, ctx))
             deleted = frame.height - keep.height
             if deleted:
-                coll.replace_all(keep)
+                coll.replace_all(keep, check_ids=False, presorted=True)
             return deleted
 
     def create_index(self, collection: str, keys: IndexKeys, **options: Any) -> str:
@@ -224,16 +239,20 @@ class EmbeddedStore(Store):
         return info
 
     def ping(self) -> None:
+        if self.root is not None and self._lock is None:
+            msg = f"the embedded store on {self.root} is closed"
+            raise DatabaseUnavailable(msg)
         if self.root is not None and not self.root.exists():
-            from dashboard.store.errors import DatabaseUnavailable
-
             msg = f"the data directory {self.root} no longer exists"
             raise DatabaseUnavailable(msg)
 
     def close(self) -> None:
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        """Release the data directory (idempotent); a persisted store refuses use afterwards."""
+        with self._write_lock:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+                self._collections.clear()
 
 
 def _collect(lf: pl.LazyFrame, *, max_time_ms: int | None) -> pl.DataFrame:

@@ -173,9 +173,8 @@ def field_path(path: str, ctx: Ctx) -> Val:
         return missing_val()
     dtype = ctx.schema[head]
     presence = PRESENT_PREFIX + head
-    missing = ~pl.col(presence) if presence in ctx.schema else None
-    if ctx.fields_from_element:
-        missing = None
+    # Inside list.eval (fields_from_element) a presence flag is a field of the element struct.
+    missing = ~ctx.column(presence) if presence in ctx.schema else None
     base = Val(expr=ctx.column(head), dtype=dtype, missing=missing)
     if len(parts) == 1:
         return base
@@ -284,7 +283,11 @@ def _literal(spec: Any, ctx: Ctx) -> Val:
 
 @operator("$and")
 def _and(spec: Any, ctx: Ctx) -> Val:
-    parts = [truthy(compile_expr(a, ctx)) for a in args_list(spec)]
+    parts: list[pl.Expr] = []
+    for a in args_list(spec):
+        # MongoDB stops at the first false argument: the next is evaluated only where all are true.
+        inner = ctx.guarded(pl.all_horizontal(parts)) if parts else ctx
+        parts.append(truthy(compile_expr(a, inner)))
     expr = pl.lit(True)
     for p in parts:
         expr = expr & p
@@ -293,7 +296,11 @@ def _and(spec: Any, ctx: Ctx) -> Val:
 
 @operator("$or")
 def _or(spec: Any, ctx: Ctx) -> Val:
-    parts = [truthy(compile_expr(a, ctx)) for a in args_list(spec)]
+    parts: list[pl.Expr] = []
+    for a in args_list(spec):
+        # MongoDB stops at the first true argument: the next is evaluated only where all are false.
+        inner = ctx.guarded(~pl.any_horizontal(parts)) if parts else ctx
+        parts.append(truthy(compile_expr(a, inner)))
     expr = pl.lit(False)
     for p in parts:
         expr = expr | p
@@ -359,7 +366,8 @@ def _cond(spec: Any, ctx: Ctx) -> Val:
             msg = f"Expression $cond takes exactly 3 arguments. {len(parts)} were passed in."
             raise OperationFailure(msg, code=16020)
     cond = truthy(compile_expr(parts[0], ctx))
-    return choose(cond, compile_expr(parts[1], ctx), compile_expr(parts[2], ctx), ctx)
+    then = compile_expr(parts[1], ctx.guarded(cond))
+    return choose(cond, then, compile_expr(parts[2], ctx.guarded(~cond)), ctx)
 
 
 @operator("$ifNull")
@@ -368,7 +376,11 @@ def _if_null(spec: Any, ctx: Ctx) -> Val:
     if len(args) < 2:
         msg = "$ifNull needs at least two arguments"
         raise OperationFailure(msg, code=1257300)
-    vals = [compile_expr(a, ctx) for a in args]
+    vals: list[Val] = []
+    for a in args:
+        # Each argument is evaluated only where every earlier one is null or missing.
+        nulls = [v.expr.is_null() for v in vals]
+        vals.append(compile_expr(a, ctx.guarded(pl.all_horizontal(nulls)) if nulls else ctx))
     result = vals[-1]
     for v in reversed(vals[:-1]):
         result = choose(v.expr.is_not_null(), v, result, ctx)
@@ -380,20 +392,26 @@ def _switch(spec: Any, ctx: Ctx) -> Val:
     if not isinstance(spec, Mapping) or "branches" not in spec:
         msg = "$switch requires at least one branch"
         raise OperationFailure(msg, code=40068)
+    conds: list[pl.Expr] = []
+    thens: list[Val] = []
+    for branch in spec["branches"]:
+        if not isinstance(branch, Mapping) or "case" not in branch or "then" not in branch:
+            msg = "$switch requires each branch have a 'case' expression and a 'then' expression"
+            raise OperationFailure(msg, code=40064)
+        # A case is evaluated only where no earlier case matched; its 'then' only where it does.
+        case_ctx = ctx.guarded(~pl.any_horizontal(conds)) if conds else ctx
+        cond = truthy(compile_expr(branch["case"], case_ctx))
+        thens.append(compile_expr(branch["then"], case_ctx.guarded(cond)))
+        conds.append(cond)
     if "default" in spec:
-        result = compile_expr(spec["default"], ctx)
+        none_matched = ~pl.any_horizontal(conds) if conds else pl.lit(True)
+        result = compile_expr(spec["default"], ctx.guarded(none_matched))
         no_default = None
     else:
         result = null_val()
         no_default = pl.lit(True)
-    conds: list[pl.Expr] = []
-    for branch in reversed(list(spec["branches"])):
-        if not isinstance(branch, Mapping) or "case" not in branch or "then" not in branch:
-            msg = "$switch requires each branch have a 'case' expression and a 'then' expression"
-            raise OperationFailure(msg, code=40064)
-        cond = truthy(compile_expr(branch["case"], ctx))
-        conds.append(cond)
-        result = choose(cond, compile_expr(branch["then"], ctx), result, ctx)
+    for cond, then in reversed(list(zip(conds, thens, strict=True))):
+        result = choose(cond, then, result, ctx)
     if no_default is not None:
         any_matched = pl.any_horizontal(conds) if conds else pl.lit(False)
         result = Val(

@@ -19,7 +19,7 @@ from dashboard.store.embedded.codec import is_presence, presence_name, user_colu
 from dashboard.store.embedded.documents import assign, drop_fields
 from dashboard.store.embedded.expressions import compile_expr, field_path
 from dashboard.store.embedded.group import compile_group
-from dashboard.store.embedded.query import compile_filter
+from dashboard.store.embedded.query import compile_filter, text_conditions
 from dashboard.store.embedded.values import Ctx, Val
 from dashboard.store.errors import OperationFailure
 
@@ -91,6 +91,9 @@ def compile_pipeline(
         if state.writes and i:
             msg = f"{name} cannot follow $out or $merge: they must be the last stage"
             raise OperationFailure(msg, code=40601)
+        if name == "$match" and i and text_conditions(arg):
+            msg = "$match with $text is only allowed as the first pipeline stage"
+            raise OperationFailure(msg, code=17313)
         lf = fn(arg, lf, state)
     return lf
 
@@ -138,7 +141,7 @@ def _unset(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
         msg = "$unset specification must be a string or an array of strings"
         raise OperationFailure(msg, code=31002)
     schema = dict(lf.collect_schema())
-    return lf.select(drop_fields(schema, paths))
+    return select_fields(lf, drop_fields(schema, paths))
 
 
 @stage("$project")
@@ -157,7 +160,7 @@ def _project(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
         raise OperationFailure(msg, code=31254)
     if exclusions or (not inclusions and id_excluded):
         paths = exclusions + (["_id"] if id_excluded else [])
-        return lf.select(drop_fields(ctx.schema, paths))
+        return select_fields(lf, drop_fields(ctx.schema, paths))
     id_item = next(((p, v) for p, v in items if p == "_id" and not _is_false(v)), None)
     out_schema: dict[str, pl.DataType] = {}
     exprs: list[pl.Expr] = []
@@ -186,7 +189,24 @@ def _project(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
             continue
         new, _ = assign(out_schema, name, val)
         exprs.extend(new)
-    return lf.select(exprs)
+    return select_fields(lf, exprs)
+
+
+#: A column that keeps a row alive when a document has no fields left ({}): not a field itself.
+EMPTY_DOCUMENT_MARKER = "$p:$doc"
+
+
+def select_fields(lf: pl.LazyFrame, exprs: list[pl.Expr]) -> pl.LazyFrame:
+    """The documents reduced to ``exprs``, one per input document.
+
+    ``with_columns`` then ``select`` keeps the row count when every expression is a constant (a
+    bare ``select`` of literals would give one row), and a marker column keeps documents that
+    end up with no fields at all.
+    """
+    if not exprs:
+        exprs = [pl.lit(True).alias(EMPTY_DOCUMENT_MARKER)]
+    names = [e.meta.output_name() for e in exprs]
+    return lf.with_columns(exprs).select(names)
 
 
 def _project_node(path: str, node: Any, ctx: Ctx) -> Val | None:
@@ -235,7 +255,11 @@ def _group(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
 
 
 def sort_exprs(spec: Mapping[str, Any], ctx: Ctx) -> tuple[list[pl.Expr], list[bool], list[bool]]:
-    """Sort keys in MongoDB's order: missing, then null, then values (reversed for descending)."""
+    """Sort keys in MongoDB's order: null and missing (equivalent), then values (reversed for -1).
+
+    The manual's BSON comparison order: "a sort on the a field in documents { } and { a: null }
+    would treat the documents as equivalent in sort order", so a missing field sorts as null.
+    """
     exprs: list[pl.Expr] = []
     descending: list[bool] = []
     nulls_last: list[bool] = []
@@ -250,10 +274,6 @@ def sort_exprs(spec: Mapping[str, Any], ctx: Ctx) -> tuple[list[pl.Expr], list[b
         key = val.expr
         if isinstance(val.dtype, pl.List):
             key = key.list.max() if desc else key.list.min()
-        if val.missing is not None:
-            exprs.append((~val.missing.fill_null(True)).cast(pl.Int8))
-            descending.append(desc)
-            nulls_last.append(False)
         exprs.append(key)
         descending.append(desc)
         nulls_last.append(desc)

@@ -1,9 +1,10 @@
 """Query filters (``$match``, ``find``, ``count_documents``, updates) compiled to a Polars predicate.
 
 MongoDB's query semantics, not its expression semantics: comparisons are type-bracketed (``{amount:
-{$gt: "5"}}`` matches nothing), ``{f: null}`` matches null *and* missing, and a condition on an array
-field matches when any element satisfies it (or the whole array does, for equality). The predicate
-never evaluates to null.
+{$gt: "5"}}`` matches nothing), ``{f: null}`` matches null *and* missing, and a condition on a path
+matches when any value the path reaches satisfies it: an array's elements or the array as a whole,
+the fields of each document in an array (see :mod:`.query_paths`). The predicate never evaluates to
+null.
 """
 
 from __future__ import annotations
@@ -15,17 +16,37 @@ from typing import Any
 import bson
 import polars as pl
 
-from dashboard.store.embedded.expressions import compile_expr, field_path, truthy
-from dashboard.store.embedded.values import Ctx, Val, bson_rank, dtype_of_python, lit_val
+from dashboard.store.embedded.expressions import compile_expr, truthy
+from dashboard.store.embedded.query_paths import (
+    Target,
+    any_array,
+    any_value,
+    compare_pred,
+    element_target,
+    eq_pred,
+    in_pred,
+    pcre_to_rust,
+    regex_flags,
+    target,
+)
+from dashboard.store.embedded.values import Ctx
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["QUERY_OPERATORS", "compile_filter"]
+__all__ = ["QUERY_OPERATORS", "compile_filter", "text_conditions"]
 
 _LOGICAL = {"$and", "$or", "$nor"}
 QUERY_OPERATORS = {
     "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$not", "$regex",
     "$options", "$size", "$all", "$elemMatch", "$type",
 }  # fmt: skip
+#: Operators MongoDB has that the engine refuses (rather than answering differently).
+_UNSUPPORTED_OPS = frozenset({
+    "$mod", "$bitsAllClear", "$bitsAllSet", "$bitsAnyClear", "$bitsAnySet", "$geoIntersects",
+    "$geoWithin", "$near", "$nearSphere", "$maxDistance", "$minDistance", "$jsonSchema",
+})  # fmt: skip
+_UNSUPPORTED_TOP = frozenset(
+    {"$where", "$jsonSchema", "$sampleRate", "$alwaysTrue", "$alwaysFalse"}
+)
 
 
 def compile_filter(query: Mapping[str, Any] | None, ctx: Ctx) -> pl.Expr:
@@ -35,6 +56,8 @@ def compile_filter(query: Mapping[str, Any] | None, ctx: Ctx) -> pl.Expr:
     if not isinstance(query, Mapping):
         msg = "query filter must be an object"
         raise OperationFailure(msg, code=2)
+    if text_conditions(query) > 1:
+        raise OperationFailure("Too many text expressions", code=2)
     parts: list[pl.Expr] = []
     for key, value in query.items():
         if key in _LOGICAL:
@@ -45,12 +68,26 @@ def compile_filter(query: Mapping[str, Any] | None, ctx: Ctx) -> pl.Expr:
             parts.append(_text(value, ctx))
         elif key == "$comment":
             continue
+        elif key in _UNSUPPORTED_TOP:
+            raise ctx.unsupported(f"query operator {key}")
         elif isinstance(key, str) and key.startswith("$"):
             msg = f"unknown top level operator: {key}"
             raise OperationFailure(msg, code=2)
         else:
             parts.append(_field_condition(key, value, ctx))
     return _all(parts)
+
+
+def text_conditions(query: Any) -> int:
+    """How many ``$text`` conditions ``query`` holds (at top level or under ``$and/$or/$nor``)."""
+    if not isinstance(query, Mapping):
+        return 0
+    count = 1 if "$text" in query else 0
+    for op in _LOGICAL:
+        subs = query.get(op)
+        if isinstance(subs, list | tuple):
+            count += sum(text_conditions(q) for q in subs)
+    return count
 
 
 def _all(parts: list[pl.Expr]) -> pl.Expr:
@@ -62,137 +99,120 @@ def _all(parts: list[pl.Expr]) -> pl.Expr:
     return out
 
 
+def _any(parts: list[pl.Expr]) -> pl.Expr:
+    if not parts:
+        return pl.lit(False)
+    out = parts[0]
+    for p in parts[1:]:
+        out = out | p
+    return out
+
+
 def _logical(op: str, value: Any, ctx: Ctx) -> pl.Expr:
     if not isinstance(value, list | tuple) or not value:
         msg = f"{op} must be a nonempty array"
         raise OperationFailure(msg, code=2)
+    if op == "$nor" and any(text_conditions(q) for q in value):
+        raise OperationFailure("text expression not allowed in nor", code=2)
     parts = [compile_filter(q, ctx) for q in value]
     if op == "$and":
         return _all(parts)
-    combined = parts[0]
-    for p in parts[1:]:
-        combined = combined | p
-    return combined if op == "$or" else ~combined
+    return _any(parts) if op == "$or" else ~_any(parts)
 
 
 def _is_operator_doc(value: Any) -> bool:
-    return (
-        isinstance(value, Mapping)
-        and len(value) > 0
-        and all(isinstance(k, str) and k.startswith("$") for k in value)
-    )
+    """MongoDB reads ``{f: {...}}`` as operators when the object's first key starts with ``$``."""
+    if not isinstance(value, Mapping) or not value:
+        return False
+    first = next(iter(value))
+    if not (isinstance(first, str) and first.startswith("$")):
+        return False
+    return not ("$ref" in value and "$id" in value)  # a DBRef is a plain value
 
 
 def _field_condition(path: str, value: Any, ctx: Ctx) -> pl.Expr:
-    v = field_path(path, ctx)
+    t = target(path, ctx)
     if isinstance(value, re.Pattern | bson.Regex):
-        return _regex(v, value.pattern, _flags_of(value), ctx)
+        return _regex(t, value.pattern, regex_flags(value), ctx)
     if not _is_operator_doc(value):
-        return _eq(v, value, ctx)
-    ops = dict(value)
-    if "$regex" in ops or "$options" in ops:
-        pattern = ops.pop("$regex", "")
-        options = ops.pop("$options", "")
-        if isinstance(pattern, re.Pattern | bson.Regex):
-            options = options or _flags_of(pattern)
-            pattern = pattern.pattern
-        ops["$regex"] = (pattern, options)
-    return _all([_operator(op, arg, v, ctx) for op, arg in ops.items()])
+        return _equals(t, value, ctx)
+    return _all([_operator(op, arg, t, ctx) for op, arg in _with_regex(value).items()])
 
 
-def _operator(op: str, arg: Any, v: Val, ctx: Ctx) -> pl.Expr:
+def _with_regex(ops: Mapping[str, Any]) -> dict[str, Any]:
+    """The operators with ``$regex``/``$options`` merged into one ``$regex: (pattern, options)``."""
+    out = dict(ops)
+    if "$regex" not in out and "$options" not in out:
+        return out
+    if "$regex" not in out:
+        raise OperationFailure("$options needs a $regex", code=2)
+    pattern, options = out.pop("$regex"), out.pop("$options", None)
+    if isinstance(pattern, re.Pattern | bson.Regex):
+        if options:
+            raise OperationFailure("options set in both $regex and $options", code=51075)
+        pattern, options = pattern.pattern, regex_flags(pattern)
+    out["$regex"] = (pattern, options or "")
+    return out
+
+
+def _operator(op: str, arg: Any, t: Target, ctx: Ctx) -> pl.Expr:
     if op == "$eq":
-        return _eq(v, arg, ctx)
+        return _equals(t, arg, ctx, implicit=False)
     if op == "$ne":
-        return ~_eq(v, arg, ctx)
-    if op in ("$gt", "$gte", "$lt", "$lte"):
-        return _range(op, v, arg, ctx)
+        return ~_equals(t, arg, ctx, implicit=False)
+    if op in _RANGE:
+        return _range(op, t, arg, ctx)
     if op == "$in":
-        return _in(v, arg, ctx)
+        return _in(t, arg, ctx)
     if op == "$nin":
-        return ~_in(v, arg, ctx)
+        return ~_in(t, arg, ctx)
     if op == "$exists":
-        present = _present(v)
-        return present if _truthy_arg(arg) else ~present
+        return t.present if bool(arg) else ~t.present
     if op == "$not":
-        if isinstance(arg, re.Pattern | bson.Regex):
-            return ~_regex(v, arg.pattern, _flags_of(arg), ctx)
-        if not _is_operator_doc(arg):
-            msg = "$not needs a regex or a document"
-            raise OperationFailure(msg, code=2)
-        sub = dict(arg)
-        if "$regex" in sub or "$options" in sub:
-            sub["$regex"] = (sub.pop("$regex", ""), sub.pop("$options", ""))
-        return ~_all([_operator(o, a, v, ctx) for o, a in sub.items()])
+        return ~_not_operand(t, arg, ctx)
     if op == "$regex":
-        pattern, options = arg
-        return _regex(v, pattern, options, ctx)
+        return _regex(t, arg[0], arg[1], ctx)
     if op == "$size":
-        if not isinstance(arg, int) or isinstance(arg, bool) or arg < 0:
-            msg = "$size needs a non-negative whole number"
-            raise OperationFailure(msg, code=2)
-        if not isinstance(v.dtype, pl.List):
-            return pl.lit(False)
-        return (v.expr.list.len() == arg).fill_null(False)
+        size = _size_arg(arg)
+        return any_array(t, lambda a: a.list.len() == size)
     if op == "$all":
-        return _all_of(v, arg, ctx)
+        return _all_of(t, arg, ctx)
     if op == "$elemMatch":
-        return _elem_match(v, arg, ctx)
+        return _elem_match(t, arg, ctx)
     if op == "$type":
-        return _type(v, arg, ctx)
-    raise ctx.unsupported(f"query operator {op}")
+        return _type(t, arg, ctx)
+    if op in _UNSUPPORTED_OPS:
+        raise ctx.unsupported(f"query operator {op}")
+    msg = f"unknown operator: {op}"
+    raise OperationFailure(msg, code=2)
 
 
-def _truthy_arg(arg: Any) -> bool:
-    return bool(arg) and arg is not None
+def _not_operand(t: Target, arg: Any, ctx: Ctx) -> pl.Expr:
+    if isinstance(arg, re.Pattern | bson.Regex):
+        return _regex(t, arg.pattern, regex_flags(arg), ctx)
+    if not isinstance(arg, Mapping):
+        raise OperationFailure("$not needs a regex or a document", code=2)
+    if not arg:
+        raise OperationFailure("$not cannot be empty", code=2)
+    if not _is_operator_doc(arg):
+        raise OperationFailure("$not needs a regex or a document", code=2)
+    return _all([_operator(op, a, t, ctx) for op, a in _with_regex(arg).items()])
 
 
-def _present(v: Val) -> pl.Expr:
-    if v.missing is None:
-        return pl.lit(True)
-    return ~v.missing.fill_null(True)
+def _equals(t: Target, value: Any, ctx: Ctx, *, implicit: bool = True) -> pl.Expr:
+    """``{f: value}`` (``implicit``: a regex matches strings) or ``{f: {$eq: value}}``.
 
-
-def _scalar_pred(v_expr: pl.Expr, dtype: pl.DataType, build: Any, value: Any) -> pl.Expr | None:
-    """``build(column, literal)`` when the literal's BSON type matches ``dtype``, else None."""
-    lit_dtype = dtype_of_python(value)
-    if dtype == pl.Null or lit_dtype == pl.Null:
-        return None
-    if bson_rank(dtype) != bson_rank(lit_dtype):
-        return None
-    lit = lit_val(value)
-    return build(v_expr, lit.expr)
-
-
-def _eq(v: Val, value: Any, ctx: Ctx) -> pl.Expr:
+    A regex under ``$eq`` only equals a stored regex, which the engine never holds.
+    """
     if isinstance(value, re.Pattern | bson.Regex):
-        return _regex(v, value.pattern, _flags_of(value), ctx)
+        return _regex(t, value.pattern, regex_flags(value), ctx) if implicit else pl.lit(False)
     if value is None:
-        if isinstance(v.dtype, pl.List):
-            has_null = v.expr.list.eval(pl.element().is_null()).list.any()
-            return (v.expr.is_null() | has_null).fill_null(True)
-        return v.expr.is_null()
-    return _compare(v, value, lambda c, lit: c == lit, whole_array=True)
-
-
-def _compare(v: Val, value: Any, build: Any, *, whole_array: bool) -> pl.Expr:
-    if isinstance(v.dtype, pl.List):
-        parts: list[pl.Expr] = []
-        elem = _scalar_pred(pl.element(), v.dtype.inner, build, value)
-        if elem is not None:
-            parts.append(v.expr.list.eval(elem.fill_null(False)).list.any())
-        if whole_array and isinstance(value, list | tuple):
-            whole = _scalar_pred(v.expr, v.dtype, build, list(value))
-            if whole is not None:
-                parts.append(whole)
-        if not parts:
-            return pl.lit(False)
-        out = parts[0]
-        for p in parts[1:]:
-            out = out | p
-        return out.fill_null(False)
-    pred = _scalar_pred(v.expr, v.dtype, build, value)
-    return pl.lit(False) if pred is None else pred.fill_null(False)
+        return t.nullish
+    out = any_value(t, eq_pred(t.dtype, value))
+    if isinstance(value, list | tuple):
+        whole = eq_pred(pl.List(t.dtype), list(value))
+        out = out | any_array(t, whole)
+    return out
 
 
 _RANGE = {
@@ -203,118 +223,86 @@ _RANGE = {
 }
 
 
-def _range(op: str, v: Val, value: Any, ctx: Ctx) -> pl.Expr:
+def _range(op: str, t: Target, value: Any, ctx: Ctx) -> pl.Expr:
     if value is None:
-        return _eq(v, None, ctx) if op in ("$gte", "$lte") else pl.lit(False)
-    if isinstance(value, Mapping | list | tuple) and not isinstance(v.dtype, pl.List):
-        return _compare(v, value, _RANGE[op], whole_array=False)
-    return _compare(v, value, _RANGE[op], whole_array=True)
+        return t.nullish if op in ("$gte", "$lte") else pl.lit(False)
+    if isinstance(value, Mapping | list | tuple | re.Pattern | bson.Regex):
+        raise ctx.unsupported(f"{op} with an array, document or regex operand")
+    return any_value(t, compare_pred(t.dtype, value, _RANGE[op]))
 
 
-def _in(v: Val, values: Any, ctx: Ctx) -> pl.Expr:
+def _in(t: Target, values: Any, ctx: Ctx) -> pl.Expr:
     if not isinstance(values, list | tuple):
-        msg = "$in needs an array"
-        raise OperationFailure(msg, code=2)
+        raise OperationFailure("$in needs an array", code=2)
     parts: list[pl.Expr] = []
-    plain = [x for x in values if x is not None and not isinstance(x, re.Pattern | bson.Regex)]
-    if plain and not isinstance(v.dtype, pl.List) and _same_scalar_type(plain):
-        lit_dtype = dtype_of_python(plain[0])
-        if v.dtype != pl.Null and bson_rank(v.dtype) == bson_rank(lit_dtype):
-            stored = pl.select(lit_val(plain).expr.explode()).to_series()
-            parts.append(v.expr.is_in(stored, nulls_equal=False).fill_null(False))
-        plain = []
+    scalars: list[Any] = []
     for x in values:
-        if x is None or isinstance(x, re.Pattern | bson.Regex) or x in plain:
-            parts.append(_eq(v, x, ctx))
-    if not parts:
-        return pl.lit(False)
-    out = parts[0]
-    for p in parts[1:]:
-        out = out | p
-    return out
+        if _is_operator_doc(x):
+            raise OperationFailure("cannot nest $ under $in", code=2)
+        if x is None or isinstance(x, Mapping | list | tuple | re.Pattern | bson.Regex):
+            parts.append(_equals(t, x, ctx))
+        else:
+            scalars.append(x)
+    if scalars:
+        parts.append(any_value(t, in_pred(t.dtype, scalars)))
+    return _any(parts)
 
 
-def _same_scalar_type(values: list[Any]) -> bool:
-    try:
-        ranks = {bson_rank(dtype_of_python(x)) for x in values}
-    except OperationFailure:
-        return False
-    return len(ranks) == 1 and not isinstance(values[0], Mapping | list | tuple)
+def _size_arg(arg: Any) -> int:
+    if isinstance(arg, bool) or not isinstance(arg, int | float):
+        raise OperationFailure("$size needs a number", code=2)
+    if int(arg) != arg:
+        raise OperationFailure("$size must be a whole number", code=2)
+    if arg < 0:
+        raise OperationFailure("$size may not be negative", code=2)
+    return int(arg)
 
 
-def _all_of(v: Val, values: Any, ctx: Ctx) -> pl.Expr:
+def _all_of(t: Target, values: Any, ctx: Ctx) -> pl.Expr:
     if not isinstance(values, list | tuple):
-        msg = "$all needs an array"
-        raise OperationFailure(msg, code=2)
+        raise OperationFailure("$all needs an array", code=2)
     if not values:
         return pl.lit(False)
-    parts = []
-    for x in values:
-        if _is_operator_doc(x) and "$elemMatch" in x:
-            parts.append(_elem_match(v, x["$elemMatch"], ctx))
-        else:
-            parts.append(_eq(v, x, ctx))
-    return _all(parts)
+    elem_matches = [_is_operator_doc(x) and "$elemMatch" in x for x in values]
+    if any(elem_matches) and not all(elem_matches):
+        raise OperationFailure("$all/$elemMatch has to be consistent", code=2)
+    if all(elem_matches):
+        return _all([_elem_match(t, x["$elemMatch"], ctx) for x in values])
+    if any(_is_operator_doc(x) for x in values):
+        raise OperationFailure("no $ expressions in $all", code=2)
+    return _all([_equals(t, x, ctx) for x in values])
 
 
-def _elem_match(v: Val, query: Any, ctx: Ctx) -> pl.Expr:
+def _elem_match(t: Target, query: Any, ctx: Ctx) -> pl.Expr:
     if not isinstance(query, Mapping):
-        msg = "$elemMatch needs an Object"
-        raise OperationFailure(msg, code=2)
-    if not isinstance(v.dtype, pl.List):
-        return pl.lit(False)
-    inner = v.dtype.inner
-    if _is_operator_doc(query) and not any(k in ("$and", "$or", "$nor", "$expr") for k in query):
+        raise OperationFailure("$elemMatch needs an Object", code=2)
+    inner = t.dtype
+    if _is_operator_doc(query) and next(iter(query)) not in ("$and", "$or", "$nor", "$expr"):
         el_ctx = ctx.in_element(inner)
-        element = Val(expr=pl.element(), dtype=inner, missing=None)
-        ops = dict(query)
-        if "$regex" in ops or "$options" in ops:
-            ops["$regex"] = (ops.pop("$regex", ""), ops.pop("$options", ""))
-        pred = _all([_operator(op, arg, element, el_ctx) for op, arg in ops.items()])
+        element = element_target(inner)
+        pred = _all([_operator(op, a, element, el_ctx) for op, a in _with_regex(query).items()])
+    elif isinstance(inner, pl.Struct):
+        pred = compile_filter(query, ctx.in_element(inner, fields_from_element=True))
     else:
-        if not isinstance(inner, pl.Struct):
-            return pl.lit(False)
-        el_ctx = ctx.in_element(inner, fields_from_element=True)
-        pred = compile_filter(query, el_ctx)
-    return v.expr.list.eval(pred.fill_null(False)).list.any().fill_null(False)
+        return pl.lit(False)
+    return any_array(t, lambda a: a.list.eval(pred.fill_null(False)).list.any())
 
 
 _TYPE_ALIASES = {
-    1: "double", 2: "string", 3: "object", 4: "array", 5: "binData", 7: "objectId", 8: "bool",
-    9: "date", 10: "null", 11: "regex", 16: "int", 17: "timestamp", 18: "long", 19: "decimal",
-    -1: "minKey", 127: "maxKey",
+    1: "double", 2: "string", 3: "object", 4: "array", 5: "binData", 6: "undefined",
+    7: "objectId", 8: "bool", 9: "date", 10: "null", 11: "regex", 12: "dbPointer",
+    13: "javascript", 14: "symbol", 15: "javascriptWithScope", 16: "int", 17: "timestamp",
+    18: "long", 19: "decimal", -1: "minKey", 127: "maxKey",
 }  # fmt: skip
+_NUMBER_NAMES = frozenset({"double", "int", "long", "decimal"})
+_INT32 = (-(2**31), 2**31 - 1)
 
 
-def _bson_type_name(dtype: pl.DataType) -> str:
-    if dtype == pl.Null:
-        return "null"
-    if dtype == pl.Boolean:
-        return "bool"
-    if dtype.is_integer():
-        return "int" if dtype in (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16) else "long"
-    if dtype.is_float():
-        return "double"
-    if isinstance(dtype, pl.Decimal):
-        return "decimal"
-    if dtype == pl.String:
-        return "string"
-    if dtype == pl.Binary:
-        return "objectId"
-    if isinstance(dtype, pl.Datetime):
-        return "date"
-    if isinstance(dtype, pl.Struct):
-        return "object"
-    if isinstance(dtype, pl.List):
-        return "array"
-    return "unknown"
-
-
-def _type(v: Val, arg: Any, ctx: Ctx) -> pl.Expr:
-    wanted = set()
+def _type_names(arg: Any) -> set[str]:
+    wanted: set[str] = set()
     for item in arg if isinstance(arg, list | tuple) else [arg]:
         if isinstance(item, int | float) and not isinstance(item, bool):
-            if int(item) not in _TYPE_ALIASES:
+            if int(item) != item or int(item) not in _TYPE_ALIASES:
                 msg = f"Invalid numerical type code: {item}"
                 raise OperationFailure(msg, code=2)
             wanted.add(_TYPE_ALIASES[int(item)])
@@ -324,63 +312,91 @@ def _type(v: Val, arg: Any, ctx: Ctx) -> pl.Expr:
                 raise OperationFailure(msg, code=2)
             wanted.add(item)
         else:
-            msg = "type must be represented as a number or a string"
-            raise OperationFailure(msg, code=14)
-    present = _present(v)
+            raise OperationFailure("type must be represented as a number or a string", code=14)
+    if "number" in wanted:
+        wanted |= _NUMBER_NAMES
+    return wanted
+
+
+def _type(t: Target, arg: Any, ctx: Ctx) -> pl.Expr:
+    """``$type``: the BSON type of the value or, for arrays, of the array or any element.
+
+    Integer columns hold pymongo's int32 ("int") or int64 ("long") by magnitude; a double column may
+    hold numbers inserted as ints (the engine stores mixed numbers as doubles), so asking it for
+    "double", "int" or "long" is refused rather than guessed.
+    """
+    wanted = _type_names(arg)
     parts: list[pl.Expr] = []
+    if "array" in wanted:
+        parts.append(any_array(t, lambda a: a.is_not_null()))
     if "null" in wanted:
-        parts.append(present & v.expr.is_null())
-    name = _bson_type_name(v.dtype)
-    is_number = name in ("int", "long", "double", "decimal")
-    if name in wanted or (is_number and "number" in wanted):
-        parts.append(v.expr.is_not_null())
-    if isinstance(v.dtype, pl.List) and name not in wanted:
-        inner = _bson_type_name(v.dtype.inner)
-        inner_number = inner in ("int", "long", "double", "decimal")
-        if inner in wanted or (inner_number and "number" in wanted):
-            parts.append(v.expr.list.eval(pl.element().is_not_null()).list.any())
-    if not parts:
-        return pl.lit(False)
-    out = parts[0]
-    for p in parts[1:]:
-        out = out | p
-    return out.fill_null(False)
+        parts.append(t.present & any_value(t, lambda e: e.is_null()))
+    dtype = t.dtype
+    if dtype == pl.Null:
+        return _any(parts)
+    if dtype.is_float() and wanted & {"double", "int", "long"} and "number" not in _named(arg):
+        raise ctx.unsupported("$type 'double', 'int' or 'long' on a field of mixed numbers")
+    if dtype.is_integer():
+        small = dtype in (pl.Int8, pl.Int16, pl.Int32, pl.UInt8, pl.UInt16)
+        if "int" in wanted:
+            parts.append(
+                any_value(t, lambda e: e.is_not_null() if small else e.is_between(*_INT32))
+            )
+        if "long" in wanted and not small:
+            parts.append(any_value(t, lambda e: ~e.is_between(*_INT32)))
+    elif _bson_type_name(dtype) in wanted:
+        parts.append(any_value(t, lambda e: e.is_not_null()))
+    return _any(parts)
 
 
-def _flags_of(pattern: re.Pattern[str] | bson.Regex) -> str:
-    flags = pattern.flags
-    out = ""
-    if flags & re.IGNORECASE:
-        out += "i"
-    if flags & re.MULTILINE:
-        out += "m"
-    if flags & re.DOTALL:
-        out += "s"
-    if flags & re.VERBOSE:
-        out += "x"
-    return out
+def _named(arg: Any) -> set[Any]:
+    return set(arg) if isinstance(arg, list | tuple) else {arg}
 
 
-def _regex(v: Val, pattern: Any, options: Any, ctx: Ctx) -> pl.Expr:
+def _bson_type_name(dtype: pl.DataType) -> str:
+    if dtype == pl.Boolean:
+        return "bool"
+    if dtype.is_float():
+        return "double"
+    if isinstance(dtype, pl.Decimal):
+        return "decimal"
+    if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
+        return "string"
+    if dtype == pl.Binary:
+        return "objectId"
+    if isinstance(dtype, pl.Datetime | pl.Date):
+        return "date"
+    if isinstance(dtype, pl.Struct):
+        return "object"
+    if isinstance(dtype, pl.List):
+        return "array"
+    return "unknown"
+
+
+def _regex(t: Target, pattern: Any, options: Any, ctx: Ctx) -> pl.Expr:
     if not isinstance(pattern, str):
-        msg = "$regex has to be a string"
-        raise OperationFailure(msg, code=2)
+        raise OperationFailure("$regex has to be a string", code=2)
     options = options or ""
+    if not isinstance(options, str):
+        raise OperationFailure("$options has to be a string", code=2)
     bad = set(options) - set("imsxu")
     if bad:
         msg = f"invalid flag in regex options: {''.join(sorted(bad))}"
         raise OperationFailure(msg, code=51108)
     flags = "".join(f for f in "imsx" if f in options)
-    full = f"(?{flags}){pattern}" if flags else pattern
+    body = pcre_to_rust(pattern, options)
+    full = f"(?{flags}){body}" if flags else body
     try:
-        re.compile(pattern)
         pl.select(pl.lit("").str.contains(full))
-    except (re.error, pl.exceptions.PolarsError) as exc:
+    except pl.exceptions.PolarsError as exc:
+        try:
+            re.compile(pattern)
+        except re.error as invalid:
+            msg = f"Regular expression is invalid: {invalid}"
+            raise OperationFailure(msg, code=51091) from exc
         raise ctx.unsupported(f"$regex pattern {pattern!r} ({exc})") from exc
-    if v.dtype == pl.String:
-        return v.expr.str.contains(full).fill_null(False)
-    if isinstance(v.dtype, pl.List) and v.dtype.inner == pl.String:
-        return v.expr.list.eval(pl.element().str.contains(full).fill_null(False)).list.any()
+    if t.dtype == pl.String or isinstance(t.dtype, pl.Categorical | pl.Enum):
+        return any_value(t, lambda e: e.cast(pl.String).str.contains(full))
     return pl.lit(False)
 
 

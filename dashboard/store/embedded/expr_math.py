@@ -1,0 +1,286 @@
+"""Numeric functions: ``$abs`` ``$ceil`` ``$floor`` ``$exp`` ``$sqrt`` ``$ln`` ``$log10`` ``$log``
+``$pow`` ``$round`` ``$trunc`` (``evaluate_math.cpp``).
+
+``$round``/``$trunc`` on a double follow MongoDB's decimal quantize of the double's exact value: round
+half to even (or toward zero) at the given place, negative places rounding left of the point. The
+double is scaled by a power of ten and the exact error of that scaling settles ties and integers the
+scaled double only reaches by rounding (``$round: [19.05, 1]`` is 19.1, as 19.05 is 19.0500000…07).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from dashboard.store.embedded.expr_arith import F64, I64, INT_LIMIT, OVERFLOW, no_decimal
+from dashboard.store.embedded.expr_support import (
+    arity,
+    bson_type,
+    fail_where,
+    is_number,
+    null_if_any,
+    numpy_unary,
+    true_div,
+    unsupported_where,
+)
+from dashboard.store.embedded.expressions import operator
+from dashboard.store.embedded.values import Ctx, Val
+
+__all__: list[str] = []
+
+#: A run-time check: (bad rows, message, code, value formatted into the message).
+_Check = tuple[pl.Expr, Any, int, pl.Expr | None]
+
+
+def _unary(name: str, spec: Any, ctx: Ctx) -> tuple[Val, pl.Expr | None]:
+    """The single numeric argument and rows where it is a non-null non-number."""
+    (v,) = arity(spec, ctx, name, 1)
+    bad = None if is_number(v.dtype) or v.dtype == pl.Null else v.expr.is_not_null()
+    return v, bad
+
+
+def _numeric_unary(
+    name: str, build: Callable[[Val, Ctx], tuple[pl.Expr, pl.DataType]], *, decimal: bool = False
+) -> None:
+    def compile_unary(spec: Any, ctx: Ctx) -> Val:
+        v, bad = _unary(name, spec, ctx)
+        if bad is not None:
+            message = f"{name} only supports numeric types, not {bson_type(v.dtype)}"
+            return Val(expr=fail_where(ctx, bad, pl.lit(None), message, 28765), dtype=pl.Null())
+        if v.dtype == pl.Null:
+            return Val(expr=pl.lit(None), dtype=pl.Null())
+        if isinstance(v.dtype, pl.Decimal) and not decimal:
+            raise ctx.unsupported(f"{name} on decimal values")
+        expr, dtype = build(v, ctx)
+        return Val(expr=expr, dtype=dtype)
+
+    operator(name)(compile_unary)
+
+
+def _abs(v: Val, ctx: Ctx) -> tuple[pl.Expr, pl.DataType]:
+    if v.dtype.is_integer():
+        expr = fail_where(
+            ctx, v.expr == -(2**63), v.expr.abs(), "can't take $abs of long long min", 28680
+        )
+        return expr, v.dtype
+    return v.expr.abs(), v.dtype
+
+
+def _positive(name: str, code: int, fn: Callable[[pl.Expr], pl.Expr]) -> Callable[[Val, Ctx], Any]:
+    def build(v: Val, ctx: Ctx) -> tuple[pl.Expr, pl.DataType]:
+        x = v.expr.cast(F64)
+        message = f"{name}'s argument must be a positive number, but is {{}}".format
+        return fail_where(ctx, x <= 0, fn(x), message, code, x), F64
+
+    return build
+
+
+def _sqrt(v: Val, ctx: Ctx) -> tuple[pl.Expr, pl.DataType]:
+    x = v.expr.cast(F64)
+    message = "$sqrt's argument must be greater than or equal to 0"
+    return fail_where(ctx, x < 0, x.sqrt(), message, 28714), F64
+
+
+_numeric_unary("$abs", _abs, decimal=True)
+_numeric_unary(
+    "$ceil", lambda v, _: (v.expr if v.dtype.is_integer() else v.expr.ceil(), v.dtype), decimal=True
+)
+_numeric_unary(
+    "$floor",
+    lambda v, _: (v.expr if v.dtype.is_integer() else v.expr.floor(), v.dtype),
+    decimal=True,
+)
+_numeric_unary("$exp", lambda v, _: (v.expr.cast(F64).exp(), F64))
+_numeric_unary("$sqrt", _sqrt)
+_numeric_unary("$ln", _positive("$ln", 28766, lambda x: x.log()))
+_numeric_unary("$log10", _positive("$log10", 28761, lambda x: numpy_unary(x, np.log10)))
+
+
+@operator("$log")
+def _log(spec: Any, ctx: Ctx) -> Val:
+    x, base = arity(spec, ctx, "$log", 2)
+    no_decimal([x, base], "$log", ctx)
+    both = x.expr.is_not_null() & base.expr.is_not_null()
+    for v, what, code in ((x, "argument", 28756), (base, "base", 28757)):
+        if not is_number(v.dtype) and v.dtype != pl.Null:
+            message = f"$log's {what} must be numeric, not {bson_type(v.dtype)}"
+            return Val(expr=fail_where(ctx, both, pl.lit(None), message, code), dtype=pl.Null())
+    xf, bf = x.expr.cast(F64), base.expr.cast(F64)
+    expr = null_if_any([x, base], true_div(xf.log(), bf.log()))
+    message = "$log's argument must be a positive number, but is {}".format
+    expr = fail_where(ctx, both & (xf <= 0), expr, message, 28758, xf)
+    message = "$log's base must be a positive number not equal to 1, but is {}".format
+    expr = fail_where(ctx, both & ((bf <= 0) | (bf == 1)), expr, message, 28759, bf)
+    return Val(expr=expr, dtype=F64)
+
+
+@operator("$pow")
+def _pow(spec: Any, ctx: Ctx) -> Val:
+    base, exp = arity(spec, ctx, "$pow", 2)
+    no_decimal([base, exp], "$pow", ctx)
+    both = base.expr.is_not_null() & exp.expr.is_not_null()
+    for v, what, code in ((base, "base", 28762), (exp, "exponent", 28763)):
+        if not is_number(v.dtype) and v.dtype != pl.Null:
+            message = f"$pow's {what} must be numeric, not {bson_type(v.dtype)}"
+            return Val(expr=fail_where(ctx, both, pl.lit(None), message, code), dtype=pl.Null())
+    if pl.Null in (base.dtype, exp.dtype):
+        return Val(expr=pl.lit(None), dtype=pl.Null())
+    bf, ef = base.expr.cast(F64), exp.expr.cast(F64)
+    floating = bf.pow(ef)
+    negative_exp = exp.is_const and exp.const < 0
+    if base.dtype.is_integer() and exp.dtype.is_integer() and not negative_exp:
+        small = pl.when((exp.expr < 0) | (exp.expr > 63)).then(0).otherwise(exp.expr)
+        b, e = base.expr.cast(I64), exp.expr.cast(I64)
+        # -1, 0 and 1 stay integers for any exponent (0 to a negative power fails below).
+        exact = (
+            pl.when(b == 1)
+            .then(1)
+            .when(b == 0)
+            .then(pl.when(e == 0).then(1).otherwise(0))
+            .when(b == -1)
+            .then(pl.when(e % 2 == 0).then(1).otherwise(-1))
+            .otherwise(b.pow(small.cast(pl.UInt32)))
+            .cast(I64)
+        )
+        unit = base.expr.is_in([-1, 0, 1])
+        fits = unit | ((exp.expr >= 0) & (floating.abs() < INT_LIMIT))
+        expr = unsupported_where(ctx, both & ~fits, exact, OVERFLOW)
+        dtype: pl.DataType = I64
+    else:
+        expr, dtype = floating, F64
+    expr = null_if_any([base, exp], expr)
+    zero_neg = both & (bf == 0) & (ef < 0)
+    message = "$pow cannot take a base of 0 and a negative exponent"
+    return Val(expr=fail_where(ctx, zero_neg, expr, message, 28764), dtype=dtype)
+
+
+def _place(spec: Any, ctx: Ctx, name: str) -> tuple[Val, Val | None]:
+    vals = arity(spec, ctx, name, 1, 2)
+    return vals[0], (vals[1] if len(vals) > 1 else None)
+
+
+def _round_or_trunc(name: str, mode: str) -> None:
+    def compile_round(spec: Any, ctx: Ctx) -> Val:
+        x, place = _place(spec, ctx, name)
+        if x.dtype != pl.Null and not is_number(x.dtype):
+            message = f"{name} only supports numeric types, not {bson_type(x.dtype)}"
+            return Val(
+                fail_where(ctx, x.expr.is_not_null(), pl.lit(None), message, 51081), pl.Null()
+            )
+        if isinstance(x.dtype, pl.Decimal):
+            raise ctx.unsupported(f"{name} on decimal values")
+        if x.dtype == pl.Null:
+            return Val(expr=pl.lit(None), dtype=pl.Null())
+        p, checks = _place_expr(name, x, place)
+        if x.dtype.is_integer():
+            expr = _round_int(x.expr.cast(I64), p, mode, name, ctx)
+        else:
+            expr = _round_float(x.expr.cast(F64), p, mode)
+        expr = null_if_any([x] + ([place] if place is not None else []), expr)
+        for bad, message, code, detail in checks:
+            expr = fail_where(ctx, bad, expr, message, code, detail)
+        return Val(expr=expr, dtype=x.dtype)
+
+    operator(name)(compile_round)
+
+
+def _place_expr(name: str, x: Val, place: Val | None) -> tuple[pl.Expr, list[_Check]]:
+    """The place argument as an Int64 expression and the run-time checks MongoDB applies to it."""
+    if place is None or place.dtype == pl.Null:
+        return pl.lit(0, dtype=I64), []
+    both = x.expr.is_not_null() & place.expr.is_not_null()
+    if not is_number(place.dtype) or isinstance(place.dtype, pl.Decimal):
+        message = f"can't convert from BSON type {bson_type(place.dtype)} to long"
+        return pl.lit(0, dtype=I64), [(both, message, 16004, None)]
+    checks: list[_Check] = []
+    p = place.expr
+    if place.dtype.is_float():
+        integral = (p == p.floor()) & (p.abs() < 2**31)
+        message = f"precision argument to  {name} must be a integral value"
+        checks.append((both & ~integral, message, 51082, None))
+        p = pl.when(integral).then(p).otherwise(0)
+    p = p.cast(I64)
+    in_range = (p >= -20) & (p <= 100)
+    message = f"cannot apply {name} with precision value {{}} value must be in [-20, 100]"
+    checks.append((both & in_range.not_(), message.format, 51083, p))
+    return pl.when(in_range).then(p).otherwise(0), checks
+
+
+def _split(a: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Veltkamp's split of a double into two halves whose products are exact."""
+    c = a * 134217729.0
+    high = c - (c - a)
+    return high, a - high
+
+
+def _product_error(a: pl.Expr, b: pl.Expr, product: pl.Expr) -> pl.Expr:
+    """Dekker's exact ``a * b - product`` for ``product = fl(a * b)`` (error-free transformation)."""
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return ((ah * bh - product) + ah * bl + al * bh) + al * bl
+
+
+def _round_float(x: pl.Expr, p: pl.Expr, mode: str) -> pl.Expr:
+    """``x`` rounded (half to even) or truncated at decimal place ``p`` (negative: left of the point).
+
+    MongoDB rounds the double's exact decimal value. ``x`` is scaled by ``10^|p|`` in floating
+    point, and the exact error of that scaling (Dekker) decides the cases where the rounded scaled
+    value lands on a tie or an integer that the exact value is just short of or past.
+    """
+    scale = pl.lit(10.0, dtype=F64).pow(p.abs().cast(F64))
+    up = pl.lit(0.0, dtype=F64)
+    product = x * scale
+    quotient = true_div(x, scale)
+    back_product = quotient * scale
+    residual = (x - back_product) - _product_error(quotient, scale, back_product)
+    scaled = pl.when(p >= 0).then(product).otherwise(quotient)
+    # The sign of (exact scaled value - scaled): which way the rounding of the scaling went.
+    error = pl.when(p >= 0).then(_product_error(x, scale, product)).otherwise(residual)
+    floor = scaled.floor()
+    if mode == "round":
+        tie = (scaled - floor) == 0.5
+        rounded = (
+            pl.when(tie & (error > up))
+            .then(floor + 1)
+            .when(tie & (error < up))
+            .then(floor)
+            .otherwise(scaled.round(0, mode="half_to_even"))
+        )
+    else:
+        toward_zero = pl.when(scaled >= 0).then(floor).otherwise(scaled.ceil())
+        integral = scaled == floor
+        rounded = (
+            pl.when(integral & (scaled > 0) & (error < up))
+            .then(scaled - 1)
+            .when(integral & (scaled < 0) & (error > up))
+            .then(scaled + 1)
+            .otherwise(toward_zero)
+        )
+    back = pl.when(p >= 0).then(true_div(rounded, scale)).otherwise(rounded * scale)
+    exact = scaled.is_infinite() | scaled.is_nan() | (scaled.abs() >= 2.0**52)
+    return pl.when(exact).then(x).otherwise(back)
+
+
+def _round_int(x: pl.Expr, p: pl.Expr, mode: str, name: str, ctx: Ctx) -> pl.Expr:
+    """An integer rounded at a negative place ``p`` (ties to even) or truncated toward zero."""
+    k = (-p).clip(0, 18)
+    q = pl.lit(10, dtype=I64).pow(k.cast(pl.UInt32))
+    if mode == "trunc":
+        out = (x.abs() // q) * q * x.sign()
+        return pl.when(p >= 0).then(x).when(p <= -19).then(0).otherwise(out)
+    base = (x // q) * q
+    twice = (x - base) * 2
+    even = ((base // q) % 2) == 0
+    up = pl.when(twice > q).then(True).when(twice < q).then(False).otherwise(~even)
+    out = pl.when(up).then(base + q).otherwise(base)
+    huge = (p == -19) & (x.abs() > 5 * 10**18)
+    message = f"invalid conversion from Decimal128 result in {name}"
+    out = pl.when(p >= 0).then(x).when(p <= -19).then(0).otherwise(out)
+    return fail_where(ctx, huge, out, message, 51080)
+
+
+_round_or_trunc("$round", "round")
+_round_or_trunc("$trunc", "trunc")
