@@ -1,14 +1,16 @@
 """Spendlens: the router. Builds the navigation and runs the chosen page.
 
-``streamlit run app.py`` serves it. Imported as a module (by the ASGI server that ``streamlit run``
-starts when it finds ``app`` below), this file instead defines the ``st.App`` that adds ``/health``.
+``streamlit run app.py`` serves it. ``streamlit run`` finds the ``st.App`` below and imports this
+file as a module (outside any script run) to build the server with the ``/health`` route; each page
+view then runs this file as a script, which runs the shell.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-if __name__ != "__main__":
+if get_script_run_ctx() is None:
     from dashboard.server import health_routes
 
     app = st.App("app.py", routes=health_routes())

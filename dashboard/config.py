@@ -14,8 +14,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["READ_PREFERENCES", "VARIABLES", "Settings", "SettingsError", "load_settings"]
+__all__ = [
+    "DEMO_COOKIE_KEY",
+    "READ_PREFERENCES",
+    "VARIABLES",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+]
 
+#: Public, committed: good enough for a laptop demo, refused in production.
+DEMO_COOKIE_KEY = "spendlens-demo-cookie-key-not-secret"
 READ_PREFERENCES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
 ENVIRONMENTS = ("development", "production")
 
@@ -40,7 +49,18 @@ class Settings:
     cache_ttl_profile: int = 3_600
     cache_ttl_recent: int = 300
     env: str = "development"
+    cookie_name: str = "spendlens_auth"
+    cookie_key: str | None = None
+    cookie_expiry_days: float = 1.0
+    allow_registration: bool = True
+    login_max_attempts: int = 5
+    login_window_minutes: int = 15
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def effective_cookie_key(self) -> str:
+        """The cookie signing key; the public demo key only outside production."""
+        return self.cookie_key or DEMO_COOKIE_KEY
 
     @property
     def store_uri(self) -> str:
@@ -110,6 +130,34 @@ def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
+def _boolean(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError
+
+
+def _positive_float(value: str) -> float:
+    number = float(value.strip())
+    if not number > 0 or number != number:
+        raise ValueError
+    return number
+
+
+def _cookie_name(value: str) -> str:
+    if not value or not all(c.isalnum() or c in "_-" for c in value):
+        raise ValueError
+    return value
+
+
+def _cookie_key(value: str) -> str:
+    if len(value) < 32:
+        raise ValueError
+    return value
+
+
 def _db_name(value: str) -> str:
     if not value or any(c in value for c in '/\\. "$*<>:|?') or len(value) > 63:
         raise ValueError
@@ -141,6 +189,18 @@ VARIABLES: tuple[_Var, ...] = (
          "a whole number of seconds, 0 or more", "Cache lifetime of recent-activity queries."),
     _Var("SPENDLENS_ENV", "env", _choice(ENVIRONMENTS), ", ".join(ENVIRONMENTS),
          "production hardens start-up checks; development lists demo accounts."),
+    _Var("AUTH_COOKIE_NAME", "cookie_name", _cookie_name, "letters, digits, _ and -",
+         "Name of the login cookie."),
+    _Var("AUTH_COOKIE_KEY", "cookie_key", _cookie_key, "a random string of 32 characters or more",
+         "Signs login cookies. Required in production; identical on every replica.", secret=True),
+    _Var("AUTH_COOKIE_EXPIRY_DAYS", "cookie_expiry_days", _positive_float,
+         "a number of days above 0", "How long a login is remembered."),
+    _Var("SPENDLENS_ALLOW_REGISTRATION", "allow_registration", _boolean, "true or false",
+         "Whether people can create their own accounts."),
+    _Var("LOGIN_MAX_ATTEMPTS", "login_max_attempts", _positive_int, "a positive whole number",
+         "Failed logins allowed per username in the window (scaling notes: 5)."),
+    _Var("LOGIN_WINDOW_MINUTES", "login_window_minutes", _positive_int, "a positive whole number",
+         "The login throttling window in minutes (scaling notes: 15)."),
 )  # fmt: skip
 
 
@@ -166,6 +226,15 @@ def load_settings(
         except (ValueError, TypeError):
             shown = "(hidden)" if var.secret else repr(raw)
             problems.append(f"{var.name}={shown} is not valid: expected {var.accepted}")
+    if values.get("env") == "production":
+        key = values.get("cookie_key")
+        if key is None:
+            problems.append(
+                "AUTH_COOKIE_KEY is not set: production needs its own random key of 32 characters "
+                "or more (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+            )
+        elif key == DEMO_COOKIE_KEY:
+            problems.append("AUTH_COOKIE_KEY is the public demo key: production needs its own key")
     if problems:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(problems))
     return Settings(**values)

@@ -1,14 +1,18 @@
-"""What the home page reports: the connected database, the cache, and document counts."""
+"""What the home page reports: the connected database and cache, and how much data there is."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from dashboard.auth.models import AuthUser
+from dashboard.cache import Cache
 from dashboard.config import Settings
+from dashboard.runner import run_query
 from dashboard.store import Store
-from dashboard.store.connect import describe_uri
+from queries.profile import data_inventory, my_summary
 
-__all__ = ["COLLECTIONS", "Inventory", "data_inventory"]
+__all__ = ["COLLECTIONS", "Inventory", "MySummary", "inventory", "summary_for"]
 
 COLLECTIONS = ("users", "expenses", "budgets", "api_requests")
 
@@ -18,18 +22,41 @@ class Inventory:
     database: str
     cache: str
     counts: dict[str, int]
+    as_of: str
 
     @property
     def is_empty(self) -> bool:
         return self.counts.get("expenses", 0) == 0
 
 
-def data_inventory(store: Store, settings: Settings) -> Inventory:
-    """Describe the store and the cache and count the documents of each main collection."""
-    cache = (
-        f"Redis at {describe_uri(settings.redis_url)}"
-        if settings.redis_url
-        else "in-process cache (REDIS_URL is not set)"
+@dataclass(frozen=True)
+class MySummary:
+    expenses: int
+    total: float
+    first: datetime | None
+    last: datetime | None
+    as_of: str
+
+
+def inventory(user: AuthUser, *, store: Store, cache: Cache, settings: Settings) -> Inventory:
+    """Document counts of the main collections (spans users: product, finance or admin)."""
+    counts: dict[str, int] = {}
+    as_of = ""
+    for name in COLLECTIONS:
+        result = run_query(data_inventory(user, name), store=store, cache=cache, settings=settings)
+        counts[name] = int(result.frame["n"][0]) if result.frame.height else 0
+        as_of = result.caption
+    return Inventory(
+        database=store.description, cache=cache.description, counts=counts, as_of=as_of
     )
-    counts = {name: store.count_documents(name, {}) for name in COLLECTIONS}
-    return Inventory(database=store.description, cache=cache, counts=counts)
+
+
+def summary_for(user: AuthUser, *, store: Store, cache: Cache, settings: Settings) -> MySummary:
+    """The signed-in user's own expense count, total and date range."""
+    result = run_query(my_summary(user), store=store, cache=cache, settings=settings)
+    if result.frame.height == 0:
+        return MySummary(0, 0.0, None, None, result.caption)
+    row = result.frame.row(0, named=True)
+    return MySummary(
+        int(row["expenses"]), float(row["total"]), row["first"], row["last"], result.caption
+    )

@@ -26,10 +26,11 @@ def ttl_for(settings: Settings, family: str) -> int:
 def run_query(query: Query, *, store: Store, cache: Cache, settings: Settings) -> CacheResult:
     """The query's frame, from the cache when it holds it, else from the store (then cached).
 
-    The key is the query's name plus a hash of its pipeline, so two pages asking the same
-    question share one entry, whatever function built it.
+    The key is the query's name plus a hash of the database, the collection and the pipeline, so
+    two pages asking the same question share one entry, whatever function built it, and two
+    deployments sharing a Redis never read each other's results.
     """
-    key = make_key(query.name, query.collection, query.pipeline)
+    key = make_key(query.name, store.description, query.collection, query.pipeline)
 
     def compute():
         return store.aggregate_frame(

@@ -6,12 +6,13 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.auth.throttle import LoginThrottle, make_throttle
 from dashboard.cache import Cache
 from dashboard.cache import connect as connect_cache
 from dashboard.config import Settings, load_settings
 from dashboard.store import Store, connect
 
-__all__ = ["get_cache", "get_settings", "get_store"]
+__all__ = ["get_cache", "get_settings", "get_store", "get_throttle"]
 
 
 def _secrets() -> dict[str, Any]:
@@ -52,3 +53,15 @@ def _open_cache(url: str | None) -> Cache:
 def get_cache(settings: Settings) -> Cache:
     """The one result cache of this process: Redis when ``REDIS_URL`` is set, else in-process."""
     return _open_cache(settings.redis_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _open_throttle(redis_url: str | None, max_attempts: int, window_minutes: int) -> LoginThrottle:
+    return make_throttle(redis_url, max_attempts=max_attempts, window_minutes=window_minutes)
+
+
+def get_throttle(settings: Settings) -> LoginThrottle:
+    """The login throttle of this process (its counters in Redis when configured)."""
+    return _open_throttle(
+        settings.redis_url, settings.login_max_attempts, settings.login_window_minutes
+    )

@@ -1,14 +1,24 @@
-"""The app shell run by ``app.py``: settings, the store, and the navigation for this run."""
+"""The app shell run by ``app.py``: settings, the store, the signed-in user and their navigation."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.auth import session
+from dashboard.auth.context import SIGNED_IN_KEY
 from dashboard.config import SettingsError
-from dashboard.runtime import get_settings, get_store
+from dashboard.navigation import build_navigation
+from dashboard.runtime import get_settings, get_store, get_throttle
 from dashboard.store import DatabaseUnavailable
 
 __all__ = ["run"]
+
+DEMO_ACCOUNTS = (
+    ("demo-user", "demo-user-pass", "user"),
+    ("demo-product", "demo-product-pass", "product"),
+    ("demo-finance", "demo-finance-pass", "finance"),
+    ("demo-admin", "demo-admin-pass", "admin"),
+)
 
 
 def _stop_with(title: str, body: str, *, hint: str) -> None:
@@ -19,7 +29,7 @@ def _stop_with(title: str, body: str, *, hint: str) -> None:
 
 
 def run() -> None:
-    """Set up the page, check the configuration and the database, then run the chosen page."""
+    """Set up the page, check configuration and database, sign the user in, run the chosen page."""
     st.set_page_config(page_title="Spendlens", page_icon=":material/insights:", layout="wide")
     try:
         settings = get_settings()
@@ -40,10 +50,52 @@ def run() -> None:
             hint="Check that MongoDB is running and MONGODB_URI is right; this page retries on reload.",
         )
         return
-    st.session_state["_spendlens_store_description"] = store.description
-    pages = [
-        st.Page(
-            "pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True
-        )
-    ]
-    st.navigation(pages).run()
+    session.begin_run(settings)
+    user = session.current_user(store, settings)
+    st.session_state[SIGNED_IN_KEY] = user
+    notice = st.session_state.pop("_spendlens_notice", None)
+    if notice:
+        st.warning(notice)
+
+    def login() -> None:
+        st.title("Spendlens")
+        st.caption("Analytics and reports for your Expense Tracker data.")
+        session.login_form(store, settings, get_throttle(settings))
+        st.caption("Forgot your password? Ask an admin: they can issue a temporary one.")
+        if not settings.is_production:
+            with st.expander("Demo accounts (development only)"):
+                st.table(
+                    {
+                        "username": [a[0] for a in DEMO_ACCOUNTS],
+                        "password": [a[1] for a in DEMO_ACCOUNTS],
+                        "role": [a[2] for a in DEMO_ACCOUNTS],
+                    }
+                )
+
+    def register() -> None:
+        st.title("Create an account")
+        session.registration_form(store, settings)
+
+    def change_password() -> None:
+        st.title("Change your password")
+        st.info("An admin issued you a temporary password: choose your own to continue.")
+        if session.password_form(store, settings, user):  # type: ignore[arg-type]
+            st.rerun()
+
+    nav = build_navigation(
+        user,
+        store,
+        login=login,
+        register=register if settings.allow_registration else None,
+        change_password=change_password,
+    )
+    # Shell widgets come after st.navigation: it resolves the page, and widget ids include the
+    # page, so a button drawn before it would change id between the run after login and the next.
+    page = st.navigation(nav)
+    if user is not None:
+        with st.sidebar:
+            st.caption(f"Signed in as **{user.name}** ({', '.join(user.roles)})")
+            if st.button("Log out", key="spendlens_logout", icon=":material/logout:"):
+                session.logout(settings, audit_to=store)
+                st.rerun()
+    page.run()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import bcrypt
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -20,11 +21,28 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "data"
 
 
+def _staff_account() -> dict:
+    return {
+        "username": "ops",
+        "name": "Ops Person",
+        "roles": ["product"],
+        "passwordHash": bcrypt.hashpw(b"Ops-pass-1!", bcrypt.gensalt(rounds=4)).decode(),
+    }
+
+
+def _login(at: AppTest) -> AppTest:
+    at.run()
+    at.text_input[0].input("ops")
+    at.text_input[1].input("Ops-pass-1!")
+    at.button[0].click()
+    return at.run()
+
+
 def test_home_says_which_database_and_cache_and_counts_the_data(data_dir: Path) -> None:
     with connect(f"embedded://{data_dir}") as store:
-        store.insert_many("users", [{"username": "a"}, {"username": "b"}])
+        store.insert_many("users", [_staff_account(), {"username": "b"}])
         store.insert_many("expenses", [{"amount": float(i)} for i in range(7)])
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    at = _login(AppTest.from_file(APP, default_timeout=30))
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Users": "2", "Expenses": "7", "Budgets": "0", "Api requests": "0"}
@@ -35,7 +53,9 @@ def test_home_says_which_database_and_cache_and_counts_the_data(data_dir: Path) 
 
 
 def test_empty_database_says_how_to_load_demo_data(data_dir: Path) -> None:
-    at = AppTest.from_file(APP, default_timeout=30).run()
+    with connect(f"embedded://{data_dir}") as store:
+        store.insert_many("users", [_staff_account()])
+    at = _login(AppTest.from_file(APP, default_timeout=30))
     assert not at.exception
     assert "python -m dashboard seed" in at.info[0].value
 
@@ -60,3 +80,16 @@ def test_unreachable_mongodb_shows_database_unavailable_not_a_traceback(
     assert not at.exception
     assert at.title[0].value == "Database unavailable"
     assert "cannot reach its database" in at.error[0].value
+
+
+def test_production_with_the_demo_cookie_key_refuses_to_start(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.config import DEMO_COOKIE_KEY
+
+    monkeypatch.setenv("SPENDLENS_ENV", "production")
+    monkeypatch.setenv("AUTH_COOKIE_KEY", DEMO_COOKIE_KEY)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert at.title[0].value == "Configuration error"
+    assert "public demo key" in at.error[0].value
+    assert not at.text_input  # no login form

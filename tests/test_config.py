@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.config import VARIABLES, Settings, SettingsError, load_settings
+from dashboard.config import DEMO_COOKIE_KEY, VARIABLES, Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,6 +36,7 @@ def test_values_are_read_and_typed() -> None:
             "REDIS_URL": "redis://cache:6379/1",
             "CACHE_TTL_STATISTICS": "0",
             "SPENDLENS_ENV": "Production",
+            "AUTH_COOKIE_KEY": "k" * 40,
             "SPENDLENS_DATA_DIR": "/srv/spendlens",
         }
     )
@@ -66,6 +67,12 @@ def test_values_are_read_and_typed() -> None:
         ("CACHE_TTL_PROFILE", "an hour", "0 or more"),
         ("CACHE_TTL_RECENT", "-1", "0 or more"),
         ("SPENDLENS_ENV", "staging", "development, production"),
+        ("AUTH_COOKIE_KEY", "short", "32 characters or more"),
+        ("AUTH_COOKIE_NAME", "bad name;", "letters, digits, _ and -"),
+        ("AUTH_COOKIE_EXPIRY_DAYS", "0", "a number of days above 0"),
+        ("SPENDLENS_ALLOW_REGISTRATION", "maybe", "true or false"),
+        ("LOGIN_MAX_ATTEMPTS", "0", "a positive whole number"),
+        ("LOGIN_WINDOW_MINUTES", "-5", "a positive whole number"),
     ],
 )
 def test_invalid_value_names_the_variable_and_what_it_accepts(
@@ -115,3 +122,18 @@ def test_every_variable_read_in_the_package_is_a_declared_setting() -> None:
         found |= set(re.findall(r"environ(?:\.get)?\(\s*[\"']([A-Z_]+)[\"']", text))
         found |= set(re.findall(r"getenv\(\s*[\"']([A-Z_]+)[\"']", text))
     assert found <= declared, f"undeclared environment variables: {sorted(found - declared)}"
+
+
+def test_production_refuses_to_start_without_its_own_cookie_key() -> None:
+    with pytest.raises(SettingsError, match="AUTH_COOKIE_KEY is not set"):
+        load_settings({"SPENDLENS_ENV": "production"})
+    with pytest.raises(SettingsError, match="public demo key"):
+        load_settings({"SPENDLENS_ENV": "production", "AUTH_COOKIE_KEY": DEMO_COOKIE_KEY})
+    key = "x" * 48
+    settings = load_settings({"SPENDLENS_ENV": "production", "AUTH_COOKIE_KEY": key})
+    assert settings.effective_cookie_key == key
+
+
+def test_development_uses_the_demo_key_when_none_is_set() -> None:
+    assert load_settings({}).effective_cookie_key == DEMO_COOKIE_KEY
+    assert load_settings({"SPENDLENS_ALLOW_REGISTRATION": "off"}).allow_registration is False

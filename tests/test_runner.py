@@ -55,7 +55,9 @@ def test_invalidating_a_scope_reruns_only_its_queries(memory_store: Store) -> No
         run_query(q, store=memory_store, cache=cache, settings=settings)
     memory_store.insert_many("expenses", [{"category": "Food", "amount": 4.0}])
     cache.invalidate("user:1")
-    assert run_query(mine, store=memory_store, cache=cache, settings=settings).frame["total"][0] == 5.0
+    assert (
+        run_query(mine, store=memory_store, cache=cache, settings=settings).frame["total"][0] == 5.0
+    )
     stale = run_query(everyone, store=memory_store, cache=cache, settings=settings)
     assert stale.from_cache
     assert stale.frame["total"][0] == 1.0
@@ -64,3 +66,15 @@ def test_invalidating_a_scope_reruns_only_its_queries(memory_store: Store) -> No
 def test_ttl_families_come_from_settings() -> None:
     settings = Settings(cache_ttl_statistics=1800, cache_ttl_profile=3600, cache_ttl_recent=60)
     assert [ttl_for(settings, f) for f in ("statistics", "profile", "recent")] == [1800, 3600, 60]
+
+
+def test_two_databases_never_share_an_entry() -> None:
+    from dashboard.store import connect
+
+    cache, settings = MemoryCache(), Settings()
+    first, second = connect("memory://"), connect("memory://")
+    first.insert_many("expenses", [{"amount": 1.0}])
+    second.insert_many("expenses", [{"amount": 2.0}])
+    a = run_query(_totals(), store=first, cache=cache, settings=settings)
+    b = run_query(_totals(), store=second, cache=cache, settings=settings)
+    assert (a.frame["total"][0], b.frame["total"][0]) == (1.0, 2.0)

@@ -1,29 +1,45 @@
-"""Home: what Spendlens is connected to and how much data it holds."""
+"""Home: the signed-in user's own data at a glance; for staff, what Spendlens is connected to."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.overview import data_inventory
-from dashboard.runtime import get_settings, get_store
+from dashboard.auth.context import signed_in_user
+from dashboard.overview import inventory, summary_for
+from dashboard.runtime import get_cache, get_settings, get_store
 
 settings = get_settings()
-store = get_store(settings)
+store, cache = get_store(settings), get_cache(settings)
+user = signed_in_user()
 
-st.title("Spendlens")
-st.caption("Analytics and reports for your Expense Tracker data.")
+st.title(f"Welcome, {user.name}")
 
-inventory = data_inventory(store, settings)
-left, right = st.columns(2)
-left.markdown(f"**Database** · {inventory.database}")
-right.markdown(f"**Cache** · {inventory.cache}")
+if "user" in user.roles:
+    mine = summary_for(user, store=store, cache=cache, settings=settings)
+    if mine.expenses == 0:
+        st.info(
+            "You have no expenses yet. Record some in the Expense Tracker app; they appear here "
+            "within a few minutes."
+        )
+    else:
+        a, b, c = st.columns(3)
+        a.metric("Your expenses", f"{mine.expenses:,}")
+        b.metric(f"Total spent ({user.currency})", f"{mine.total:,.2f}")
+        c.metric("Since", f"{mine.first:%Y-%m-%d}" if mine.first else "—")
+    st.caption(mine.as_of)
 
-cols = st.columns(len(inventory.counts))
-for col, (name, count) in zip(cols, inventory.counts.items(), strict=True):
-    col.metric(name.replace("_", " ").capitalize(), f"{count:,}")
-
-if inventory.is_empty:
-    st.info(
-        "The database holds no expenses yet. Load demo data with "
-        "`python -m dashboard seed` (or `make seed`), then reload this page."
-    )
+if user.has_role("product", "finance"):
+    inv = inventory(user, store=store, cache=cache, settings=settings)
+    st.subheader("Data source")
+    left, right = st.columns(2)
+    left.markdown(f"**Database** · {inv.database}")
+    right.markdown(f"**Cache** · {inv.cache}")
+    cols = st.columns(len(inv.counts))
+    for col, (name, count) in zip(cols, inv.counts.items(), strict=True):
+        col.metric(name.replace("_", " ").capitalize(), f"{count:,}")
+    st.caption(inv.as_of)
+    if inv.is_empty:
+        st.info(
+            "The database holds no expenses yet. Load demo data with "
+            "`python -m dashboard seed` (or `make seed`), then reload this page."
+        )

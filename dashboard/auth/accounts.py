@@ -1,0 +1,233 @@
+"""Accounts in the ``users`` collection: lookups, credentials for the authenticator, admin changes.
+
+Credentials live only in ``users`` (bcrypt hashes in ``passwordHash``); the authenticator gets a
+credentials dict built from the documents it needs and every change it makes is written back here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import bcrypt
+import bson
+
+from dashboard.auth.audit import audit
+from dashboard.auth.models import ROLES, AuthUser, PermissionDenied
+from dashboard.store import DuplicateKeyError, Store
+
+__all__ = [
+    "AccountError",
+    "credentials_for",
+    "find_user",
+    "hash_password",
+    "issue_temporary_password",
+    "register_account",
+    "save_credentials",
+    "search_users",
+    "set_disabled",
+    "set_roles",
+]
+
+USERS = "users"
+
+
+class AccountError(ValueError):
+    """An account operation that cannot be done as asked; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
+
+
+def find_user(store: Store, username: str) -> dict[str, Any] | None:
+    """The user document with this username (matched literally, case-insensitively stored lower)."""
+    if not isinstance(username, str) or not username:
+        return None
+    found = store.find(USERS, {"username": {"$eq": username.strip().lower()}}, limit=1)
+    return found[0] if found else None
+
+
+def credentials_for(documents: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The authenticator's credentials dict for these users (only those who can log in)."""
+    usernames: dict[str, Any] = {}
+    for doc in documents:
+        if not doc.get("passwordHash") or doc.get("disabled"):
+            continue
+        first, _, last = str(doc.get("name") or doc["username"]).partition(" ")
+        usernames[doc["username"]] = {
+            "email": doc.get("email") or "",
+            "first_name": first,
+            "last_name": last,
+            "password": doc["passwordHash"],
+            "roles": list(doc.get("roles") or []),
+        }
+    return {"usernames": usernames}
+
+
+def save_credentials(
+    store: Store, before: Mapping[str, Any], after: Mapping[str, Any], *, actor: str | None
+) -> list[str]:
+    """Write what the authenticator changed (names, emails, password hashes) back to ``users``."""
+    changed: list[str] = []
+    old_users = before.get("usernames", {})
+    for username, entry in after.get("usernames", {}).items():
+        old = old_users.get(username)
+        if old is None:
+            continue
+        update: dict[str, Any] = {}
+        name = f"{entry.get('first_name', '')} {entry.get('last_name', '')}".strip()
+        old_name = f"{old.get('first_name', '')} {old.get('last_name', '')}".strip()
+        if name != old_name:
+            update["name"] = name
+        if entry.get("email") != old.get("email"):
+            update["email"] = entry.get("email")
+        if entry.get("password") != old.get("password"):
+            update["passwordHash"] = entry["password"]
+            update["mustChangePassword"] = False
+        if update:
+            try:
+                store.update_many(USERS, {"username": {"$eq": username}}, {"$set": update})
+            except DuplicateKeyError as exc:
+                msg = "that email address belongs to another account"
+                raise AccountError(msg) from exc
+            audit(
+                store,
+                "account.updated",
+                actor=actor,
+                target=username,
+                details={"fields": sorted(update)},
+            )
+            changed.append(username)
+    return changed
+
+
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+
+
+def register_account(
+    store: Store, *, username: str, name: str, email: str, password_hash: str
+) -> dict[str, Any]:
+    """Create a self-registered account with the ``user`` role."""
+    username = username.strip().lower()
+    if not _USERNAME.match(username):
+        msg = "usernames are 3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        raise AccountError(msg)
+    now = datetime.now(UTC)
+    doc = {
+        "username": username,
+        "name": name.strip() or username,
+        "email": email.strip().lower(),
+        "passwordHash": password_hash,
+        "mustChangePassword": False,
+        "roles": ["user"],
+        "timezone": "UTC",
+        "currency": "USD",
+        "createdAt": now,
+        "lastActiveAt": now,
+        "disabled": False,
+    }
+    try:
+        doc["_id"] = store.insert_many(USERS, [doc])[0]
+    except DuplicateKeyError as exc:
+        msg = "that username or email address is already registered"
+        raise AccountError(msg) from exc
+    audit(store, "account.registered", actor=username, target=username)
+    return doc
+
+
+def _require_admin(actor: AuthUser) -> None:
+    if "admin" not in actor.roles:
+        msg = "only an admin can manage accounts"
+        raise PermissionDenied(msg)
+
+
+def search_users(
+    store: Store, actor: AuthUser, text: str = "", *, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Users whose username, name or email contains ``text`` (literally), for the admin page."""
+    _require_admin(actor)
+    query: dict[str, Any] = {}
+    if text.strip():
+        pattern = re.escape(text.strip())
+        query = {
+            "$or": [
+                {field: {"$regex": pattern, "$options": "i"}}
+                for field in ("username", "name", "email")
+            ]
+        }
+    projection = {"passwordHash": 0}
+    return store.find(USERS, query, projection=projection, sort=[("username", 1)], limit=limit)
+
+
+def _target(store: Store, user_id: bson.ObjectId) -> dict[str, Any]:
+    found = store.find(USERS, {"_id": {"$eq": user_id}}, limit=1)
+    if not found:
+        msg = f"no user with id {user_id}"
+        raise AccountError(msg)
+    return found[0]
+
+
+def set_roles(store: Store, actor: AuthUser, user_id: bson.ObjectId, roles: list[str]) -> None:
+    """Give a user exactly ``roles`` (takes effect on their next page run)."""
+    _require_admin(actor)
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        msg = f"roles must be a non-empty subset of {', '.join(ROLES)}; got {roles}"
+        raise AccountError(msg)
+    target = _target(store, user_id)
+    if target["_id"] == actor.id and "admin" not in roles:
+        msg = "you cannot remove your own admin role"
+        raise AccountError(msg)
+    store.update_many(USERS, {"_id": {"$eq": user_id}}, {"$set": {"roles": sorted(set(roles))}})
+    audit(
+        store,
+        "role.changed",
+        actor=actor.username,
+        target=target["username"],
+        details={"from": list(target.get("roles") or []), "to": sorted(set(roles))},
+    )
+
+
+def set_disabled(store: Store, actor: AuthUser, user_id: bson.ObjectId, *, disabled: bool) -> None:
+    """Disable or enable an account; a disabled user is signed out on their next page run."""
+    _require_admin(actor)
+    target = _target(store, user_id)
+    if target["_id"] == actor.id and disabled:
+        msg = "you cannot disable your own account"
+        raise AccountError(msg)
+    store.update_many(USERS, {"_id": {"$eq": user_id}}, {"$set": {"disabled": disabled}})
+    audit(
+        store,
+        "account.disabled" if disabled else "account.enabled",
+        actor=actor.username,
+        target=target["username"],
+    )
+
+
+def _temporary_password() -> str:
+    """A random password that satisfies the authenticator's rules (8-20 chars, all classes)."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        body = "".join(secrets.choice(alphabet) for _ in range(13))
+        password = f"{body}-{secrets.choice(string.digits)}{secrets.choice('!@#$%*')}"
+        if any(c.islower() for c in body) and any(c.isupper() for c in body):
+            return password
+
+
+def issue_temporary_password(store: Store, actor: AuthUser, user_id: bson.ObjectId) -> str:
+    """Set a random temporary password (shown once to the admin); it must be changed at login."""
+    _require_admin(actor)
+    target = _target(store, user_id)
+    password = _temporary_password()
+    store.update_many(
+        USERS,
+        {"_id": {"$eq": user_id}},
+        {"$set": {"passwordHash": hash_password(password), "mustChangePassword": True}},
+    )
+    audit(store, "password.reset_issued", actor=actor.username, target=target["username"])
+    return password

@@ -1,0 +1,53 @@
+"""Account: your details, your password, and your data (download it or ask for deletion)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.auth import data_rights, session
+from dashboard.auth.context import signed_in_user
+from dashboard.runtime import get_settings, get_store
+
+settings = get_settings()
+store = get_store(settings)
+user = signed_in_user()
+
+st.title("Account")
+st.caption(
+    f"{user.username} · {', '.join(user.roles)} · time zone {user.timezone} · {user.currency}"
+)
+
+details, password, data = st.tabs(["Details", "Password", "Your data"])
+with details:
+    session.update_details_form(store, settings, user)
+with password:
+    session.password_form(store, settings, user)
+with data:
+    st.write("Download everything Spendlens holds about you: profile, expenses, budgets, API log.")
+    left, right = st.columns(2)
+    left.download_button(
+        "Download as JSON",
+        data=lambda: data_rights.export_json(data_rights.export_user_data(store, user)),
+        file_name=f"spendlens-{user.username}.json",
+        mime="application/json",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Download as CSV (zip)",
+        data=lambda: data_rights.export_csv_zip(data_rights.export_user_data(store, user)),
+        file_name=f"spendlens-{user.username}.zip",
+        mime="application/zip",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    st.divider()
+    st.subheader("Delete my account")
+    st.write(
+        "An admin confirms deletion requests. Deletion removes your expenses, budgets and account "
+        "for good; an audit record of the deletion is kept."
+    )
+    sure = st.checkbox("I understand this cannot be undone", key="account_delete_confirm")
+    if st.button("Request deletion", disabled=not sure, type="primary", key="account_delete"):
+        data_rights.request_deletion(store, user)
+        st.success("Deletion requested. An admin will confirm it.")
