@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dashboard.store import connect
-from dashboard.store.embedded import collection as collection_module
+from dashboard.store.embedded import index_scan
 
 USERS = [ObjectId(f"65a0000000000000000000{i:02x}") for i in range(1, 6)]
 DATES = [dt.datetime(2024, m, d, tzinfo=dt.UTC) for m in (1, 6, 12) for d in (1, 15)]
@@ -83,7 +83,7 @@ def test_sliced_scan_equals_full_scan(
     index: list[tuple[str, int]], narrow: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if narrow:  # narrow by the second key however short the first key's slice is
-        monkeypatch.setattr(collection_module, "_NARROW_MIN_ROWS", 0)
+        monkeypatch.setattr(index_scan, "NARROW_MIN_ROWS", 0)
 
     @settings(max_examples=150, deadline=None)
     @given(docs=docs_strategy, query=queries([f for f, _ in index]))
@@ -126,7 +126,7 @@ def test_every_operator_on_the_index_keys(
     index: list[tuple[str, int]], narrow: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if narrow:
-        monkeypatch.setattr(collection_module, "_NARROW_MIN_ROWS", 0)
+        monkeypatch.setattr(index_scan, "NARROW_MIN_ROWS", 0)
     (first, _), (second, _) = index
     documents: list[dict[str, Any]] = []
     for i, v1 in enumerate([*VALUES[first], None, MISSING]):

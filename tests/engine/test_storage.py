@@ -95,6 +95,19 @@ def test_round_trip_keeps_types_nulls_and_missing_fields(db: Path) -> None:
     assert isinstance(first["_id"], ObjectId) and isinstance(first["userId"], ObjectId)
 
 
+def test_generated_ids_are_fresh_object_ids_returned_in_order(db: Path) -> None:
+    before = dt.datetime.now(UTC).replace(microsecond=0) - dt.timedelta(seconds=1)
+    with _open(db) as store:
+        ids = store.insert_many("c", [{"n": i} for i in range(1000)])
+        ids += store.insert_many("c", [{"n": 1000}, {"_id": A, "n": 1001}, {}])
+    with _open(db) as store:
+        docs = store.find("c", {})
+    n_by_id = {d["_id"]: d.get("n") for d in docs}
+    assert [n_by_id[i] for i in ids] == [*range(1002), None] and ids[1001] == A
+    assert len({*ids}) == len(ids) == 1003
+    assert all(isinstance(i, ObjectId) and i.generation_time >= before for i in ids if i != A)
+
+
 def test_round_trip_converts_other_time_zones_and_truncates_to_milliseconds(db: Path) -> None:
     paris = dt.timezone(dt.timedelta(hours=2))
     with _open(db) as store:

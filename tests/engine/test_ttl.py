@@ -101,7 +101,7 @@ def test_reads_sweep_at_most_every_sixty_seconds(
     store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = SimpleNamespace(t=1000.0)
-    monkeypatch.setattr(collection_module, "time", SimpleNamespace(monotonic=lambda: clock.t))
+    monkeypatch.setattr(collection_module, "_clock", lambda: clock.t)
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
     store.insert_many(
         "expenses", [{"_id": 1, "deletedAt": long_ago}, {"_id": 2, "deletedAt": None}]

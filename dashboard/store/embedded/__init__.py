@@ -76,7 +76,8 @@ class EmbeddedStore(Store):
 
     def list_collection_names(self) -> list[str]:
         names = set(CollectionFiles.names(self.root)) if self.root is not None else set()
-        names |= {n for n, c in self._collections.items() if c.frame().width or c.indexes}
+        loaded = list(self._collections.items())  # a copy: other threads may add collections
+        names |= {n for n, c in loaded if c.frame().width or c.indexes}
         return sorted(names)
 
     def drop_collection(self, collection: str) -> None:

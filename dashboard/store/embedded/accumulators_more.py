@@ -11,32 +11,17 @@ document seen wins, except where ``$bottomN`` evicts (see :func:`_bottom_n_kept`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import polars as pl
 
 from dashboard.store.embedded.expressions import compile_expr
-from dashboard.store.embedded.group import Agg, accumulator
-from dashboard.store.embedded.values import Ctx, Val
+from dashboard.store.embedded.group import Agg, accumulator, accumulator_input
+from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 from dashboard.store.errors import OperationFailure
 
 __all__: list[str] = []
-
-
-def _arg(spec: Any, ctx: Ctx, name: str, tag: str) -> tuple[Val, list[pl.Expr], pl.Expr, pl.Expr]:
-    """Evaluate ``spec`` into column ``__<tag>:<name>``; return (val, pre, column, present)."""
-    val = compile_expr(spec, ctx)
-    col = f"__{tag}:{name}"
-    pre = [val.expr.alias(col)]
-    if val.missing is None:
-        return val, pre, pl.col(col), pl.lit(True)
-    pre.append((~val.missing.fill_null(True)).alias(f"__{tag}_present:{name}"))
-    return val, pre, pl.col(col), pl.col(f"__{tag}_present:{name}")
-
-
-def _is_numeric(dtype: pl.DataType) -> bool:
-    return dtype.is_numeric() or isinstance(dtype, pl.Decimal)
 
 
 def _require_object(op: str, spec: Any, code: int, message: str | None = None) -> Mapping[str, Any]:
@@ -94,11 +79,11 @@ def _percentiles(spec: Any, ctx: Ctx) -> list[float]:
     return out
 
 
-def _numeric_sorted(val: Val, col: pl.Expr, present: pl.Expr) -> pl.Expr | None:
+def _numeric_sorted(val: Val, col: pl.Expr) -> pl.Expr | None:
     """The group's numeric inputs as doubles, ascending (NaN and non-numbers left out)."""
-    if not _is_numeric(val.dtype):
+    if not is_number(val.dtype):
         return None
-    keep = present & col.is_not_null()
+    keep = col.is_not_null()  # a missing value is null in the column
     if val.dtype.is_float():
         keep = keep & col.is_not_nan()
     return col.filter(keep).cast(pl.Float64).sort()
@@ -119,16 +104,16 @@ def _discrete(values: pl.Expr | None, p: float) -> pl.Expr:
 @accumulator("$median")
 def _median(spec: Any, ctx: Ctx, name: str) -> Agg:
     spec = _percentile_input(spec, "$median")
-    val, pre, col, present = _arg(spec["input"], ctx, name, "median")
-    return Agg(_discrete(_numeric_sorted(val, col, present), 0.5).alias(name), pre)
+    val, pre, col, _ = accumulator_input(spec["input"], ctx, name, "median")
+    return Agg(_discrete(_numeric_sorted(val, col), 0.5).alias(name), pre)
 
 
 @accumulator("$percentile")
 def _percentile(spec: Any, ctx: Ctx, name: str) -> Agg:
     spec = _percentile_input(spec, "$percentile")
     ps = _percentiles(spec["p"], ctx)
-    val, pre, col, present = _arg(spec["input"], ctx, name, "pct")
-    values = _numeric_sorted(val, col, present)
+    val, pre, col, _ = accumulator_input(spec["input"], ctx, name, "pct")
+    values = _numeric_sorted(val, col)
     return Agg(pl.concat_list([_discrete(values, p) for p in ps]).alias(name), pre)
 
 
@@ -162,45 +147,26 @@ def _take(values: pl.Expr, n: pl.Expr, *, last: bool) -> pl.Expr:
     return values.tail(n) if last else values.head(n)
 
 
-def _first_last_n(spec: Any, ctx: Ctx, name: str, op: str, *, last: bool) -> Agg:
+def _n_input(spec: Any, ctx: Ctx, name: str, op: str) -> tuple[pl.Expr, list[pl.Expr], pl.Expr]:
+    """The ``{input, n}`` argument of ``$firstN``…``$maxN``: (n, columns to add, input column)."""
     spec = _require_object(op, spec, 5787900, f"specification must be an object; found {op}")
     _reject_unknown(op, spec, {"input", "n"})
     if "input" not in spec:
         raise OperationFailure("Missing value for 'input'", code=5787907)
     n, pre_n = _n_value(spec, ctx, name, op)
-    _, pre, col, _ = _arg(spec["input"], ctx, name, "nin")
-    return Agg(_take(col, n, last=last).alias(name), [*pre, *pre_n])
+    _, pre, col, _ = accumulator_input(spec["input"], ctx, name, "nin")
+    return n, [*pre, *pre_n], col
 
 
-@accumulator("$firstN")
-def _first_n(spec: Any, ctx: Ctx, name: str) -> Agg:
-    return _first_last_n(spec, ctx, name, "$firstN", last=False)
-
-
-@accumulator("$lastN")
-def _last_n(spec: Any, ctx: Ctx, name: str) -> Agg:
-    return _first_last_n(spec, ctx, name, "$lastN", last=True)
+def _first_last_n(spec: Any, ctx: Ctx, name: str, op: str, *, last: bool) -> Agg:
+    n, pre, col = _n_input(spec, ctx, name, op)
+    return Agg(_take(col, n, last=last).alias(name), pre)
 
 
 def _min_max_n(spec: Any, ctx: Ctx, name: str, op: str, *, largest: bool) -> Agg:
-    spec = _require_object(op, spec, 5787900, f"specification must be an object; found {op}")
-    _reject_unknown(op, spec, {"input", "n"})
-    if "input" not in spec:
-        raise OperationFailure("Missing value for 'input'", code=5787907)
-    n, pre_n = _n_value(spec, ctx, name, op)
-    _, pre, col, present = _arg(spec["input"], ctx, name, "nin")
-    values = col.filter(present & col.is_not_null()).sort(descending=largest)
-    return Agg(values.head(n).alias(name), [*pre, *pre_n])
-
-
-@accumulator("$minN")
-def _min_n(spec: Any, ctx: Ctx, name: str) -> Agg:
-    return _min_max_n(spec, ctx, name, "$minN", largest=False)
-
-
-@accumulator("$maxN")
-def _max_n(spec: Any, ctx: Ctx, name: str) -> Agg:
-    return _min_max_n(spec, ctx, name, "$maxN", largest=True)
+    n, pre, col = _n_input(spec, ctx, name, op)
+    values = col.filter(col.is_not_null()).sort(descending=largest)
+    return Agg(values.head(n).alias(name), pre)
 
 
 def _top_bottom(spec: Any, ctx: Ctx, name: str, op: str, *, bottom: bool, with_n: bool) -> Agg:
@@ -223,7 +189,7 @@ def _top_bottom(spec: Any, ctx: Ctx, name: str, op: str, *, bottom: bool, with_n
     keys, descending, nulls_last = sort_exprs(sort_by, ctx)
     pre = [k.alias(f"__key{i}:{name}") for i, k in enumerate(keys)]
     cols = [pl.col(f"__key{i}:{name}") for i in range(len(keys))]
-    _, out_pre, out, _ = _arg(spec["output"], ctx, name, "out")
+    _, out_pre, out, _ = accumulator_input(spec["output"], ctx, name, "out")
     pre.extend(out_pre)
     if not with_n:
         if bottom:  # the greatest key; among ties the first document seen, as mongod keeps it
@@ -272,24 +238,23 @@ def _bottom_n_kept(
     return kept | (pl.len().cast(pl.Int64) <= n)
 
 
-@accumulator("$top")
-def _top(spec: Any, ctx: Ctx, name: str) -> Agg:
-    return _top_bottom(spec, ctx, name, "$top", bottom=False, with_n=False)
+def _register(op: str, impl: Callable[..., Agg], **flags: bool) -> None:
+    """Register accumulator ``op`` as ``impl(spec, ctx, name, op, **flags)``."""
+
+    def compile_acc(spec: Any, ctx: Ctx, name: str) -> Agg:
+        return impl(spec, ctx, name, op, **flags)
+
+    accumulator(op)(compile_acc)
 
 
-@accumulator("$bottom")
-def _bottom(spec: Any, ctx: Ctx, name: str) -> Agg:
-    return _top_bottom(spec, ctx, name, "$bottom", bottom=True, with_n=False)
-
-
-@accumulator("$topN")
-def _top_n(spec: Any, ctx: Ctx, name: str) -> Agg:
-    return _top_bottom(spec, ctx, name, "$topN", bottom=False, with_n=True)
-
-
-@accumulator("$bottomN")
-def _bottom_n(spec: Any, ctx: Ctx, name: str) -> Agg:
-    return _top_bottom(spec, ctx, name, "$bottomN", bottom=True, with_n=True)
+_register("$firstN", _first_last_n, last=False)
+_register("$lastN", _first_last_n, last=True)
+_register("$minN", _min_max_n, largest=False)
+_register("$maxN", _min_max_n, largest=True)
+_register("$top", _top_bottom, bottom=False, with_n=False)
+_register("$bottom", _top_bottom, bottom=True, with_n=False)
+_register("$topN", _top_bottom, bottom=False, with_n=True)
+_register("$bottomN", _top_bottom, bottom=True, with_n=True)
 
 
 # -- $mergeObjects -------------------------------------------------------------------------------
@@ -302,29 +267,13 @@ def _merge_objects(spec: Any, ctx: Ctx, name: str) -> Agg:
     Inside a sub-document the engine cannot tell a null field from an absent one (see ``codec``), so
     a field is taken from the last document where it is non-null.
     """
-    val, pre, col, _ = _arg(spec, ctx, name, "merge")
+    val, pre, col, _ = accumulator_input(spec, ctx, name, "merge")
     if val.dtype == pl.Null:
         return Agg(pl.lit(pl.Series("", [{}], dtype=pl.Struct({}))).first().alias(name), pre)
     if not isinstance(val.dtype, pl.Struct):
-        msg = f"$mergeObjects requires object inputs, but input is of type {_type_name(val.dtype)}"
+        msg = f"$mergeObjects requires object inputs, but input is of type {bson_type(val.dtype)}"
         raise OperationFailure(msg, code=40400)
     fields = [col.struct.field(f.name).drop_nulls().last().alias(f.name) for f in val.dtype.fields]
     if not fields:
         return Agg(pl.lit(pl.Series("", [{}], dtype=pl.Struct({}))).first().alias(name), pre)
     return Agg(pl.struct(fields).alias(name), pre)
-
-
-def _type_name(dtype: pl.DataType) -> str:
-    if isinstance(dtype, pl.List):
-        return "array"
-    if dtype == pl.String:
-        return "string"
-    if dtype == pl.Boolean:
-        return "bool"
-    if isinstance(dtype, pl.Datetime):
-        return "date"
-    if dtype.is_integer():
-        return "long"
-    if dtype.is_float():
-        return "double"
-    return str(dtype)

@@ -22,7 +22,14 @@ from typing import Any
 import bson
 import polars as pl
 
-from dashboard.store.embedded.values import DATE, PRESENT_PREFIX, dtype_of_python, python_to_polars
+from dashboard.store.embedded.values import (
+    DATE,
+    PRESENT_PREFIX,
+    bson_type,
+    dtype_of_python,
+    is_number,
+    python_to_polars,
+)
 from dashboard.store.errors import OperationFailure
 
 __all__ = [
@@ -59,7 +66,7 @@ def merge_dtypes(a: pl.DataType, b: pl.DataType, *, field: str) -> pl.DataType:
         return b
     if b == pl.Null or a == b:
         return a
-    if _is_number(a) and _is_number(b):
+    if is_number(a) and is_number(b):
         if isinstance(a, pl.Decimal) or isinstance(b, pl.Decimal):
             return pl.Decimal(38, 10)
         return pl.Float64()
@@ -78,32 +85,10 @@ def merge_dtypes(a: pl.DataType, b: pl.DataType, *, field: str) -> pl.DataType:
             )
         return pl.Struct(fields)
     msg = (
-        f"field {field!r} holds {_bson_name(a)} in some documents and {_bson_name(b)} in others; "
+        f"field {field!r} holds {bson_type(a)} in some documents and {bson_type(b)} in others; "
         "the embedded engine stores one type per field (use $convert when writing)"
     )
     raise OperationFailure(msg, code=14)
-
-
-def _is_number(dtype: pl.DataType) -> bool:
-    return dtype.is_numeric() or isinstance(dtype, pl.Decimal)
-
-
-def _bson_name(dtype: pl.DataType) -> str:
-    if dtype == pl.Binary:
-        return "objectId"
-    if isinstance(dtype, pl.Datetime):
-        return "date"
-    if isinstance(dtype, pl.Struct):
-        return "object"
-    if isinstance(dtype, pl.List):
-        return "array"
-    if dtype == pl.String:
-        return "string"
-    if dtype == pl.Boolean:
-        return "bool"
-    if dtype.is_integer():
-        return "int"
-    return "double" if dtype.is_float() else str(dtype)
 
 
 def encode(documents: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
@@ -136,6 +121,7 @@ def encode(documents: Sequence[Mapping[str, Any]]) -> pl.DataFrame:
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _ONE_MS = dt.timedelta(milliseconds=1)
+_BINARY = operator.attrgetter("binary")
 
 
 def _epoch_millis(values: list[Any]) -> pl.Series:
@@ -168,7 +154,10 @@ def _infer(values: list[Any], *, field: str) -> pl.DataType:
 
 def _to_polars(values: list[Any], dtype: pl.DataType) -> list[Any]:
     if dtype == pl.Binary:
-        return [v.binary if isinstance(v, bson.ObjectId) else v for v in values]
+        try:  # every value an ObjectId (no nulls): one C-level pass
+            return list(map(_BINARY, values))
+        except AttributeError:
+            return [v.binary if isinstance(v, bson.ObjectId) else v for v in values]
     if isinstance(dtype, pl.Datetime):
         return [python_to_polars(v) if isinstance(v, dt.datetime) else v for v in values]
     if isinstance(dtype, pl.Struct | pl.List | pl.Decimal):

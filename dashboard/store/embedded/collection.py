@@ -2,7 +2,8 @@
 
 The frame is kept sorted by the keys of the collection's first secondary index (for expenses,
 ``{userId: 1, date: -1}``), so a pipeline whose first ``$match`` pins the first key (and optionally
-ranges over the second) reads a slice found by binary search: O(log n + k), whatever other users hold.
+ranges over the second) reads only a slice (see :mod:`.index_scan`): O(k) for the user's k rows,
+whatever other users hold.
 Writers (serialised by the store's write lock) build a new frame and swap one snapshot reference, so a
 reader sees either the whole write or none of it. Documents past a TTL index's ``expireAfterSeconds``
 are deleted by a sweep that runs at most every 60 seconds, like MongoDB's TTL monitor.
@@ -11,6 +12,7 @@ are deleted by a sweep that runs at most every 60 seconds, like MongoDB's TTL mo
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -18,19 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import bson
+import numpy as np
 import polars as pl
 
 from dashboard.store.base import default_index_name, normalize_index_keys
 from dashboard.store.embedded import codec
 from dashboard.store.embedded.expressions import field_path
+from dashboard.store.embedded.index_scan import ClusterKey, cluster_key, slice_rows, sort_by
 from dashboard.store.embedded.storage import CollectionFiles
-from dashboard.store.embedded.values import (
-    DATE,
-    Ctx,
-    bson_rank,
-    dtype_of_python,
-    python_to_polars,
-)
+from dashboard.store.embedded.values import DATE, Ctx
 from dashboard.store.errors import DuplicateKeyError, OperationFailure
 
 __all__ = ["Collection"]
@@ -40,10 +38,6 @@ _TTL_INTERVAL_S = 60.0
 _TTL_MAX = 2_147_483_647
 #: Inserts append a segment; past this many the collection is rewritten as one sorted segment.
 _MAX_SEGMENTS = 16
-#: A first-key slice this long is narrowed further by the second key (shorter ones: not worth it).
-_NARROW_MIN_ROWS = 4096
-
-ClusterKey = list[tuple[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +92,18 @@ class Collection:
         if self._files is None:
             return _Snapshot(pl.DataFrame(), dict(_EMPTY_MANIFEST), [])
         frames, manifest = self._files.load()
-        frame = codec.concat(frames)
-        cluster = _cluster_key(manifest, frame)
-        clustered = manifest.get("clustered")
-        if not (len(frames) == 1 and clustered == [list(k) for k in cluster]):
-            frame = _sort(frame, cluster)
-        return _Snapshot(frame, manifest, cluster)
+        single = len(frames) == 1
+        if len({tuple(f.schema.items()) for f in frames}) == 1:
+            # Same columns everywhere (the usual case): stack without a copy; the sort makes one.
+            frame = pl.concat(frames, how="vertical", rechunk=False)
+        else:
+            frame = codec.concat(frames)
+        del frames
+        cluster = cluster_key(manifest, frame)
+        if single and manifest.get("clustered") == [list(k) for k in cluster]:
+            return _Snapshot(frame, manifest, cluster)
+        frame = sort_by(frame, cluster) if cluster else frame
+        return _Snapshot(frame.rechunk(), manifest, cluster)
 
     @property
     def indexes(self) -> list[dict[str, Any]]:
@@ -126,38 +126,40 @@ class Collection:
         snap = self.snapshot()
         frame = snap.frame
         if first_match and frame.height and snap.cluster:
-            sliced = _slice(snap, first_match)
+            sliced = slice_rows(frame, snap.cluster, snap.cache, first_match)
             if sliced is not None:
                 return sliced.lazy()
         return frame.lazy()
 
     # -- writing (callers hold the store's write lock) --------------------------------------------
     def insert(self, documents: Sequence[Mapping[str, Any]]) -> list[Any]:
-        docs: list[Mapping[str, Any]] = []
-        ids: list[Any] = []
-        supplied = False
-        for doc in documents:
-            if not isinstance(doc, Mapping):
-                msg = f"documents must be objects, got {type(doc).__name__}"
-                raise TypeError(msg)
-            if "_id" in doc:
-                supplied = True
-                docs.append(doc)
-                ids.append(doc["_id"])
-            else:
-                oid = bson.ObjectId()
-                docs.append({"_id": oid, **doc})
-                ids.append(oid)
+        """Add ``documents`` (an ``_id`` ObjectId is generated where absent); return their ids."""
+        docs = list(documents)
         if not docs:
             msg = "documents must be a non-empty list"
             raise TypeError(msg)
-        new = codec.encode(docs)
+        for doc in docs:
+            if not isinstance(doc, Mapping):
+                msg = f"documents must be objects, got {type(doc).__name__}"
+                raise TypeError(msg)
+        without = [i for i, doc in enumerate(docs) if "_id" not in doc]
+        raw = new_object_ids(len(without))
+        fresh = [bson.ObjectId(b) for b in raw]
+        supplied = len(without) < len(docs)
+        if not supplied and any(docs):  # usual: encode as given, then put the _id column first
+            new = codec.encode(docs).insert_column(0, pl.Series("_id", raw, dtype=pl.Binary))
+            ids: list[Any] = fresh
+        else:
+            for i, oid in zip(without, fresh, strict=True):
+                docs[i] = {"_id": oid, **docs[i]}
+            new = codec.encode(docs)
+            ids = [doc["_id"] for doc in docs]
         snap = self.snapshot()
         old = snap.frame
         combined = codec.concat([old, new]) if old.width else new
         self._check_unique(combined, snap.manifest, old_rows=old.height, ids_generated=not supplied)
-        cluster = _cluster_key(snap.manifest, combined)
-        frame = _sort(combined, cluster)
+        cluster = cluster_key(snap.manifest, combined)
+        frame = sort_by(combined, cluster)
         manifest = snap.manifest
         if self._files is not None:
             if len(manifest.get("segments", [])) + 1 > _MAX_SEGMENTS:
@@ -178,9 +180,9 @@ class Collection:
         snap = self.snapshot()
         if frame.width:
             self._check_unique(frame, snap.manifest, old_rows=0, ids_generated=not check_ids)
-        cluster = _cluster_key(snap.manifest, frame)
+        cluster = cluster_key(snap.manifest, frame)
         if not (presorted and cluster == snap.cluster):
-            frame = _sort(frame, cluster)
+            frame = sort_by(frame, cluster)
         manifest = snap.manifest
         if self._files is not None:
             manifest = self._files.replace(frame, manifest, clustered=cluster)
@@ -220,16 +222,15 @@ class Collection:
         if spec.get("unique") and frame.width:
             _check_unique_index(frame, spec, 0, where=f"{self.db_name}.{self.name}")
         manifest = {**snap.manifest, "indexes": [*indexes, spec]}
-        cluster = _cluster_key(manifest, frame)
+        cluster = cluster_key(manifest, frame)
         if cluster != snap.cluster:
-            frame = _sort(frame, cluster)
+            frame = sort_by(frame, cluster)
         if self._files is not None:
             self._files.write_manifest(manifest)
         self._snap = _Snapshot(frame, manifest, cluster)
         if "expireAfterSeconds" in spec:
-            self._last_ttl = float(
-                "-inf"
-            )  # MongoDB removes expired documents once the index is built
+            # MongoDB removes the expired documents once the index is built: sweep on next read.
+            self._last_ttl = float("-inf")
         return name
 
     def expire(self, *, now: dt.datetime | None = None, force: bool = False) -> int:
@@ -238,7 +239,7 @@ class Collection:
         Runs at most every 60 s (MongoDB's TTL monitor interval) unless ``force``. Readers call it on
         every scan; one that finds a write in progress skips the sweep rather than wait.
         """
-        mono = time.monotonic()
+        mono = _clock()
         if not force and mono - self._last_ttl < _TTL_INTERVAL_S:
             return 0
         if not self._write_lock.acquire(blocking=force):
@@ -330,164 +331,40 @@ def _show(value: Any) -> str:
     return repr(value).replace("'", '"')
 
 
-# -- clustering and slicing ------------------------------------------------------------------------
-def _cluster_key(manifest: Mapping[str, Any], frame: pl.DataFrame) -> ClusterKey:
-    """The first secondary ascending/descending index's keys that ``frame`` has columns for."""
-    for index in manifest.get("indexes", []):
-        keys = [(f, d) for f, d in index["key"]]
-        if keys[0][0] != "_id" and all(d in (1, -1) for _, d in keys):
-            present = []
-            for f, d in keys:
-                if f not in frame.columns:
-                    break
-                present.append((f, d))
-            return present
-    return []
+def _clock() -> float:
+    """Seconds for the TTL interval (a function so tests can move time)."""
+    return time.monotonic()
 
 
-def _sort(frame: pl.DataFrame, cluster: ClusterKey) -> pl.DataFrame:
-    if not cluster or frame.height < 2:
-        return frame
-    return frame.sort(
-        [f for f, _ in cluster],
-        descending=[d == -1 for _, d in cluster],
-        nulls_last=[d == -1 for _, d in cluster],
-        maintain_order=True,
-    )
+class _ObjectIdSource:
+    """Fresh ObjectIds in bulk, laid out as the spec says: 4-byte seconds, 5 random bytes per
+    process, a 3-byte counter. ~3x faster than ``bson.ObjectId()`` one at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._random = b""
+        self._next = 0
+
+    def __call__(self, n: int) -> list[bytes]:
+        with self._lock:
+            if self._pid != os.getpid():  # a forked child must not repeat its parent's ids
+                self._pid, self._random = os.getpid(), os.urandom(5)
+                self._next = int.from_bytes(os.urandom(3), "big")
+            start, self._next = self._next, (self._next + n) % _COUNTER_SPAN
+            head = (int(time.time()) & 0xFFFFFFFF).to_bytes(4, "big") + self._random
+        if n >= _COUNTER_SPAN:  # the counter would repeat within this batch
+            return [bson.ObjectId().binary for _ in range(n)]
+        rows = np.empty((n, 12), dtype=np.uint8)
+        rows[:, :9] = np.frombuffer(head, dtype=np.uint8)
+        counter = (np.arange(start, start + n, dtype=np.int64) % _COUNTER_SPAN).astype(">u4")
+        rows[:, 9:] = counter.view(np.uint8).reshape(n, 4)[:, 1:]
+        data = rows.tobytes()
+        return [data[i : i + 12] for i in range(0, 12 * n, 12)]
 
 
-def _slice(snap: _Snapshot, query: Mapping[str, Any]) -> pl.DataFrame | None:
-    """A slice of the frame holding every row that can match ``query`` (None: no constraint).
-
-    Equality on a string/ObjectId first key is a dict lookup of the key's row range (built once per
-    snapshot); other constraints binary-search the sorted column. Any one constraint of the query's
-    top-level conjunction bounds the matches, so the slice is a superset the filter then narrows.
-    """
-    frame, cluster = snap.frame, snap.cluster
-    key, direction = cluster[0]
-    dtype = frame.schema[key]
-    bounds = _key_bounds(query, key, dtype)
-    if bounds is None:
-        return None
-    ranges = _run_ranges(snap, key, bounds) if dtype in (pl.Binary, pl.String) else None
-    if ranges is None:
-        ranges = _ranges(frame.get_column(key), bounds, descending=direction == -1)
-    start, stop = ranges[0]
-    if (
-        len(cluster) > 1
-        and len(ranges) == 1
-        and bounds.get("eq") is not None
-        and stop - start >= _NARROW_MIN_ROWS
-    ):
-        second, d2 = cluster[1]
-        b2 = _key_bounds(query, second, frame.schema[second])
-        if b2 is not None:
-            start, stop = ranges[0]
-            inner = frame.get_column(second).slice(start, stop - start)
-            ranges = [(start + a, start + b) for a, b in _ranges(inner, b2, descending=d2 == -1)]
-    if len(ranges) == 1:
-        start, stop = ranges[0]
-        return frame.slice(start, max(0, stop - start))
-    parts = [frame.slice(a, b - a) for a, b in ranges if b > a]
-    return pl.concat(parts) if parts else frame.clear()
-
-
-def _run_ranges(snap: _Snapshot, key: str, bounds: dict[str, Any]) -> list[tuple[int, int]] | None:
-    """Row ranges for equality/``$in`` on the sorted first key, from a value → range dict."""
-    wanted = [bounds["eq"]] if "eq" in bounds else bounds.get("in")
-    if wanted is None:
-        return None
-    runs = snap.cache.get(key)
-    if runs is None:
-        rle = snap.frame.get_column(key).rle().struct.unnest()
-        ends = rle["len"].cum_sum()
-        starts = (ends - rle["len"]).to_list()
-        runs = dict(
-            zip(rle["value"].to_list(), zip(starts, ends.to_list(), strict=True), strict=True)
-        )
-        snap.cache[key] = runs
-    found = sorted(r for v in wanted if (r := runs.get(v)) is not None)
-    return found or [(0, 0)]
-
-
-def _key_bounds(query: Mapping[str, Any], field: str, dtype: pl.DataType) -> dict[str, Any] | None:
-    """Constraints on ``field`` that ``query`` imposes at top level (or in a top-level $and)."""
-    conds: list[Any] = []
-    if field in query:
-        conds.append(query[field])
-    for sub in query.get("$and", []) if isinstance(query.get("$and"), list) else []:
-        if isinstance(sub, Mapping) and field in sub:
-            conds.append(sub[field])
-    if not conds:
-        return None
-    bounds: dict[str, Any] = {}
-    for cond in conds:
-        if isinstance(cond, Mapping) and cond and all(str(k).startswith("$") for k in cond):
-            for op, value in cond.items():
-                if op in ("$eq", "$gt", "$gte", "$lt", "$lte"):
-                    if not _comparable(value, dtype):
-                        return None
-                    bounds[op[1:]] = python_to_polars(value)
-                elif op == "$in":
-                    if not isinstance(value, list) or not all(_comparable(v, dtype) for v in value):
-                        return None
-                    bounds["in"] = sorted({python_to_polars(v) for v in value})
-                else:
-                    return None
-        else:
-            if not _comparable(cond, dtype):
-                return None
-            bounds["eq"] = python_to_polars(cond)
-    return bounds or None
-
-
-def _comparable(value: Any, dtype: pl.DataType) -> bool:
-    if value is None or isinstance(value, Mapping | list | tuple | bool):
-        return False
-    if isinstance(dtype, pl.List | pl.Struct) or dtype == pl.Null:
-        return False
-    try:
-        return bson_rank(dtype_of_python(value)) == bson_rank(dtype)
-    except OperationFailure:
-        return False
-
-
-def _ranges(col: pl.Series, bounds: dict[str, Any], *, descending: bool) -> list[tuple[int, int]]:
-    """Row ranges of a sorted column (nulls at the start when ascending, end when descending)."""
-    nulls = col.null_count()
-    n = col.len()
-    lo_off, values = (nulls, col.slice(nulls)) if not descending else (0, col.slice(0, n - nulls))
-
-    def pos(value: Any, side: str) -> int:
-        lit = pl.Series([value]).cast(values.dtype)
-        return lo_off + int(values.search_sorted(lit, side=side, descending=descending)[0])
-
-    if "in" in bounds:
-        out = []
-        for v in bounds["in"]:
-            a, b = pos(v, "left"), pos(v, "right")
-            if b > a:
-                out.append((a, b))
-        out.sort()
-        return out or [(0, 0)]
-    if "eq" in bounds:
-        return [(pos(bounds["eq"], "left"), pos(bounds["eq"], "right"))]
-    start, stop = lo_off, lo_off + values.len()
-    low_inclusive = "gte" in bounds
-    low = bounds.get("gte", bounds.get("gt"))
-    high_inclusive = "lte" in bounds
-    high = bounds.get("lte", bounds.get("lt"))
-    if not descending:
-        if low is not None:
-            start = pos(low, "left" if low_inclusive else "right")
-        if high is not None:
-            stop = pos(high, "right" if high_inclusive else "left")
-    else:
-        if high is not None:
-            start = pos(high, "left" if high_inclusive else "right")
-        if low is not None:
-            stop = pos(low, "right" if low_inclusive else "left")
-    return [(start, max(start, stop))]
+_COUNTER_SPAN = 1 << 24
+new_object_ids = _ObjectIdSource()
 
 
 # -- TTL -------------------------------------------------------------------------------------------

@@ -20,19 +20,17 @@ import polars as pl
 
 from dashboard.store.embedded.expr_support import (
     arity,
-    bson_type,
     compile_until_null,
-    fail_where,
     is_date,
-    is_number,
     null_if_any,
     reached,
     true_div,
     type_errors,
-    unsupported_where,
 )
 from dashboard.store.embedded.expressions import args_list, operator
-from dashboard.store.embedded.values import DATE, Ctx, Val, lit_val
+from dashboard.store.embedded.registry import import_families
+from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
+from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type, is_number, lit_val
 
 __all__ = ["F64", "I64", "INT_LIMIT", "OVERFLOW", "no_decimal"]
 
@@ -262,10 +260,5 @@ def _mod(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=dtype)
 
 
-def _import_math() -> None:
-    import importlib
-
-    importlib.import_module("dashboard.store.embedded.expr_math")
-
-
-_import_math()
+# The numeric functions, in their own module.
+import_families("expr_math")

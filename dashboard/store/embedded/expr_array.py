@@ -16,17 +16,10 @@ from typing import Any
 import polars as pl
 
 from dashboard.store.embedded.expr_scope import element_scope
-from dashboard.store.embedded.expr_support import (
-    arity,
-    bson_type,
-    compile_until_null,
-    fail_where,
-    is_number,
-    type_errors,
-    type_expr,
-)
+from dashboard.store.embedded.expr_support import arity, compile_until_null, type_errors
 from dashboard.store.embedded.expressions import args_list, compile_expr, operator, truthy
-from dashboard.store.embedded.values import Ctx, Val, lit_val
+from dashboard.store.embedded.runtime_errors import fail_where
+from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number, lit_val, type_expr
 from dashboard.store.errors import OperationFailure
 
 __all__: list[str] = []

@@ -16,14 +16,9 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.expr_support import (
-    bson_type,
-    fail_where,
-    is_number,
-    unsupported_where,
-)
 from dashboard.store.embedded.expressions import choose, compile_expr, operator
-from dashboard.store.embedded.values import DATE, Ctx, Val
+from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
+from dashboard.store.embedded.values import BSON_TYPES, DATE, Ctx, Val, bson_type, is_number
 from dashboard.store.errors import OperationFailure
 
 __all__ = ["format_double"]
@@ -44,14 +39,6 @@ _TARGETS: dict[str, pl.DataType] = {
     "long": I64,
     "decimal": DECIMAL,
 }
-_CODES = {
-    1: "double", 2: "string", 7: "objectId", 8: "bool", 9: "date", 16: "int", 18: "long", 19: "decimal"
-}  # fmt: skip
-_OTHER_TYPES = {
-    "object": 3, "array": 4, "binData": 5, "undefined": 6, "null": 10, "regex": 11, "dbPointer": 12,
-    "javascript": 13, "symbol": 14, "javascriptWithScope": 15, "timestamp": 17, "minKey": -1,
-    "maxKey": 127,
-}  # fmt: skip
 _INT32 = (-(2**31), 2**31 - 1)
 _ISO_FORMATS = (
     "%Y-%m-%dT%H:%M:%S%.fZ",
@@ -317,15 +304,16 @@ def _target(to: Any, ctx: Ctx) -> str | None:
         msg = f"$convert's 'to' argument must be a string or number, but is {type(to).__name__}"
         raise OperationFailure(msg, code=50881)
     if isinstance(to, int | float):
-        if to in _CODES and int(to) == to:
-            return _CODES[int(to)]
-        if int(to) == to and int(to) in _OTHER_TYPES.values():
+        name = BSON_TYPES.get(int(to)) if float(to).is_integer() else None
+        if name in _TARGETS:
+            return name
+        if name is not None:
             raise ctx.unsupported(f"$convert to BSON type {int(to)}")
         msg = f"In $convert, numeric 'to' argument is not a valid type code: {to}"
         raise OperationFailure(msg, code=_FAILED_TO_PARSE)
     if to in _TARGETS:
         return to
-    if to in _OTHER_TYPES:
+    if to in BSON_TYPES.values():
         raise ctx.unsupported(f"$convert to {to}")
     msg = f"Unknown type name: {to}"
     raise OperationFailure(msg, code=_BAD_VALUE)

@@ -1,4 +1,4 @@
-"""Date expression operators: shared machinery (run-time errors, argument checks, calendar math).
+"""Date expression operators: shared machinery (argument checks, calendar math).
 
 Dates are ``Datetime("ms", "UTC")`` instants; time zones (``expr_date_zone``) turn them into local
 wall-clock times and back. The operators live in ``expr_date_parts`` (``$year`` … ``$dateToParts``,
@@ -9,14 +9,15 @@ bottom so that importing this module registers the whole family.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.values import DATE, Val
-from dashboard.store.errors import OperationFailure, UnsupportedOperation
+from dashboard.store.embedded.registry import import_families
+from dashboard.store.embedded.runtime_errors import raise_where, with_checks
+from dashboard.store.embedded.values import DATE, Val, bson_type
+from dashboard.store.errors import OperationFailure
 
 __all__ = [
     "ABSENT",
@@ -25,17 +26,12 @@ __all__ = [
     "LOCAL",
     "UNITS",
     "UNIT_MS",
-    "RowUnsupported",
-    "bson_type_name",
     "choice",
     "civil_days",
     "date_input",
     "days_in_month",
     "integral_input",
     "options",
-    "raise_where",
-    "row_failure",
-    "with_checks",
     "with_null",
 ]
 
@@ -64,115 +60,12 @@ DAYS_OF_WEEK = {
 ABSENT: Any = object()
 
 
-# -- errors raised while the query runs ------------------------------------------------------------
-_POLARS_CONTEXT = "\n\nThis error occurred"
-
-
-def _strip(message: object) -> str:
-    return str(message).split(_POLARS_CONTEXT, 1)[0]
-
-
-@functools.cache
-def row_failure(code: int) -> type[OperationFailure]:
-    """An ``OperationFailure`` whose code survives Polars re-raising it with one message argument."""
-
-    class RowFailure(OperationFailure):
-        def __init__(
-            self,
-            error: object,
-            code: int | None = code,
-            details: Any = None,
-            max_wire_version: int | None = None,
-        ) -> None:
-            super().__init__(_strip(error), code, details, max_wire_version)
-
-    RowFailure.__name__ = RowFailure.__qualname__ = "OperationFailure"
-    return RowFailure
-
-
-class RowUnsupported(UnsupportedOperation):
-    """``UnsupportedOperation`` raised while rows are evaluated (survives Polars re-raising it)."""
-
-    _PREFIX = "embedded engine does not support "
-
-    def __init__(self, message: object, *, where: str = "") -> None:
-        text = _strip(message)
-        if not text.startswith(self._PREFIX):
-            text = self._PREFIX + text + (f" in {where}" if where else "")
-        self.operator = text[len(self._PREFIX) :]
-        self.where = where
-        OperationFailure.__init__(self, text, 168)
-
-
-def raise_where(
-    cond: pl.Expr,
-    message: str | Callable[[Any], str],
-    code: int,
-    value: pl.Expr | None = None,
-    *,
-    error: Callable[[str], Exception] | None = None,
-) -> pl.Expr:
-    """A Boolean expression that is false everywhere, and raises where ``cond`` holds.
-
-    MongoDB fails on the first document with a bad value, not on a bad static type: this defers the
-    error to the rows, so an empty input does not fail (a constant condition does, as MongoDB's
-    constant folding does). ``message`` may format the offending ``value``; ``error`` builds another
-    exception than ``OperationFailure(message, code)``.
-    """
-    failure = row_failure(code)
-
-    def check(s: pl.Series) -> pl.Series:
-        frame = s.struct.unnest()
-        bad = frame["c"].fill_null(False)
-        if bad.any():
-            first = frame["v"].filter(bad)[0] if "v" in frame.columns else None
-            text = message(first) if callable(message) else message
-            raise error(text) if error is not None else failure(text, code)
-        return pl.Series(s.name, [False] * len(s), dtype=pl.Boolean)
-
-    fields = [cond.alias("c")] + ([value.alias("v")] if value is not None else [])
-    return pl.struct(fields).map_batches(check, return_dtype=pl.Boolean, is_elementwise=True)
-
-
 def with_null(expr: pl.Expr, *masks: pl.Expr | None) -> pl.Expr:
     """``expr``, null where any of ``masks`` is true (a null argument, a null timezone …)."""
     for mask in masks:
         if mask is not None:
             expr = pl.when(mask.fill_null(False)).then(None).otherwise(expr)
     return expr
-
-
-def with_checks(expr: pl.Expr, *checks: pl.Expr | None) -> pl.Expr:
-    """``expr`` evaluated under the :func:`raise_where` ``checks``.
-
-    Checks wrap the value from outside: Polars folds ``when(<literal true>)`` branches away, so a
-    check nested under a constant null mask would never run.
-    """
-    for check in checks:
-        if check is not None:
-            expr = pl.when(check).then(None).otherwise(expr)
-    return expr
-
-
-def bson_type_name(dtype: pl.DataType) -> str:
-    """The BSON type name MongoDB's messages use for a value of ``dtype``."""
-    if dtype == pl.String:
-        return "string"
-    if dtype == pl.Boolean:
-        return "bool"
-    if dtype == pl.Binary:
-        return "objectId"
-    if isinstance(dtype, pl.Struct):
-        return "object"
-    if isinstance(dtype, pl.List | pl.Array):
-        return "array"
-    if isinstance(dtype, pl.Decimal):
-        return "decimal"
-    if isinstance(dtype, pl.Datetime):
-        return "date"
-    if dtype.is_integer():
-        return "int"
-    return "double" if dtype.is_float() else "null"
 
 
 # -- inputs ----------------------------------------------------------------------------------------
@@ -196,7 +89,7 @@ def date_input(v: Val, message: Callable[[str], str], code: int) -> tuple[pl.Exp
         seconds = v.expr.bin.slice(0, 4).bin.reinterpret(dtype=pl.UInt32, endianness="big")
         return (seconds.cast(pl.Int64) * 1000).cast(LOCAL).dt.replace_time_zone("UTC"), None
     return pl.lit(None, DATE), raise_where(
-        v.expr.is_not_null(), message(bson_type_name(dtype)), code
+        v.expr.is_not_null(), message(bson_type(dtype)), code, fold=True
     )
 
 
@@ -215,8 +108,10 @@ def integral_input(
             f.is_nan() | f.is_infinite() | (f != f.floor()) | (f.abs() > 2**63)
         )
         whole = pl.when(bad).then(None).otherwise(f).cast(pl.Int64)
-        return whole, raise_where(bad, message, code, f)
-    return pl.lit(None, pl.Int64), raise_where(v.expr.is_not_null(), message, code, v.expr)
+        return whole, raise_where(bad, message, code, f, fold=True)
+    return pl.lit(None, pl.Int64), raise_where(
+        v.expr.is_not_null(), message, code, v.expr, fold=True
+    )
 
 
 def choice(
@@ -237,7 +132,7 @@ def choice(
         if v.const is None:
             return pl.lit(None, dtype)
         if not isinstance(v.const, str):
-            raise not_string(bson_type_name(v.dtype))
+            raise not_string(bson_type(v.dtype))
         key = v.const.lower() if casefold else v.const
         if key not in allowed:
             raise unknown(v.const)
@@ -245,9 +140,10 @@ def choice(
     if v.dtype == pl.Null:
         return pl.lit(None, dtype)
     if v.dtype != pl.String:
-        err = not_string(bson_type_name(v.dtype))
+        err = not_string(bson_type(v.dtype))
         return with_checks(
-            pl.lit(None, dtype), raise_where(v.expr.is_not_null(), str(err), err.code)
+            pl.lit(None, dtype),
+            raise_where(v.expr.is_not_null(), str(err), err.code or 2, fold=True),
         )
     key = v.expr.str.to_lowercase() if casefold else v.expr
     out = pl.lit(None, dtype)
@@ -255,7 +151,7 @@ def choice(
         out = pl.when(key == name).then(build(value)).otherwise(out)
     bad = v.expr.is_not_null() & ~key.is_in(list(allowed))
     err = unknown("?")
-    check = raise_where(bad, lambda s: str(unknown(s)), err.code or 9, v.expr)
+    check = raise_where(bad, lambda s: str(unknown(s)), err.code or 9, v.expr, fold=True)
     return with_checks(out, check)
 
 
@@ -308,12 +204,5 @@ def days_in_month(year: pl.Expr, month: pl.Expr) -> pl.Expr:
     return first.dt.days_in_month().cast(pl.Int64)
 
 
-def _import_operators() -> None:
-    """Register the date operators kept in their own modules."""
-    import importlib
-
-    for module in ("expr_date_parts", "expr_date_format", "expr_date_arith"):
-        importlib.import_module(f"dashboard.store.embedded.{module}")
-
-
-_import_operators()
+# The date operators kept in their own modules.
+import_families("expr_date_parts", "expr_date_format", "expr_date_arith")

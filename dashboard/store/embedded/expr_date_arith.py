@@ -18,18 +18,16 @@ from dashboard.store.embedded.expr_date import (
     DAYS_OF_WEEK,
     UNIT_MS,
     UNITS,
-    bson_type_name,
     choice,
     date_input,
     integral_input,
     options,
-    raise_where,
-    with_checks,
     with_null,
 )
 from dashboard.store.embedded.expr_date_zone import UTC, Zone, compile_zone
 from dashboard.store.embedded.expressions import compile_expr, operator
-from dashboard.store.embedded.values import DATE, Ctx, Val
+from dashboard.store.embedded.runtime_errors import raise_where, with_checks
+from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type
 from dashboard.store.errors import OperationFailure
 
 __all__: list[str] = []
@@ -122,6 +120,7 @@ def _date_trunc(spec: Any, ctx: Ctx) -> Val:
             lambda x: f"$dateTrunc requires 'binSize' to be greater than 0, but got value {x}",
             5439018,
             bin_size,
+            fold=True,
         )
         checks.extend([type_check, positive])
     zone = compile_zone(args["timezone"], ctx) if "timezone" in args else UTC
@@ -147,7 +146,7 @@ def _date_trunc(spec: Any, ctx: Ctx) -> Val:
 def _bin_size_type(value: Any, size: Val) -> str:
     return (
         f"$dateTrunc requires 'binSize' to be a 64-bit integer, but got value '{value}' "
-        f"of type {bson_type_name(size.dtype)}"
+        f"of type {bson_type(size.dtype)}"
     )
 
 

@@ -17,20 +17,17 @@ import polars as pl
 from dashboard.store.embedded.expr_date import (
     DAY_MS,
     LOCAL,
-    RowUnsupported,
-    bson_type_name,
     civil_days,
     date_input,
     days_in_month,
     options,
-    raise_where,
-    with_checks,
     with_null,
 )
 from dashboard.store.embedded.expr_date_parts import PARTS
 from dashboard.store.embedded.expr_date_zone import UTC, Zone, compile_zone
 from dashboard.store.embedded.expressions import choose, compile_expr, operator
-from dashboard.store.embedded.values import DATE, Ctx, Val, dtype_of_python
+from dashboard.store.embedded.runtime_errors import raise_where, refuse_where, with_checks
+from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type, dtype_of_python
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
 __all__: list[str] = []
@@ -131,7 +128,7 @@ def _format(fmt: str, local: pl.Expr, offset_ms: pl.Expr) -> tuple[pl.Expr, pl.E
             "Could not convert date to string: date component was outside the supported range "
             "of 0-9999"
         )
-        check = raise_where(bad, lambda y: f"{message}: {y}", 18537, years[0])
+        check = raise_where(bad, lambda y: f"{message}: {y}", 18537, years[0], fold=True)
     return pl.concat_str(pieces), check
 
 
@@ -158,7 +155,7 @@ def _date_to_string(spec: Any, ctx: Ctx) -> Val:
         elif not isinstance(fmt.const, str):
             msg = (
                 "$dateToString requires that 'format' be a string, found: "
-                f"{bson_type_name(fmt.dtype)} with value {fmt.const}"
+                f"{bson_type(fmt.dtype)} with value {fmt.const}"
             )
             raise OperationFailure(msg, code=18533)
         else:
@@ -224,7 +221,7 @@ def _zone_minutes(text: pl.Expr) -> pl.Expr:
 @operator("$dateFromString")
 def _date_from_string(spec: Any, ctx: Ctx) -> Val:
     if not isinstance(spec, Mapping):
-        kind = bson_type_name(dtype_of_python(spec)) if spec is not None else "null"
+        kind = bson_type(dtype_of_python(spec))
         msg = f"$dateFromString only supports an object as an argument, found: {kind}"
         raise OperationFailure(msg, code=40540)
     args = options(
@@ -246,7 +243,7 @@ def _date_from_string(spec: Any, ctx: Ctx) -> Val:
         elif not isinstance(fmt.const, str):
             msg = (
                 "$dateFromString requires that 'format' be a string, found: "
-                f"{bson_type_name(fmt.dtype)} with value {fmt.const}"
+                f"{bson_type(fmt.dtype)} with value {fmt.const}"
             )
             raise OperationFailure(msg, code=40684)
         else:
@@ -260,11 +257,11 @@ def _date_from_string(spec: Any, ctx: Ctx) -> Val:
         parsed, failed = pl.lit(None, DATE), source.expr.is_not_null()
         message = (
             "$dateFromString requires that 'dateString' be a string, found: "
-            f"{bson_type_name(source.dtype)}"
+            f"{bson_type(source.dtype)}"
         )
     parsed = with_null(parsed, zone.null, format_null)
     if "onError" not in args:
-        check = raise_where(failed, message, _CONVERSION_FAILURE, source.expr)
+        check = raise_where(failed, message, _CONVERSION_FAILURE, source.expr, fold=True)
         parsed = with_checks(parsed, check)
     result = Val(expr=parsed, dtype=DATE, missing=None)
     if "onError" in args:
@@ -295,13 +292,12 @@ def _parse(text: pl.Expr, regex: str, zone: Zone, ctx: Ctx) -> tuple[pl.Expr, pl
         fits = fits & di.is_between(1, days_in_month(yi, mi.clip(1, 12)))
         bad_prefix = y.is_not_null() & ~fits.fill_null(False)
         unsupported = text.is_not_null() & ~matched & ~bad_prefix
-        ctx_where = ctx.where
-        refuse = raise_where(
+        refuse = refuse_where(
             unsupported,
             lambda s: f"$dateFromString of '{s}' without a format (only ISO 8601 strings are read)",
-            168,
-            text,
-            error=lambda m: RowUnsupported(m, where=ctx_where),
+            where=ctx.where,
+            detail=text,
+            fold=True,
         )
         matched = matched | refuse
 

@@ -15,18 +15,16 @@ from dashboard.store.embedded.expr_date import (
     ABSENT,
     DAY_MS,
     LOCAL,
-    bson_type_name,
     civil_days,
     date_input,
     integral_input,
     options,
-    raise_where,
-    with_checks,
     with_null,
 )
 from dashboard.store.embedded.expr_date_zone import UTC, Zone, compile_zone
 from dashboard.store.embedded.expressions import compile_expr, operator
-from dashboard.store.embedded.values import DATE, Ctx, Val
+from dashboard.store.embedded.runtime_errors import raise_where, with_checks
+from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type
 from dashboard.store.errors import OperationFailure
 
 __all__ = ["PARTS", "local_date"]
@@ -121,7 +119,7 @@ def _date_to_parts(spec: Any, ctx: Ctx) -> Val:
     if not iso.is_const:
         raise ctx.unsupported("$dateToParts with an 'iso8601' flag that is not a constant")
     if iso.const is not None and not isinstance(iso.const, bool):
-        msg = f"iso8601 must evaluate to a bool, found {bson_type_name(iso.dtype)}"
+        msg = f"iso8601 must evaluate to a bool, found {bson_type(iso.dtype)}"
         raise OperationFailure(msg, code=40521)
     if iso.const:
         head = {
@@ -177,7 +175,7 @@ def _date_from_parts(spec: Any, ctx: Ctx) -> Val:
             return pl.lit(default, pl.Int64)
         v = compile_expr(args[name], ctx)
 
-        def message(value: Any, kind: str = bson_type_name(v.dtype)) -> str:
+        def message(value: Any, kind: str = bson_type(v.dtype)) -> str:
             return f"'{name}' must evaluate to an integer, found {kind} with value {value}"
 
         expr, check = integral_input(v, message, 40515)
@@ -185,14 +183,16 @@ def _date_from_parts(spec: Any, ctx: Ctx) -> Val:
         nulls.append(expr.is_null())
         if name in _BOUNDED:
             bad = (expr < -32768) | (expr > 32767)
-            checks.append(raise_where(bad, lambda x, n=name: _range_msg(n, x), 31034, expr))
+            checks.append(
+                raise_where(bad, lambda x, n=name: _range_msg(n, x), 31034, expr, fold=True)
+            )
         return expr
 
     def year_range(name: str, expr: pl.Expr, code: int) -> None:
         def message(value: Any) -> str:
             return f"'{name}' must evaluate to an integer in the range 1 to 9999, found {value}"
 
-        checks.append(raise_where((expr < 1) | (expr > 9999), message, code, expr))
+        checks.append(raise_where((expr < 1) | (expr > 9999), message, code, expr, fold=True))
 
     hour, minute = part("hour", 0), part("minute", 0)
     second, millisecond = part("second", 0), part("millisecond", 0)

@@ -18,9 +18,10 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.expr_date import LOCAL, bson_type_name, raise_where, row_failure
+from dashboard.store.embedded.expr_date import LOCAL
 from dashboard.store.embedded.expressions import compile_expr
-from dashboard.store.embedded.values import DATE, Ctx
+from dashboard.store.embedded.runtime_errors import failure, raise_where
+from dashboard.store.embedded.values import DATE, Ctx, bson_type
 from dashboard.store.errors import OperationFailure
 
 __all__ = ["UTC", "Zone", "compile_zone", "parse_zone"]
@@ -129,7 +130,7 @@ class Zone:
                 try:
                     zone = parse_zone(name)
                 except OperationFailure as exc:
-                    raise row_failure(exc.code or 2)(str(exc)) from None
+                    raise failure(str(exc), exc.code or 2) from None
                 value = build(zone, *[pl.col(n) for n in names])
                 out = pl.when(pl.col("tz") == name).then(value).otherwise(out)
             return frame.with_columns(out.alias("__out"))["__out"].alias(s.name)
@@ -148,12 +149,14 @@ def compile_zone(spec: Any, ctx: Ctx) -> Zone:
         if v.const is None:
             return Zone("utc", null=pl.lit(True))
         if not isinstance(v.const, str):
-            msg = f"timezone must evaluate to a string, found {bson_type_name(v.dtype)}"
+            msg = f"timezone must evaluate to a string, found {bson_type(v.dtype)}"
             raise OperationFailure(msg, code=40517)
         return parse_zone(v.const)
     if v.dtype == pl.Null:
         return Zone("utc", null=pl.lit(True))
     if v.dtype != pl.String:
-        msg = f"timezone must evaluate to a string, found {bson_type_name(v.dtype)}"
-        return Zone("utc", null=v.expr.is_null() | raise_where(v.expr.is_not_null(), msg, 40517))
+        msg = f"timezone must evaluate to a string, found {bson_type(v.dtype)}"
+        return Zone(
+            "utc", null=v.expr.is_null() | raise_where(v.expr.is_not_null(), msg, 40517, fold=True)
+        )
     return Zone("dynamic", source=v.expr, null=v.expr.is_null())

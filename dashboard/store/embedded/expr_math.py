@@ -16,18 +16,10 @@ import numpy as np
 import polars as pl
 
 from dashboard.store.embedded.expr_arith import F64, I64, INT_LIMIT, OVERFLOW, no_decimal
-from dashboard.store.embedded.expr_support import (
-    arity,
-    bson_type,
-    fail_where,
-    is_number,
-    null_if_any,
-    numpy_unary,
-    true_div,
-    unsupported_where,
-)
+from dashboard.store.embedded.expr_support import arity, null_if_any, numpy_unary, true_div
 from dashboard.store.embedded.expressions import operator
-from dashboard.store.embedded.values import Ctx, Val
+from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
+from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 
 __all__: list[str] = []
 
@@ -99,15 +91,29 @@ _numeric_unary("$ln", _positive("$ln", 28766, lambda x: x.log()))
 _numeric_unary("$log10", _positive("$log10", 28761, lambda x: numpy_unary(x, np.log10)))
 
 
+def _numeric_pair(
+    name: str, spec: Any, ctx: Ctx, first: tuple[str, int], second: tuple[str, int]
+) -> tuple[Val, Val, pl.Expr, Val | None]:
+    """Two numeric arguments, where both are non-null, and the result if one is not a number.
+
+    ``first``/``second`` name each argument in MongoDB's message and give its error code.
+    """
+    a, b = arity(spec, ctx, name, 2)
+    no_decimal([a, b], name, ctx)
+    both = a.expr.is_not_null() & b.expr.is_not_null()
+    for v, (what, code) in ((a, first), (b, second)):
+        if not is_number(v.dtype) and v.dtype != pl.Null:
+            message = f"{name}'s {what} must be numeric, not {bson_type(v.dtype)}"
+            failed = Val(expr=fail_where(ctx, both, pl.lit(None), message, code), dtype=pl.Null())
+            return a, b, both, failed
+    return a, b, both, None
+
+
 @operator("$log")
 def _log(spec: Any, ctx: Ctx) -> Val:
-    x, base = arity(spec, ctx, "$log", 2)
-    no_decimal([x, base], "$log", ctx)
-    both = x.expr.is_not_null() & base.expr.is_not_null()
-    for v, what, code in ((x, "argument", 28756), (base, "base", 28757)):
-        if not is_number(v.dtype) and v.dtype != pl.Null:
-            message = f"$log's {what} must be numeric, not {bson_type(v.dtype)}"
-            return Val(expr=fail_where(ctx, both, pl.lit(None), message, code), dtype=pl.Null())
+    x, base, both, failed = _numeric_pair("$log", spec, ctx, ("argument", 28756), ("base", 28757))
+    if failed is not None:
+        return failed
     xf, bf = x.expr.cast(F64), base.expr.cast(F64)
     expr = null_if_any([x, base], true_div(xf.log(), bf.log()))
     message = "$log's argument must be a positive number, but is {}".format
@@ -119,13 +125,9 @@ def _log(spec: Any, ctx: Ctx) -> Val:
 
 @operator("$pow")
 def _pow(spec: Any, ctx: Ctx) -> Val:
-    base, exp = arity(spec, ctx, "$pow", 2)
-    no_decimal([base, exp], "$pow", ctx)
-    both = base.expr.is_not_null() & exp.expr.is_not_null()
-    for v, what, code in ((base, "base", 28762), (exp, "exponent", 28763)):
-        if not is_number(v.dtype) and v.dtype != pl.Null:
-            message = f"$pow's {what} must be numeric, not {bson_type(v.dtype)}"
-            return Val(expr=fail_where(ctx, both, pl.lit(None), message, code), dtype=pl.Null())
+    base, exp, both, failed = _numeric_pair("$pow", spec, ctx, ("base", 28762), ("exponent", 28763))
+    if failed is not None:
+        return failed
     if pl.Null in (base.dtype, exp.dtype):
         return Val(expr=pl.lit(None), dtype=pl.Null())
     bf, ef = base.expr.cast(F64), exp.expr.cast(F64)

@@ -14,18 +14,11 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.expr_support import (
-    arity,
-    bson_type,
-    compile_until_null,
-    fail_where,
-    is_number,
-    type_errors,
-    type_expr,
-    unsupported_where,
-)
+from dashboard.store.embedded.expr_support import arity, compile_until_null, type_errors
 from dashboard.store.embedded.expressions import args_list, compile_expr, operator
-from dashboard.store.embedded.values import Ctx, Val, lit_val
+from dashboard.store.embedded.registry import import_families
+from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
+from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number, lit_val, type_expr
 from dashboard.store.errors import OperationFailure
 
 __all__ = ["coerce_to_string"]
@@ -329,10 +322,5 @@ _replace("$replaceOne", once=True)
 _replace("$replaceAll", once=False)
 
 
-def _import_regex() -> None:
-    import importlib
-
-    importlib.import_module("dashboard.store.embedded.expr_regex")
-
-
-_import_regex()
+# $regexMatch, in its own module.
+import_families("expr_regex")

@@ -13,6 +13,8 @@ from typing import Any
 
 import polars as pl
 
+from dashboard.store.embedded.registry import import_families, registrar
+from dashboard.store.embedded.runtime_errors import fail_where
 from dashboard.store.embedded.values import (
     DATE,
     NO_CONST,
@@ -40,15 +42,8 @@ OperatorFn = Callable[[Any, Ctx], Val]
 OPERATORS: dict[str, OperatorFn] = {}
 
 
-def operator(*names: str) -> Callable[[OperatorFn], OperatorFn]:
-    """Register an expression operator implementation under one or more names."""
-
-    def register(fn: OperatorFn) -> OperatorFn:
-        for name in names:
-            OPERATORS[name] = fn
-        return fn
-
-    return register
+#: ``@operator("$name", …)``: register an expression operator implementation under its names.
+operator = registrar(OPERATORS)
 
 
 def missing_val() -> Val:
@@ -403,36 +398,21 @@ def _switch(spec: Any, ctx: Ctx) -> Val:
         cond = truthy(compile_expr(branch["case"], case_ctx))
         thens.append(compile_expr(branch["then"], case_ctx.guarded(cond)))
         conds.append(cond)
-    if "default" in spec:
-        none_matched = ~pl.any_horizontal(conds) if conds else pl.lit(True)
-        result = compile_expr(spec["default"], ctx.guarded(none_matched))
-        no_default = None
-    else:
-        result = null_val()
-        no_default = pl.lit(True)
+    none_matched = ~pl.any_horizontal(conds) if conds else pl.lit(True)
+    has_default = "default" in spec
+    result = compile_expr(spec["default"], ctx.guarded(none_matched)) if has_default else null_val()
     for cond, then in reversed(list(zip(conds, thens, strict=True))):
         result = choose(cond, then, result, ctx)
-    if no_default is not None:
-        any_matched = pl.any_horizontal(conds) if conds else pl.lit(False)
-        result = Val(
-            expr=pl.when(any_matched)
-            .then(result.expr)
-            .otherwise(
-                pl.lit(None)
-                .cast(result.dtype)
-                .map_batches(_switch_no_match, return_dtype=result.dtype)
-            ),
-            dtype=result.dtype,
-            missing=result.missing,
-        )
+    if not has_default:
+        # Checked per document reaching the $switch: an empty input or an untaken branch never fails.
+        expr = fail_where(ctx, none_matched, result.expr, _SWITCH_NO_MATCH, 40066)
+        result = Val(expr=expr, dtype=result.dtype, missing=result.missing)
     return result
 
 
-def _switch_no_match(s: pl.Series) -> pl.Series:
-    if len(s):
-        msg = "$switch could not find a matching branch for an input, and no default was specified."
-        raise OperationFailure(msg, code=40066)
-    return s
+_SWITCH_NO_MATCH = (
+    "$switch could not find a matching branch for an input, and no default was specified."
+)
 
 
 @operator("$in")
@@ -450,16 +430,7 @@ def _in(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr.fill_null(False), dtype=pl.Boolean(), missing=None)
 
 
-def _import_families() -> None:
-    """Register the operator families kept in their own modules (each is optional while built)."""
-    import importlib
-
-    for module in ("expr_arith", "expr_string", "expr_date", "expr_array", "expr_convert"):
-        try:
-            importlib.import_module(f"dashboard.store.embedded.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"dashboard.store.embedded.{module}":
-                raise
-
-
-_import_families()
+# The operator families kept in their own modules (each optional while it is being built).
+import_families(
+    "expr_arith", "expr_string", "expr_date", "expr_array", "expr_convert", optional=True
+)

@@ -15,10 +15,11 @@ from typing import Any
 import polars as pl
 
 from dashboard.store.embedded.expressions import compile_expr
-from dashboard.store.embedded.values import Ctx, Val
+from dashboard.store.embedded.registry import import_families, registrar
+from dashboard.store.embedded.values import Ctx, Val, is_number
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["ACCUMULATORS", "Agg", "accumulator", "compile_group"]
+__all__ = ["ACCUMULATORS", "Agg", "accumulator", "accumulator_input", "compile_group"]
 
 
 @dataclass
@@ -35,37 +36,33 @@ AccumulatorFn = Callable[[Any, Ctx, str], Agg]
 ACCUMULATORS: dict[str, AccumulatorFn] = {}
 
 
-def accumulator(*names: str) -> Callable[[AccumulatorFn], AccumulatorFn]:
-    def register(fn: AccumulatorFn) -> AccumulatorFn:
-        for name in names:
-            ACCUMULATORS[name] = fn
-        return fn
-
-    return register
+#: ``@accumulator("$name", …)``: register an accumulator implementation under its names.
+accumulator = registrar(ACCUMULATORS)
 
 
-def _arg(spec: Any, ctx: Ctx, name: str) -> tuple[Val, list[pl.Expr], pl.Expr, pl.Expr | None]:
-    """Evaluate the argument into column ``__arg:<name>``; return (val, pre, column, present)."""
+def accumulator_input(
+    spec: Any, ctx: Ctx, name: str, tag: str = "arg"
+) -> tuple[Val, list[pl.Expr], pl.Expr, pl.Expr | None]:
+    """Evaluate an accumulator's argument into column ``__<tag>:<name>`` before grouping.
+
+    Returns (value, columns to add, the column, where it is present: ``None`` when never missing).
+    """
     val = compile_expr(spec, ctx)
-    col = f"__arg:{name}"
+    col = f"__{tag}:{name}"
     pre = [val.expr.alias(col)]
     present = None
     if val.missing is not None:
-        pre.append((~val.missing.fill_null(True)).alias(f"__present:{name}"))
-        present = pl.col(f"__present:{name}")
+        pre.append((~val.missing.fill_null(True)).alias(f"__{tag}_present:{name}"))
+        present = pl.col(f"__{tag}_present:{name}")
     return val, pre, pl.col(col), present
-
-
-def _is_numeric(dtype: pl.DataType) -> bool:
-    return dtype.is_numeric() or isinstance(dtype, pl.Decimal)
 
 
 @accumulator("$sum")
 def _sum(spec: Any, ctx: Ctx, name: str) -> Agg:
-    val, pre, col, _ = _arg(spec, ctx, name)
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
     if isinstance(val.dtype, pl.List):
         return Agg(pl.lit(0).alias(name), pre)
-    if not _is_numeric(val.dtype):
+    if not is_number(val.dtype):
         return Agg(pl.lit(0, dtype=pl.Int64).alias(name), pre)
     if val.is_const:
         return Agg((pl.len().cast(pl.Int64) * pl.lit(val.const)).alias(name), [])
@@ -74,22 +71,26 @@ def _sum(spec: Any, ctx: Ctx, name: str) -> Agg:
 
 @accumulator("$avg")
 def _avg(spec: Any, ctx: Ctx, name: str) -> Agg:
-    val, pre, col, _ = _arg(spec, ctx, name)
-    if not _is_numeric(val.dtype):
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if not is_number(val.dtype):
         return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
     return Agg(col.cast(pl.Float64).mean().alias(name), pre)
 
 
-@accumulator("$min")
-def _min(spec: Any, ctx: Ctx, name: str) -> Agg:
-    _, pre, col, _ = _arg(spec, ctx, name)
-    return Agg(col.min().alias(name), pre)
+def _column_agg(op: str, agg: Callable[[pl.Expr], pl.Expr]) -> None:
+    """Register ``op`` as the Polars aggregation ``agg`` of its argument's column."""
+
+    def compile_agg(spec: Any, ctx: Ctx, name: str) -> Agg:
+        _, pre, col, _ = accumulator_input(spec, ctx, name)
+        return Agg(agg(col).alias(name), pre)
+
+    accumulator(op)(compile_agg)
 
 
-@accumulator("$max")
-def _max(spec: Any, ctx: Ctx, name: str) -> Agg:
-    _, pre, col, _ = _arg(spec, ctx, name)
-    return Agg(col.max().alias(name), pre)
+_column_agg("$min", pl.Expr.min)
+_column_agg("$max", pl.Expr.max)
+_column_agg("$first", pl.Expr.first)
+_column_agg("$last", pl.Expr.last)
 
 
 @accumulator("$count")
@@ -100,44 +101,32 @@ def _count(spec: Any, ctx: Ctx, name: str) -> Agg:
     return Agg(pl.len().cast(pl.Int64).alias(name))
 
 
-@accumulator("$first")
-def _first(spec: Any, ctx: Ctx, name: str) -> Agg:
-    _, pre, col, _ = _arg(spec, ctx, name)
-    return Agg(col.first().alias(name), pre)
-
-
-@accumulator("$last")
-def _last(spec: Any, ctx: Ctx, name: str) -> Agg:
-    _, pre, col, _ = _arg(spec, ctx, name)
-    return Agg(col.last().alias(name), pre)
-
-
 @accumulator("$push")
 def _push(spec: Any, ctx: Ctx, name: str) -> Agg:
-    _, pre, col, present = _arg(spec, ctx, name)
+    _, pre, col, present = accumulator_input(spec, ctx, name)
     values = col if present is None else col.filter(present)
     return Agg(values.implode().alias(name), pre)
 
 
 @accumulator("$addToSet")
 def _add_to_set(spec: Any, ctx: Ctx, name: str) -> Agg:
-    _, pre, col, present = _arg(spec, ctx, name)
+    _, pre, col, present = accumulator_input(spec, ctx, name)
     values = col if present is None else col.filter(present)
     return Agg(values.unique(maintain_order=True).implode().alias(name), pre)
 
 
 @accumulator("$stdDevPop")
 def _std_pop(spec: Any, ctx: Ctx, name: str) -> Agg:
-    val, pre, col, _ = _arg(spec, ctx, name)
-    if not _is_numeric(val.dtype):
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if not is_number(val.dtype):
         return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
     return Agg(col.cast(pl.Float64).std(ddof=0).alias(name), pre)
 
 
 @accumulator("$stdDevSamp")
 def _std_samp(spec: Any, ctx: Ctx, name: str) -> Agg:
-    val, pre, col, _ = _arg(spec, ctx, name)
-    if not _is_numeric(val.dtype):
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if not is_number(val.dtype):
         return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
     c = col.cast(pl.Float64)
     return Agg(pl.when(c.count() > 1).then(c.std(ddof=1)).otherwise(None).alias(name), pre)
@@ -196,14 +185,5 @@ def _is_expression(spec: Mapping[str, Any]) -> bool:
     return len(spec) == 1 and str(next(iter(spec))).startswith("$")
 
 
-def _import_families() -> None:
-    import importlib
-
-    try:
-        importlib.import_module("dashboard.store.embedded.accumulators_more")
-    except ModuleNotFoundError as exc:
-        if exc.name != "dashboard.store.embedded.accumulators_more":
-            raise
-
-
-_import_families()
+# More accumulators, in their own module (optional while it is being built).
+import_families("accumulators_more", optional=True)

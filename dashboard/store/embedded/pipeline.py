@@ -20,7 +20,9 @@ from dashboard.store.embedded.documents import assign, drop_fields
 from dashboard.store.embedded.expressions import compile_expr, field_path
 from dashboard.store.embedded.group import compile_group
 from dashboard.store.embedded.query import compile_filter, text_conditions
-from dashboard.store.embedded.values import Ctx, Val
+from dashboard.store.embedded.registry import import_families, registrar
+from dashboard.store.embedded.runtime_errors import raise_where
+from dashboard.store.embedded.values import Ctx, Val, type_expr
 from dashboard.store.errors import OperationFailure
 
 __all__ = ["STAGES", "Env", "compile_pipeline", "sort_exprs", "stage"]
@@ -59,13 +61,8 @@ StageFn = Callable[[Any, pl.LazyFrame, RunState], pl.LazyFrame]
 STAGES: dict[str, StageFn] = {}
 
 
-def stage(*names: str) -> Callable[[StageFn], StageFn]:
-    def register(fn: StageFn) -> StageFn:
-        for name in names:
-            STAGES[name] = fn
-        return fn
-
-    return register
+#: ``@stage("$name", …)``: register a stage implementation under its names.
+stage = registrar(STAGES)
 
 
 def compile_pipeline(
@@ -329,33 +326,27 @@ def _replace_root(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     new_root = spec.get("newRoot") if isinstance(spec, Mapping) and "newRoot" in spec else spec
     ctx = state.ctx(lf, "$replaceRoot")
     val = compile_expr(new_root, ctx)
-    if not isinstance(val.dtype, pl.Struct):
-        msg = f"'newRoot' expression must evaluate to an object, but resulting value was of type {val.dtype}"
-        raise OperationFailure(msg, code=40228)
-    check = val.expr.is_null().any()
-    frame = lf.with_columns(val.expr.alias("__root")).filter(
-        pl.col("__root").is_not_null() | check.map_batches(_fail_null_root, return_dtype=pl.Boolean)
-    )
-    return frame.select(pl.col("__root").struct.unnest())
+    is_object = isinstance(val.dtype, pl.Struct)
+    bad = val.expr.is_null() if is_object else pl.lit(True)
+    root, failed, kind = "__root", "__root_failed", "__root_type"
+    frame = lf.with_columns(val.expr.alias(root), bad.alias(failed), type_expr(val).alias(kind))
+    # Checked over the documents reaching the stage (an empty input never fails), as an aggregate:
+    # Polars pushes row-wise predicates into earlier filters, which would check removed documents.
+    first = pl.col(kind).filter(pl.col(failed)).first()
+    check = raise_where(pl.col(failed).any(), _new_root_message, 40228, first)
+    frame = frame.filter(~pl.col(failed) | check)
+    if not is_object:
+        return frame.select(pl.col(failed).alias(EMPTY_DOCUMENT_MARKER))
+    return frame.select(pl.col(root).struct.unnest())
 
 
-def _fail_null_root(s: pl.Series) -> pl.Series:
-    if len(s) and s.any():
-        msg = "'newRoot' expression must evaluate to an object, but resulting value was: null"
-        raise OperationFailure(msg, code=40228)
-    return s
+def _new_root_message(kind: str) -> str:
+    """MongoDB's message for a new root of type ``kind`` (``missing``, ``null``, ``string``…)."""
+    shown = {"missing": "MISSING", "null": "null"}.get(kind)
+    value = f"was: {shown}. Type of resulting value: '{kind}'" if shown else f"was of type '{kind}'"
+    return f"'newRoot' expression must evaluate to an object, but resulting value {value}."
 
 
-def _import_families() -> None:
-    import importlib
-
-    for module in ("stages_more", "windows"):
-        try:
-            importlib.import_module(f"dashboard.store.embedded.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"dashboard.store.embedded.{module}":
-                raise
-
-
-_import_families()
+# The stage families kept in their own modules (each optional while it is being built).
+import_families("stages_more", "windows", optional=True)
 __all__ += ["RunState", "is_presence", "presence_name", "user_columns"]

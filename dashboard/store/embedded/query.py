@@ -17,6 +17,7 @@ import bson
 import polars as pl
 
 from dashboard.store.embedded.expressions import compile_expr, truthy
+from dashboard.store.embedded.pcre import InvalidRegex, Untranslatable, pcre_to_rust, regex_flags
 from dashboard.store.embedded.query_paths import (
     Target,
     any_array,
@@ -25,11 +26,9 @@ from dashboard.store.embedded.query_paths import (
     element_target,
     eq_pred,
     in_pred,
-    pcre_to_rust,
-    regex_flags,
     target,
 )
-from dashboard.store.embedded.values import Ctx
+from dashboard.store.embedded.values import BSON_TYPES, Ctx, bson_type
 from dashboard.store.errors import OperationFailure
 
 __all__ = ["QUERY_OPERATORS", "compile_filter", "text_conditions"]
@@ -288,12 +287,6 @@ def _elem_match(t: Target, query: Any, ctx: Ctx) -> pl.Expr:
     return any_array(t, lambda a: a.list.eval(pred.fill_null(False)).list.any())
 
 
-_TYPE_ALIASES = {
-    1: "double", 2: "string", 3: "object", 4: "array", 5: "binData", 6: "undefined",
-    7: "objectId", 8: "bool", 9: "date", 10: "null", 11: "regex", 12: "dbPointer",
-    13: "javascript", 14: "symbol", 15: "javascriptWithScope", 16: "int", 17: "timestamp",
-    18: "long", 19: "decimal", -1: "minKey", 127: "maxKey",
-}  # fmt: skip
 _NUMBER_NAMES = frozenset({"double", "int", "long", "decimal"})
 _INT32 = (-(2**31), 2**31 - 1)
 
@@ -302,12 +295,12 @@ def _type_names(arg: Any) -> set[str]:
     wanted: set[str] = set()
     for item in arg if isinstance(arg, list | tuple) else [arg]:
         if isinstance(item, int | float) and not isinstance(item, bool):
-            if int(item) != item or int(item) not in _TYPE_ALIASES:
+            if int(item) != item or int(item) not in BSON_TYPES:
                 msg = f"Invalid numerical type code: {item}"
                 raise OperationFailure(msg, code=2)
-            wanted.add(_TYPE_ALIASES[int(item)])
+            wanted.add(BSON_TYPES[int(item)])
         elif isinstance(item, str):
-            if item != "number" and item not in _TYPE_ALIASES.values():
+            if item != "number" and item not in BSON_TYPES.values():
                 msg = f"Unknown type name alias: {item}"
                 raise OperationFailure(msg, code=2)
             wanted.add(item)
@@ -344,33 +337,13 @@ def _type(t: Target, arg: Any, ctx: Ctx) -> pl.Expr:
             )
         if "long" in wanted and not small:
             parts.append(any_value(t, lambda e: ~e.is_between(*_INT32)))
-    elif _bson_type_name(dtype) in wanted:
+    elif bson_type(dtype) in wanted:
         parts.append(any_value(t, lambda e: e.is_not_null()))
     return _any(parts)
 
 
 def _named(arg: Any) -> set[Any]:
     return set(arg) if isinstance(arg, list | tuple) else {arg}
-
-
-def _bson_type_name(dtype: pl.DataType) -> str:
-    if dtype == pl.Boolean:
-        return "bool"
-    if dtype.is_float():
-        return "double"
-    if isinstance(dtype, pl.Decimal):
-        return "decimal"
-    if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
-        return "string"
-    if dtype == pl.Binary:
-        return "objectId"
-    if isinstance(dtype, pl.Datetime | pl.Date):
-        return "date"
-    if isinstance(dtype, pl.Struct):
-        return "object"
-    if isinstance(dtype, pl.List):
-        return "array"
-    return "unknown"
 
 
 def _regex(t: Target, pattern: Any, options: Any, ctx: Ctx) -> pl.Expr:
@@ -383,18 +356,13 @@ def _regex(t: Target, pattern: Any, options: Any, ctx: Ctx) -> pl.Expr:
     if bad:
         msg = f"invalid flag in regex options: {''.join(sorted(bad))}"
         raise OperationFailure(msg, code=51108)
-    flags = "".join(f for f in "imsx" if f in options)
-    body = pcre_to_rust(pattern, options)
-    full = f"(?{flags}){body}" if flags else body
     try:
-        pl.select(pl.lit("").str.contains(full))
-    except pl.exceptions.PolarsError as exc:
-        try:
-            re.compile(pattern)
-        except re.error as invalid:
-            msg = f"Regular expression is invalid: {invalid}"
-            raise OperationFailure(msg, code=51091) from exc
-        raise ctx.unsupported(f"$regex pattern {pattern!r} ({exc})") from exc
+        full = pcre_to_rust(pattern, options)
+    except InvalidRegex as exc:
+        msg = f"Regular expression is invalid: {exc}"
+        raise OperationFailure(msg, code=51091) from None
+    except Untranslatable as exc:
+        raise ctx.unsupported(f"$regex pattern {pattern!r} ({exc})") from None
     if t.dtype == pl.String or isinstance(t.dtype, pl.Categorical | pl.Enum):
         return any_value(t, lambda e: e.cast(pl.String).str.contains(full))
     return pl.lit(False)

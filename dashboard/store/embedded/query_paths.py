@@ -37,8 +37,6 @@ __all__ = [
     "element_target",
     "eq_pred",
     "in_pred",
-    "pcre_to_rust",
-    "regex_flags",
     "target",
 ]
 
@@ -265,59 +263,3 @@ def in_pred(dtype: pl.DataType, values: list[Any]) -> Pred | None:
     stored = pl.Series([python_to_polars(v) for v in same], dtype=dtype_of_python(same[0]))
     stored = stored.cast(dtype)
     return lambda e: e.is_in(stored, nulls_equal=False)
-
-
-def regex_flags(pattern: re.Pattern[str] | bson.Regex) -> str:
-    """The MongoDB option letters of a compiled regex."""
-    flags = pattern.flags
-    if isinstance(flags, str):
-        return flags
-    pairs = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
-    return "".join(letter for flag, letter in pairs if flags & flag)
-
-
-_ASCII_CLASSES = {"w": "0-9A-Za-z_", "d": "0-9", "s": "\\t\\n\\x0B\\f\\r "}
-
-
-def pcre_to_rust(pattern: str, options: str) -> str:
-    """``pattern`` as a Rust regex meaning what it means to MongoDB's PCRE.
-
-    PCRE's ``\\w \\d \\s \\b`` are ASCII-only and ``$`` (without ``m``) also matches before a final
-    newline; Rust's are Unicode-aware and end-only. Only a match's existence matters here, so ``$``
-    may consume that newline.
-    """
-    out: list[str] = []
-    i, n, in_class = 0, len(pattern), False
-    while i < n:
-        c = pattern[i]
-        if c == "\\" and i + 1 < n:
-            nxt = pattern[i + 1]
-            body = _ASCII_CLASSES.get(nxt.lower())
-            if body is not None:
-                negated = nxt.isupper()
-                out.append(f"[^{body}]" if negated else (body if in_class else f"[{body}]"))
-            elif nxt in "bB" and not in_class:
-                out.append(f"(?-u:\\{nxt})")
-            else:
-                out.append(c + nxt)
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-            out.append(c)
-        elif c == "[":
-            in_class = True
-            out.append(c)
-            j = i + 1
-            if pattern.startswith("^", j):
-                out.append("^")
-                j += 1
-            if pattern.startswith("]", j):
-                out.append("\\]")
-                j += 1
-            i = j
-            continue
-        else:
-            out.append("(?:\\n?\\z)" if c == "$" and "m" not in options else c)
-        i += 1
-    return "".join(out)

@@ -20,7 +20,8 @@ import polars as pl
 from dashboard.store.embedded.expressions import cmp_parts, compile_expr
 from dashboard.store.embedded.group import compile_group
 from dashboard.store.embedded.pipeline import RunState, stage
-from dashboard.store.embedded.stages_more import hidden, runtime_failure, runtime_unsupported
+from dashboard.store.embedded.runtime_errors import raise_where, refuse_where
+from dashboard.store.embedded.stages_more import hidden
 from dashboard.store.embedded.values import Ctx, Val, bson_rank, dtype_of_python, lit_val
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
@@ -97,20 +98,12 @@ def _boundaries(spec: Mapping[str, Any]) -> list[Any]:
     return list(bounds)
 
 
-def _fail_unbucketed(s: pl.Series) -> pl.Series:
-    if len(s) and s.any():
-        msg = "$switch could not find a matching branch for an input, and no default was specified."
-        raise runtime_failure(msg, 40066)
-    return s
-
-
-def _fail_mixed_default(s: pl.Series) -> pl.Series:
-    if len(s) and s.any():
-        raise runtime_unsupported(
-            "$bucket with a 'default' of another type than the boundaries when documents fall "
-            "into the default bucket (a field holds one type)"
-        )
-    return s
+#: MongoDB's ``$bucket`` is a ``$switch`` over the boundaries: a value outside them fails like one.
+_NO_BUCKET = "$switch could not find a matching branch for an input, and no default was specified."
+_MIXED_DEFAULT = (
+    "$bucket with a 'default' of another type than the boundaries when documents fall into the "
+    "default bucket (a field holds one type)"
+)
 
 
 @stage("$bucket")
@@ -160,17 +153,15 @@ def _bucket(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     flag = hidden("bucket_unmatched")
     lf = lf.with_columns((~matched).alias(flag))
     unmatched = pl.col(flag)
+    # Aggregated checks: Polars pushes row-wise predicates into earlier filters (see $replaceRoot).
     if not has_default:
-        lf = lf.filter(
-            ~unmatched | unmatched.any().map_batches(_fail_unbucketed, return_dtype=pl.Boolean)
-        )
+        lf = lf.filter(~unmatched | raise_where(unmatched.any(), _NO_BUCKET, 40066))
     elif same_type:
         fill = default_val.expr.cast(id_dtype)
         key = pl.when(unmatched).then(fill).otherwise(key)
     else:
-        lf = lf.filter(
-            ~unmatched | unmatched.any().map_batches(_fail_mixed_default, return_dtype=pl.Boolean)
-        )
+        refused = refuse_where(unmatched.any(), _MIXED_DEFAULT, where="$bucket")
+        lf = lf.filter(~unmatched | refused)
     grouped = _grouped(lf, ctx, Val(expr=key, dtype=id_dtype), output, "$bucket")
     return grouped.sort("_id", nulls_last=False, maintain_order=True)
 

@@ -21,12 +21,8 @@ from dashboard.store.embedded.codec import presence_name
 from dashboard.store.embedded.documents import assign
 from dashboard.store.embedded.expressions import compile_expr, field_path
 from dashboard.store.embedded.pipeline import STAGES, RunState, sort_exprs, stage
-from dashboard.store.embedded.stages_more import (
-    FAILED_TO_PARSE,
-    concat_lazy,
-    hidden,
-    runtime_failure,
-)
+from dashboard.store.embedded.runtime_errors import raise_where
+from dashboard.store.embedded.stages_more import FAILED_TO_PARSE, concat_lazy, hidden
 from dashboard.store.embedded.values import DATE, Val, python_to_polars
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
@@ -288,11 +284,7 @@ def _fill_options(spec: Any) -> tuple[dict[str, Any], dict[str, str], Any, Any]:
     return values, methods, sort_by, partition
 
 
-def _fail_repeated(s: pl.Series) -> pl.Series:
-    if len(s) and s.any():
-        msg = "There can be no repeated values in the sort field of a $fill with method 'linear'"
-        raise runtime_failure(msg, 6050106)
-    return s
+_REPEATED = "There can be no repeated values in the sort field of a $fill with method 'linear'"
 
 
 @stage("$fill")
@@ -350,10 +342,10 @@ def _fill_methods(
             if not (val.dtype.is_numeric() or val.dtype == pl.Null):
                 msg = f"$fill 'linear' can only fill numeric values, {name} holds {val.dtype}"
                 raise OperationFailure(msg, code=5423508)
+            # A filter keeping every row, so the check runs even if a later stage drops the field;
+            # aggregated, as Polars pushes row-wise predicates into earlier filters.
             repeated = within(by.expr.is_duplicated()).any()
-            lf = lf.filter(
-                ~repeated | repeated.map_batches(_fail_repeated, return_dtype=pl.Boolean)
-            )
+            lf = lf.filter(~raise_where(repeated, _REPEATED, 6050106))
             filled = within(val.expr.cast(pl.Float64).interpolate_by(by.expr))
             dtype = pl.Float64()
         new, drops = assign(schema, name, Val(expr=filled, dtype=dtype))

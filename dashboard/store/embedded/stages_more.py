@@ -17,6 +17,8 @@ from dashboard.store.embedded.codec import merged_schema, user_columns
 from dashboard.store.embedded.documents import assign
 from dashboard.store.embedded.expressions import field_path
 from dashboard.store.embedded.pipeline import RunState, compile_pipeline, stage
+from dashboard.store.embedded.registry import import_families
+from dashboard.store.embedded.runtime_errors import refuse_where, with_checks
 from dashboard.store.embedded.values import PRESENT_PREFIX, Val
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
@@ -24,8 +26,6 @@ __all__ = [
     "concat_lazy",
     "documents_array",
     "hidden",
-    "runtime_failure",
-    "runtime_unsupported",
     "sub_pipeline",
     "sub_state",
 ]
@@ -40,34 +40,6 @@ def hidden(name: str) -> str:
     to the stages a sub-pipeline runs while it is carried along.
     """
     return f"{PRESENT_PREFIX}__engine:{name}"
-
-
-def runtime_failure(message: str, code: int) -> OperationFailure:
-    """An error to raise from inside a Polars UDF: it keeps its ``code`` when Polars re-raises it.
-
-    Polars re-creates exceptions raised in UDFs from their message alone, so the code must be the
-    class's default.
-    """
-
-    class _Failure(OperationFailure):
-        def __init__(self, error: str, code: int | None = code, details: Any = None) -> None:
-            super().__init__(error, code=code, details=details)
-
-    return _Failure(message)
-
-
-class _RuntimeUnsupported(UnsupportedOperation):
-    """``UnsupportedOperation`` built from its full message, so that Polars can re-raise it."""
-
-    def __init__(self, message: str, *, where: str = "") -> None:
-        OperationFailure.__init__(self, message, code=168)
-        self.operator = message
-        self.where = where
-
-
-def runtime_unsupported(operator: str) -> UnsupportedOperation:
-    """An ``UnsupportedOperation`` to raise inside a Polars UDF (see :func:`runtime_failure`)."""
-    return _RuntimeUnsupported(f"embedded engine does not support {operator}")
 
 
 def sub_state(state: RunState, variables: Mapping[str, Val] | None = None) -> RunState:
@@ -128,12 +100,6 @@ def concat_lazy(frames: Sequence[pl.LazyFrame]) -> pl.LazyFrame:
     return pl.concat(aligned, how="vertical")
 
 
-def _refuse_fieldless(s: pl.Series) -> pl.Series:
-    if len(s) and s[0]:
-        raise runtime_unsupported("arrays of documents that have no field (empty documents)")
-    return s
-
-
 def documents_array(lf: pl.LazyFrame, name: str) -> pl.LazyFrame:
     """One row holding every document of ``lf`` as an array (a List of Structs) in column ``name``.
 
@@ -141,7 +107,8 @@ def documents_array(lf: pl.LazyFrame, name: str) -> pl.LazyFrame:
     """
     cols = user_columns(lf.collect_schema())
     if not cols:
-        count = pl.len().map_batches(_refuse_fieldless, return_dtype=pl.UInt32).alias("__n")
+        what = "arrays of documents that have no field (empty documents)"
+        count = with_checks(pl.len(), refuse_where(pl.len() > 0, what, fold=True)).alias("__n")
         empty = pl.lit([], dtype=pl.List(pl.Null))
         return lf.select(count).select(pl.when(pl.col("__n") == 0).then(empty).alias(name))
     return lf.select(pl.struct(cols).implode().alias(name))
@@ -383,16 +350,5 @@ def _merge(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     return lf
 
 
-def _import_families() -> None:
-    """Register the stage families kept in their own modules (each optional while being built)."""
-    import importlib
-
-    for module in ("stages_bucket", "stages_join", "stages_fill"):
-        try:
-            importlib.import_module(f"dashboard.store.embedded.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"dashboard.store.embedded.{module}":
-                raise
-
-
-_import_families()
+# The stage families kept in their own modules (each optional while it is being built).
+import_families("stages_bucket", "stages_join", "stages_fill", optional=True)

@@ -12,6 +12,7 @@ segment holding the whole collection. One process owns a data directory at a tim
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import io
 import json
@@ -187,8 +188,9 @@ class CollectionFiles:
             "clustered": clustered,
         }
         self._write_manifest(new)
-        for name in old:
-            (self.dir / name).unlink(missing_ok=True)
+        for name in old:  # committed already: a file left behind is removed at the next load
+            with contextlib.suppress(OSError):
+                (self.dir / name).unlink(missing_ok=True)
         return new
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:

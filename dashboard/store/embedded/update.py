@@ -19,7 +19,7 @@ import polars as pl
 
 from dashboard.store.embedded.codec import merge_dtypes
 from dashboard.store.embedded.expressions import field_path
-from dashboard.store.embedded.values import PRESENT_PREFIX, Ctx, Val, lit_val
+from dashboard.store.embedded.values import PRESENT_PREFIX, Ctx, Val, bson_type, lit_val
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
 __all__ = ["apply_update", "check_update", "upsert_document"]
@@ -189,7 +189,7 @@ def _check_parents(work: pl.DataFrame, path: str) -> None:
         exists = ~val.missing.fill_null(True) if val.missing is not None else pl.lit(True)
         if val.dtype == pl.Null and i > 1:
             return  # a nested null is an absent field in the engine: created below
-        child, kind = parts[i], "null" if val.dtype == pl.Null else _type_name(val.dtype)
+        child, kind = parts[i], bson_type(val.dtype)
         if isinstance(val.dtype, pl.List) and child.isdigit():
             raise UnsupportedOperation(f"updating array element {path!r}", where="update_many")
 
@@ -217,7 +217,7 @@ def _fail_where(
 
 def _inc(work: pl.DataFrame, path: str, arg: Any, current: Val, present: pl.Expr, ctx: Ctx) -> Val:
     numeric = current.dtype == pl.Null or current.dtype.is_numeric()
-    kind = "null" if numeric else _type_name(current.dtype)
+    kind = "null" if numeric else bson_type(current.dtype)
     name = path.split(".")[-1]
 
     def message(doc_id: str) -> str:
@@ -241,7 +241,7 @@ def _push(
 ) -> Val:
     name = path.split(".")[-1]
     is_list = isinstance(current.dtype, pl.List) or current.dtype == pl.Null
-    kind = "null" if is_list else _type_name(current.dtype)
+    kind = "null" if is_list else bson_type(current.dtype)
 
     def message(doc_id: str) -> str:
         return f"The field '{name}' must be an array but is of type {kind} in document {{_id: {doc_id}}}"
@@ -256,22 +256,6 @@ def _push(
     dtype = merge_dtypes(current.dtype, add.dtype, field=path)
     base = _conform(current.expr, current.dtype, dtype).fill_null(pl.lit([], dtype=dtype))
     return Val(expr=pl.concat_list([base, _conform(add.expr, add.dtype, dtype)]), dtype=dtype)
-
-
-def _type_name(dtype: pl.DataType) -> str:
-    if dtype == pl.String:
-        return "string"
-    if dtype == pl.Boolean:
-        return "bool"
-    if dtype == pl.Binary:
-        return "objectId"
-    if isinstance(dtype, pl.Datetime):
-        return "date"
-    if isinstance(dtype, pl.Struct):
-        return "object"
-    if isinstance(dtype, pl.List):
-        return "array"
-    return "double" if dtype.is_float() else ("int" if dtype.is_integer() else str(dtype))
 
 
 def _conform(expr: pl.Expr, src: pl.DataType, dst: pl.DataType) -> pl.Expr:

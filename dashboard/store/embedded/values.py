@@ -21,15 +21,19 @@ import polars as pl
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
 __all__ = [
+    "BSON_TYPES",
     "DATE",
     "NO_CONST",
     "OID",
     "Ctx",
     "Val",
     "bson_rank",
+    "bson_type",
     "dtype_of_python",
+    "is_number",
     "lit_val",
     "python_to_polars",
+    "type_expr",
 ]
 
 DATE = pl.Datetime("ms", "UTC")
@@ -149,7 +153,7 @@ def bson_rank(dtype: pl.DataType) -> int:
     """
     if dtype == pl.Null:
         return 2
-    if dtype.is_numeric() or isinstance(dtype, pl.Decimal):
+    if is_number(dtype):
         return 3
     if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Categorical | pl.Enum):
         return 4
@@ -165,6 +169,57 @@ def bson_rank(dtype: pl.DataType) -> int:
         return 10
     msg = f"no BSON type for Polars dtype {dtype}"
     raise UnsupportedOperation(msg)
+
+
+#: MongoDB's BSON type numbers and their string aliases (``$type``, ``$convert``'s ``to``).
+BSON_TYPES: dict[int, str] = {
+    1: "double", 2: "string", 3: "object", 4: "array", 5: "binData", 6: "undefined",
+    7: "objectId", 8: "bool", 9: "date", 10: "null", 11: "regex", 12: "dbPointer",
+    13: "javascript", 14: "symbol", 15: "javascriptWithScope", 16: "int", 17: "timestamp",
+    18: "long", 19: "decimal", -1: "minKey", 127: "maxKey",
+}  # fmt: skip
+
+
+def is_number(dtype: pl.DataType) -> bool:
+    """A BSON number (int, long, double, decimal); booleans are not numbers in MongoDB."""
+    return dtype.is_numeric() or isinstance(dtype, pl.Decimal)
+
+
+def bson_type(dtype: pl.DataType) -> str:
+    """The BSON type name (as ``$type`` and MongoDB's messages spell it) of values of ``dtype``.
+
+    Integer columns are ``Int64``, but pymongo stores a Python int that fits 32 bits as an int32, so
+    a statically typed name says "int"; ``$type`` and ``$convert`` tell "int" from "long" row by row.
+    """
+    if dtype == pl.Null:
+        return "null"
+    if dtype == pl.Boolean:
+        return "bool"
+    if dtype.is_integer():
+        return "int"
+    if dtype.is_float():
+        return "double"
+    if isinstance(dtype, pl.Decimal):
+        return "decimal"
+    if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum):
+        return "string"
+    if dtype == pl.Binary:
+        return "objectId"
+    if isinstance(dtype, pl.Datetime | pl.Date):
+        return "date"
+    if isinstance(dtype, pl.Struct):
+        return "object"
+    if isinstance(dtype, pl.List | pl.Array):
+        return "array"
+    return str(dtype)
+
+
+def type_expr(v: Val) -> pl.Expr:
+    """The BSON type name of ``v`` row by row: ``missing``, ``null`` or its static type."""
+    name = pl.when(v.expr.is_null()).then(pl.lit("null")).otherwise(pl.lit(bson_type(v.dtype)))
+    if v.missing is not None:
+        name = pl.when(v.missing.fill_null(False)).then(pl.lit("missing")).otherwise(name)
+    return name
 
 
 def dtype_of_python(value: Any) -> pl.DataType:

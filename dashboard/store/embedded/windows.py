@@ -24,16 +24,17 @@ from typing import Any
 import polars as pl
 
 from dashboard.store.embedded.documents import assign
+from dashboard.store.embedded.expr_date import UNITS
 from dashboard.store.embedded.expressions import compile_expr, field_path
 from dashboard.store.embedded.pipeline import RunState, sort_exprs, stage
-from dashboard.store.embedded.values import Ctx, Val
+from dashboard.store.embedded.runtime_errors import raise_where, with_checks
+from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["END", "PID", "POS", "START", "Frame", "Window", "guard", "window_interval"]
+__all__ = ["END", "PID", "POS", "START", "Frame", "Window", "window_interval"]
 
 POS, PID, START, END, PART = "__w:pos", "__w:pid", "__w:start", "__w:end", "__w:part"
 _FAILED_TO_PARSE, _TYPE_MISMATCH = 9, 14
-_UNITS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond")
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,7 @@ def _parse_window(spec: Any, explicit: bool) -> Window:
     if "range" not in spec:
         msg = "'window' field that specifies 'unit' must also specify 'range'"
         raise OperationFailure(msg, code=_FAILED_TO_PARSE)
-    if unit is not None and unit not in _UNITS:
+    if unit is not None and unit not in UNITS:
         msg = f"unknown time unit value: {unit}"
         raise OperationFailure(msg, code=_FAILED_TO_PARSE)
     lo, hi = _bounds(spec["range"], "range", integral=unit is not None)
@@ -248,8 +249,8 @@ def window_interval(window: Window, frame: Frame) -> tuple[pl.Expr, pl.Expr]:
     key = pl.col(frame.keys[0])
     dtype = frame.key_vals[0].dtype
     if window.unit is None:
-        if not (dtype.is_numeric() or isinstance(dtype, pl.Decimal)):
-            msg = f"Invalid range: Expected the sortBy field to be a number, but it was {_bson(dtype)}"
+        if not is_number(dtype):
+            msg = f"Invalid range: Expected the sortBy field to be a number, but it was {bson_type(dtype)}"
             raise OperationFailure(msg, code=5429413)
         value = key.cast(pl.Float64)
         lo_at = None if window.lo is None else value + float(window.lo)
@@ -260,9 +261,7 @@ def window_interval(window: Window, frame: Frame) -> tuple[pl.Expr, pl.Expr]:
         )
     else:
         if not isinstance(dtype, pl.Datetime):
-            msg = (
-                f"Invalid range: Expected the sortBy field to be a Date, but it was {_bson(dtype)}"
-            )
+            msg = f"Invalid range: Expected the sortBy field to be a Date, but it was {bson_type(dtype)}"
             raise OperationFailure(msg, code=5429513)
         value = key
         lo_at = None if window.lo is None else key.dt.offset_by(_duration(window.lo, window.unit))
@@ -273,7 +272,7 @@ def window_interval(window: Window, frame: Frame) -> tuple[pl.Expr, pl.Expr]:
         )
     s = start if lo_at is None else start + value.search_sorted(lo_at, side="left").over(PID)
     e = end if hi_at is None else start + value.search_sorted(hi_at, side="right").over(PID)
-    s = guard(s.cast(pl.Int64), key.is_null().any(), message, code)
+    s = with_checks(s.cast(pl.Int64), raise_where(key.is_null(), message, code))
     return s, pl.max_horizontal(s, e.cast(pl.Int64))
 
 
@@ -283,43 +282,3 @@ def _duration(amount: float, unit: str) -> str:
     codes |= {"day": (n, "d"), "hour": (n, "h"), "minute": (n, "m"), "second": (n, "s")}
     count, code = codes.get(unit, (n, "ms"))
     return f"{count}{code}"
-
-
-def guard(expr: pl.Expr, failed: pl.Expr, message: str, code: int) -> pl.Expr:
-    """``expr``, raising ``OperationFailure`` when the scalar ``failed`` is true at run time."""
-
-    def check(s: pl.Series) -> pl.Series:
-        if s.len() and s.fill_null(False).any():
-            raise _data_error(message, code)
-        return s
-
-    return pl.when(failed.map_batches(check, return_dtype=pl.Boolean)).then(None).otherwise(expr)
-
-
-def _data_error(message: str, code: int) -> OperationFailure:
-    """An ``OperationFailure`` raised inside a Polars computation: Polars may rebuild the exception
-    from its message alone when re-raising, so the code is the constructor's default."""
-
-    class DataError(OperationFailure):
-        def __init__(self, msg: str = message, *args: Any, **kwargs: Any) -> None:
-            super().__init__(str(msg).split("\n\nThis error occurred")[0], code=code)
-
-    return DataError(message)
-
-
-def _bson(dtype: pl.DataType) -> str:
-    if isinstance(dtype, pl.Datetime):
-        return "date"
-    if dtype == pl.String:
-        return "string"
-    if dtype == pl.Null:
-        return "null"
-    if isinstance(dtype, pl.List):
-        return "array"
-    if isinstance(dtype, pl.Struct):
-        return "object"
-    if dtype == pl.Boolean:
-        return "bool"
-    if dtype.is_numeric():
-        return "double" if dtype.is_float() else "long"
-    return str(dtype)

@@ -10,9 +10,11 @@ from typing import Any
 
 import polars as pl
 
+from dashboard.store.embedded.expr_support import true_div
 from dashboard.store.embedded.expressions import choose, compile_expr
 from dashboard.store.embedded.group import ACCUMULATORS
-from dashboard.store.embedded.values import DATE, Val, lit_val
+from dashboard.store.embedded.runtime_errors import raise_where, with_checks
+from dashboard.store.embedded.values import DATE, Val, is_number, lit_val
 from dashboard.store.embedded.windows import (
     END,
     PID,
@@ -20,7 +22,6 @@ from dashboard.store.embedded.windows import (
     START,
     Frame,
     Window,
-    guard,
     window_interval,
 )
 from dashboard.store.errors import OperationFailure
@@ -162,10 +163,10 @@ def _running(
     """``$sum``/``$avg``/``$min``/``$max`` from per-partition running values, or None."""
     val = compile_expr(arg, frame.ctx)
     dtype = val.dtype
-    numeric = dtype.is_numeric()
-    if op == "$sum" and not (numeric or isinstance(dtype, pl.Decimal)):
+    numeric = is_number(dtype)
+    if op == "$sum" and not numeric:
         return lf.with_columns(pl.lit(0, dtype=pl.Int64).alias(out))
-    if op == "$avg" and not (numeric or isinstance(dtype, pl.Decimal)):
+    if op == "$avg" and not numeric:
         return lf.with_columns(pl.lit(None, dtype=pl.Float64).alias(out))
     one_sided = (window.lo is None) != (window.hi is None)
     from_end = window.hi is None
@@ -294,10 +295,8 @@ def _derivative(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFra
         raise OperationFailure(msg, code=5490701)
     axis, unit_ms = _axis("$derivative", arg, frame)
     y = _numeric_input("$derivative", arg, frame)
-    bad = y.is_null().any() | axis.is_null().any()
-    lf = lf.with_columns(
-        guard(axis, bad, "$derivative input must not be null", 5624903).alias(f"{out}:x")
-    )
+    bad = raise_where(y.is_null() | axis.is_null(), "$derivative input must not be null", 5624903)
+    lf = lf.with_columns(with_checks(axis, bad).alias(f"{out}:x"))
     lf = lf.with_columns(y.alias(f"{out}:y"))
     lf, s, e = _with_interval(window, frame, out, lf)
     run = _gather(f"{out}:x", e - 1) - _gather(f"{out}:x", s)
@@ -311,9 +310,9 @@ def _integral(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
     arg = _object("$integral", arg, {"input", "unit"}, ("input",))
     axis, unit_ms = _axis("$integral", arg, frame)
     y = _numeric_input("$integral", arg, frame)
-    bad = y.is_null().any() | axis.is_null().any()
+    bad = raise_where(y.is_null() | axis.is_null(), "$integral input must not be null", 5423900)
     x, yy = f"{out}:x", f"{out}:y"
-    lf = lf.with_columns(guard(axis, bad, "$integral input must not be null", 5423900).alias(x))
+    lf = lf.with_columns(with_checks(axis, bad).alias(x))
     lf = lf.with_columns(y.alias(yy))
     area = (pl.col(yy) + pl.col(yy).shift(-1)) * (pl.col(x).shift(-1) - pl.col(x)) / 2.0
     lf = lf.with_columns(area.fill_null(0.0).cum_sum().over(PID).alias(f"{out}:cum"))
@@ -322,15 +321,9 @@ def _integral(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
     lf, s, e = _with_interval(window, frame, out, lf)
     before = pl.when(s > pl.col(START)).then(_gather(f"{out}:cum", s - 1)).otherwise(0.0)
     total = _gather(f"{out}:cum", e - 2) - before
-    total = total if unit_ms is None else total / _column_of(unit_ms)
+    total = total if unit_ms is None else true_div(total, pl.lit(unit_ms))
     value = pl.when(e - s >= 2).then(total).when(e - s == 1).then(0.0).otherwise(None)
     return lf.with_columns(value.alias(out))
-
-
-def _column_of(value: float) -> pl.Expr:
-    """``value`` repeated as a column: Polars divides by a scalar through its reciprocal, which can
-    differ from IEEE division (and so from mongod) in the last bit; dividing by a column does not."""
-    return pl.int_range(pl.len()).cast(pl.Float64) * 0.0 + value
 
 
 def _ema(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame) -> pl.LazyFrame:

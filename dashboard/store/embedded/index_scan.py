@@ -1,0 +1,188 @@
+"""Index-sliced scans: a collection's frame is sorted by its first secondary index (the cluster key).
+
+A query whose top-level conditions constrain the first key (equality, ``$in``, ranges), and optionally
+the second, can only match rows in a few contiguous ranges of the sorted frame. :func:`slice_rows`
+finds them (a dict lookup for equality on an ObjectId/string key, binary search otherwise) and returns
+that slice, a superset of the matches that the compiled filter then narrows. Split from
+:mod:`.collection` for size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from dashboard.store.embedded.values import bson_rank, dtype_of_python, python_to_polars
+from dashboard.store.errors import OperationFailure
+
+__all__ = ["NARROW_MIN_ROWS", "ClusterKey", "cluster_key", "slice_rows", "sort_by"]
+
+ClusterKey = list[tuple[str, int]]
+
+#: A first-key slice this long is narrowed further by the second key (shorter ones: not worth it).
+NARROW_MIN_ROWS = 4096
+
+
+def cluster_key(manifest: Mapping[str, Any], frame: pl.DataFrame) -> ClusterKey:
+    """The first secondary ascending/descending index's keys that ``frame`` has columns for."""
+    for index in manifest.get("indexes", []):
+        keys = [(f, d) for f, d in index["key"]]
+        if keys[0][0] != "_id" and all(d in (1, -1) for _, d in keys):
+            present = []
+            for f, d in keys:
+                if f not in frame.columns:
+                    break
+                present.append((f, d))
+            return present
+    return []
+
+
+def sort_by(frame: pl.DataFrame, cluster: ClusterKey) -> pl.DataFrame:
+    """``frame`` in cluster order (stable; nulls where the query slicing expects them)."""
+    if not cluster or frame.height < 2:
+        return frame
+    return frame.sort(
+        [f for f, _ in cluster],
+        descending=[d == -1 for _, d in cluster],
+        nulls_last=[d == -1 for _, d in cluster],
+        maintain_order=True,
+    )
+
+
+def slice_rows(
+    frame: pl.DataFrame, cluster: ClusterKey, cache: dict[str, Any], query: Mapping[str, Any]
+) -> pl.DataFrame | None:
+    """A slice of the frame holding every row that can match ``query`` (None: no constraint).
+
+    Equality on a string/ObjectId first key is a dict lookup of the key's row range (built once per
+    ``cache``); other constraints binary-search the sorted column. Any one constraint of the query's
+    top-level conjunction bounds the matches, so the slice is a superset the filter then narrows.
+    """
+    key, direction = cluster[0]
+    dtype = frame.schema[key]
+    bounds = _key_bounds(query, key, dtype)
+    if bounds is None:
+        return None
+    ranges = _run_ranges(frame, cache, key, bounds) if dtype in (pl.Binary, pl.String) else None
+    if ranges is None:
+        ranges = _ranges(frame.get_column(key), bounds, descending=direction == -1)
+    start, stop = ranges[0]
+    if (
+        len(cluster) > 1
+        and len(ranges) == 1
+        and bounds.get("eq") is not None
+        and stop - start >= NARROW_MIN_ROWS
+    ):
+        second, d2 = cluster[1]
+        b2 = _key_bounds(query, second, frame.schema[second])
+        if b2 is not None:
+            start, stop = ranges[0]
+            inner = frame.get_column(second).slice(start, stop - start)
+            ranges = [(start + a, start + b) for a, b in _ranges(inner, b2, descending=d2 == -1)]
+    if len(ranges) == 1:
+        start, stop = ranges[0]
+        return frame.slice(start, max(0, stop - start))
+    parts = [frame.slice(a, b - a) for a, b in ranges if b > a]
+    return pl.concat(parts) if parts else frame.clear()
+
+
+def _run_ranges(
+    frame: pl.DataFrame, cache: dict[str, Any], key: str, bounds: dict[str, Any]
+) -> list[tuple[int, int]] | None:
+    """Row ranges for equality/``$in`` on the sorted first key, from a value → range dict."""
+    wanted = [bounds["eq"]] if "eq" in bounds else bounds.get("in")
+    if wanted is None:
+        return None
+    runs = cache.get(key)
+    if runs is None:
+        rle = frame.get_column(key).rle().struct.unnest()
+        ends = rle["len"].cum_sum()
+        starts = (ends - rle["len"]).to_list()
+        runs = dict(
+            zip(rle["value"].to_list(), zip(starts, ends.to_list(), strict=True), strict=True)
+        )
+        cache[key] = runs
+    found = sorted(r for v in wanted if (r := runs.get(v)) is not None)
+    return found or [(0, 0)]
+
+
+def _key_bounds(query: Mapping[str, Any], field: str, dtype: pl.DataType) -> dict[str, Any] | None:
+    """Constraints on ``field`` that ``query`` imposes at top level (or in a top-level $and)."""
+    conds: list[Any] = []
+    if field in query:
+        conds.append(query[field])
+    for sub in query.get("$and", []) if isinstance(query.get("$and"), list) else []:
+        if isinstance(sub, Mapping) and field in sub:
+            conds.append(sub[field])
+    if not conds:
+        return None
+    bounds: dict[str, Any] = {}
+    for cond in conds:
+        if isinstance(cond, Mapping) and cond and all(str(k).startswith("$") for k in cond):
+            for op, value in cond.items():
+                if op in ("$eq", "$gt", "$gte", "$lt", "$lte"):
+                    if not _comparable(value, dtype):
+                        return None
+                    bounds[op[1:]] = python_to_polars(value)
+                elif op == "$in":
+                    if not isinstance(value, list) or not all(_comparable(v, dtype) for v in value):
+                        return None
+                    bounds["in"] = sorted({python_to_polars(v) for v in value})
+                else:
+                    return None
+        else:
+            if not _comparable(cond, dtype):
+                return None
+            bounds["eq"] = python_to_polars(cond)
+    return bounds or None
+
+
+def _comparable(value: Any, dtype: pl.DataType) -> bool:
+    if value is None or isinstance(value, Mapping | list | tuple | bool):
+        return False
+    if isinstance(dtype, pl.List | pl.Struct) or dtype == pl.Null:
+        return False
+    try:
+        return bson_rank(dtype_of_python(value)) == bson_rank(dtype)
+    except OperationFailure:
+        return False
+
+
+def _ranges(col: pl.Series, bounds: dict[str, Any], *, descending: bool) -> list[tuple[int, int]]:
+    """Row ranges of a sorted column (nulls at the start when ascending, end when descending)."""
+    nulls = col.null_count()
+    n = col.len()
+    lo_off, values = (nulls, col.slice(nulls)) if not descending else (0, col.slice(0, n - nulls))
+
+    def pos(value: Any, side: str) -> int:
+        lit = pl.Series([value]).cast(values.dtype)
+        return lo_off + int(values.search_sorted(lit, side=side, descending=descending)[0])
+
+    if "in" in bounds:
+        out = []
+        for v in bounds["in"]:
+            a, b = pos(v, "left"), pos(v, "right")
+            if b > a:
+                out.append((a, b))
+        out.sort()
+        return out or [(0, 0)]
+    if "eq" in bounds:
+        return [(pos(bounds["eq"], "left"), pos(bounds["eq"], "right"))]
+    start, stop = lo_off, lo_off + values.len()
+    low_inclusive = "gte" in bounds
+    low = bounds.get("gte", bounds.get("gt"))
+    high_inclusive = "lte" in bounds
+    high = bounds.get("lte", bounds.get("lt"))
+    if not descending:
+        if low is not None:
+            start = pos(low, "left" if low_inclusive else "right")
+        if high is not None:
+            stop = pos(high, "right" if high_inclusive else "left")
+    else:
+        if high is not None:
+            start = pos(high, "left" if high_inclusive else "right")
+        if low is not None:
+            stop = pos(low, "right" if low_inclusive else "left")
+    return [(start, max(start, stop))]
