@@ -38,6 +38,46 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/common/home.py", "Home", ":material/home:", "home", "Spendlens"),
+    PageSpec(
+        "pages/spending/overview.py",
+        "Overview",
+        ":material/dashboard:",
+        "overview",
+        "My spending",
+        ("user",),
+    ),
+    PageSpec(
+        "pages/spending/categories.py",
+        "Categories",
+        ":material/category:",
+        "categories",
+        "My spending",
+        ("user",),
+    ),
+    PageSpec(
+        "pages/spending/budgets.py",
+        "Budgets",
+        ":material/savings:",
+        "budgets",
+        "My spending",
+        ("user",),
+    ),
+    PageSpec(
+        "pages/spending/transactions.py",
+        "Transactions",
+        ":material/receipt_long:",
+        "transactions",
+        "My spending",
+        ("user",),
+    ),
+    PageSpec(
+        "pages/spending/insights.py",
+        "Insights",
+        ":material/lightbulb:",
+        "insights",
+        "My spending",
+        ("user",),
+    ),
     PageSpec("pages/common/account.py", "Account", ":material/person:", "account", "Account"),
     PageSpec(
         "pages/admin/users.py", "Users", ":material/group:", "admin-users", "Admin", ("admin",)

@@ -10,9 +10,10 @@ from dashboard.auth.throttle import LoginThrottle, make_throttle
 from dashboard.cache import Cache
 from dashboard.cache import connect as connect_cache
 from dashboard.config import Settings, load_settings
+from dashboard.runner import Runner
 from dashboard.store import Store, connect
 
-__all__ = ["get_cache", "get_settings", "get_store", "get_throttle"]
+__all__ = ["get_cache", "get_runner", "get_settings", "get_store", "get_throttle"]
 
 
 def _secrets() -> dict[str, Any]:
@@ -65,3 +66,8 @@ def get_throttle(settings: Settings) -> LoginThrottle:
     return _open_throttle(
         settings.redis_url, settings.login_max_attempts, settings.login_window_minutes
     )
+
+
+def get_runner(settings: Settings) -> Runner:
+    """The store, cache and settings bundled for a page's data functions."""
+    return Runner(store=get_store(settings), cache=get_cache(settings), settings=settings)

@@ -23,14 +23,27 @@ __all__ = ["literal", "literal_in", "own_documents", "own_expenses", "require_ro
 _SCALARS = (str, int, float, bool, dt.datetime, bson.ObjectId, decimal.Decimal, type(None))
 
 
-def own_expenses(user: AuthUser) -> dict[str, Any]:
-    """The first stage of every query over the user's own expenses: theirs, not soft-deleted."""
-    return {"$match": {"userId": user.id, "deletedAt": None}}
+def own_expenses(user: AuthUser, **conditions: Any) -> dict[str, Any]:
+    """The first stage of every query over the user's own expenses: theirs, not soft-deleted.
+
+    ``conditions`` (built with :func:`literal` and friends) join the same ``$match``, so a date
+    range uses the ``{userId, date}`` index and ``$text`` can be in the first stage as MongoDB
+    requires; they can never replace the user or the soft-delete condition.
+    """
+    reserved = {"userId", "deletedAt", "$or", "$nor", "$expr", "$where"} & set(conditions)
+    if reserved:
+        msg = f"cannot override {sorted(reserved)} in a user-scoped query"
+        raise ValueError(msg)
+    return {"$match": {"userId": user.id, "deletedAt": None, **conditions}}
 
 
-def own_documents(user: AuthUser) -> dict[str, Any]:
+def own_documents(user: AuthUser, **conditions: Any) -> dict[str, Any]:
     """The first stage of a query over the user's own documents in a collection without soft delete."""
-    return {"$match": {"userId": user.id}}
+    reserved = {"userId", "$or", "$nor", "$expr", "$where"} & set(conditions)
+    if reserved:
+        msg = f"cannot override {sorted(reserved)} in a user-scoped query"
+        raise ValueError(msg)
+    return {"$match": {"userId": user.id, **conditions}}
 
 
 def require_roles(user: AuthUser, *roles: str) -> None:

@@ -17,6 +17,7 @@ from dashboard.auth.accounts import USERS
 from dashboard.auth.audit import AUDIT_COLLECTION, audit
 from dashboard.auth.models import AuthUser, PermissionDenied
 from dashboard.cache import Cache
+from dashboard.csv_safe import neutralise
 from dashboard.store import Store
 
 __all__ = [
@@ -70,9 +71,7 @@ def _csv_cell(value: Any) -> Any:
     value = _plain(value)
     if isinstance(value, list | dict):
         value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # never a formula in a spreadsheet
-    return value
+    return neutralise(value) if isinstance(value, str) else value
 
 
 def export_csv_zip(data: dict[str, list[dict[str, Any]]]) -> bytes:

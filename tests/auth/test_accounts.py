@@ -10,7 +10,7 @@ from dashboard.auth import accounts
 from dashboard.auth.models import AuthUser, PermissionDenied
 from dashboard.config import DEMO_COOKIE_KEY
 from dashboard.store import Store
-from tests.auth.conftest import login, login_as, open_url_path
+from tests.apptest import login, login_as, open_url_path
 
 
 def _user(store: Store, username: str) -> AuthUser:

@@ -12,7 +12,7 @@ from dashboard.auth import data_rights
 from dashboard.auth.models import AuthUser
 from dashboard.cache import MemoryCache
 from dashboard.store import Store
-from tests.auth.conftest import login_as
+from tests.apptest import login_as
 
 
 def _user(store: Store, username: str) -> AuthUser:

@@ -9,7 +9,7 @@ import pytest
 from dashboard.auth.models import AuthUser, PermissionDenied
 from queries.profile import data_inventory, my_summary
 from queries.scope import literal, literal_in, own_expenses, require_roles
-from tests.auth.conftest import RecordingStore, login_as
+from tests.apptest import RecordingStore, login_as
 
 
 def _user(roles: tuple[str, ...] = ("user",)) -> AuthUser:
@@ -30,7 +30,11 @@ def test_every_query_a_plain_user_sends_starts_with_their_match(
     user_scoped = [(c, p, n) for c, p, n in recording.sent if c in ("expenses", "budgets")]
     assert user_scoped, "the pages sent no query over the user's data"
     for collection, pipeline, name in user_scoped:
-        assert pipeline[0] == {"$match": {"userId": me, "deletedAt": None}}, (collection, name)
+        first = pipeline[0]["$match"]
+        assert first["userId"] == me, (collection, name)
+        if collection == "expenses":
+            assert "deletedAt" in first, (collection, name)
+            assert first["deletedAt"] is None, (collection, name)
 
 
 def test_user_scoped_queries_start_with_the_users_match() -> None:
@@ -38,6 +42,15 @@ def test_user_scoped_queries_start_with_the_users_match() -> None:
     assert my_summary(user).pipeline[0] == own_expenses(user)
     assert own_expenses(user) == {"$match": {"userId": user.id, "deletedAt": None}}
     assert my_summary(user).scope == f"user:{user.id}"
+
+
+def test_extra_conditions_cannot_replace_the_user_or_the_soft_delete() -> None:
+    user = _user()
+    stage = own_expenses(user, category=literal("Food"))
+    assert stage == {"$match": {"userId": user.id, "deletedAt": None, "category": {"$eq": "Food"}}}
+    for bad in ("userId", "deletedAt", "$or", "$expr"):
+        with pytest.raises(ValueError, match="cannot override"):
+            own_expenses(user, **{bad: 1})
 
 
 def test_queries_spanning_users_require_a_staff_role() -> None:

@@ -8,7 +8,7 @@ import polars as pl
 from streamlit.testing.v1 import AppTest
 
 from dashboard.store import Store
-from tests.auth.conftest import DEMO, Clock, login, login_as
+from tests.apptest import DEMO, Clock, login, login_as
 
 
 def _audit(store: Store, event: str, actor: str | None = None) -> pl.DataFrame:

@@ -7,13 +7,23 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import PAGES
 from dashboard.store import Store
-from tests.auth.conftest import login_as, open_url_path
+from tests.apptest import login_as, open_url_path
 
 EXPECTED = {
-    "user": {"Home", "Account"},
+    "user": {"Home", "Account", "Overview", "Categories", "Budgets", "Transactions", "Insights"},
     "product": {"Home", "Account"},
     "finance": {"Home", "Account"},
-    "admin": {"Home", "Account", "Users", "Audit log"},
+    "admin": {
+        "Home",
+        "Account",
+        "Users",
+        "Audit log",
+        "Overview",
+        "Categories",
+        "Budgets",
+        "Transactions",
+        "Insights",
+    },
 }
 
 

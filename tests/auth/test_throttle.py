@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from dashboard.auth.throttle import LoginThrottle, MemoryThrottle, RedisThrottle
-from tests.auth.conftest import Clock
+from tests.apptest import Clock
 
 
 def _redis_or_skip() -> str:

@@ -1,0 +1,182 @@
+"""Spending over time: monthly trend, calendar heatmap, weekday and hour-of-day bars."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.charts import _layout as ui
+from dashboard.money import hover_money, plotly_money_format
+
+__all__ = ["calendar_heatmap", "hour_bars", "monthly_trend", "weekday_bars"]
+
+
+def monthly_trend(
+    frame: pl.DataFrame, *, currency: str, title: str | None = "Monthly spending"
+) -> go.Figure:
+    """Bars of spending per month, with the budget line and a dashed 3-month average.
+
+    Frame: ``month`` (Date), ``total``, ``budget`` (nullable), ``moving_avg`` (nullable).
+    Null budgets/averages leave gaps; a series that is null throughout is left out.
+    """
+    data = ui.require(frame, ["month", "total", "budget", "moving_avg"], "monthly_trend")
+    if data.is_empty():
+        return ui.empty_figure(title=title)
+    data = data.sort("month")
+    months = data["month"].to_list()
+    header = "%{x|%b %Y}<br>"
+    fig = go.Figure()
+    fig.add_bar(
+        x=months,
+        y=data["total"].to_list(),
+        name="Spent",
+        marker={"color": ui.SPENT_COLOR},
+        hovertemplate=f"{header}Spent: {hover_money(currency)}<extra></extra>",
+    )
+    if data["budget"].null_count() < data.height:
+        fig.add_scatter(
+            x=months,
+            y=data["budget"].to_list(),
+            name="Budget",
+            mode="lines+markers",
+            connectgaps=False,
+            line={"color": ui.BUDGET_COLOR, "width": 2},
+            hovertemplate=f"{header}Budget: {hover_money(currency)}<extra></extra>",
+        )
+    if data["moving_avg"].null_count() < data.height:
+        fig.add_scatter(
+            x=months,
+            y=data["moving_avg"].to_list(),
+            name="3-month average",
+            mode="lines",
+            connectgaps=False,
+            line={"color": ui.AVERAGE_COLOR, "width": 2, "dash": "dash"},
+            hovertemplate=f"{header}3-month average: {hover_money(currency)}<extra></extra>",
+        )
+    fig.update_xaxes(tickformat="%b %Y", dtick=ui.month_dtick(len(months)))
+    ui.money_axis(fig, currency)
+    return ui.finish(fig, title=title)
+
+
+def _week_start(day: dt.date, week_start: int) -> dt.date:
+    return day - dt.timedelta(days=(day.isoweekday() - week_start) % 7)
+
+
+def calendar_heatmap(
+    frame: pl.DataFrame,
+    *,
+    currency: str,
+    week_start: int = 1,
+    title: str | None = "Daily spending",
+) -> go.Figure:
+    """GitHub-style calendar: one column per week, one row per weekday, colour = spend.
+
+    Frame: ``day`` (Date, one row per day), ``total``. Columns are labelled by the first day of
+    each week; rows run from ``week_start`` (1 = Monday … 7 = Sunday) at the top. Days outside
+    the frame stay blank. The colour scale is left to the theme (Streamlit's sequential colours
+    follow light/dark mode).
+    """
+    order = ui.weekday_order(week_start)
+    data = ui.require(frame, ["day", "total"], "calendar_heatmap").drop_nulls("day")
+    if data.is_empty():
+        return ui.empty_figure(title=title)
+    data = data.sort("day")
+    days: list[dt.date] = data["day"].to_list()
+    weeks = sorted({_week_start(day, week_start) for day in days})
+    column = {week: index for index, week in enumerate(weeks)}
+    row = {iso: index for index, iso in enumerate(order)}
+    z: list[list[float | None]] = [[None] * len(weeks) for _ in order]
+    labels: list[list[str]] = [[""] * len(weeks) for _ in order]
+    for day, total in zip(days, data["total"].to_list()):
+        r, c = row[day.isoweekday()], column[_week_start(day, week_start)]
+        z[r][c] = total
+        labels[r][c] = f"{day:%a} {day.day} {day:%b %Y}"
+    fmt = plotly_money_format(currency)
+    fig = go.Figure(
+        go.Heatmap(
+            x=weeks,
+            y=[ui.WEEKDAY_NAMES[iso] for iso in order],
+            z=z,
+            customdata=labels,
+            zmin=0,
+            xgap=3,
+            ygap=3,
+            hoverongaps=False,
+            colorbar={"tickprefix": fmt["tickprefix"], "tickformat": fmt["tickformat"]},
+            hovertemplate=f"%{{customdata}}<br>{hover_money(currency, 'z')}<extra></extra>",
+        )
+    )
+    fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False)
+    fig.update_xaxes(showgrid=False, zeroline=False, tickformat="%d %b")
+    return ui.finish(fig, title=title)
+
+
+def weekday_bars(
+    frame: pl.DataFrame,
+    *,
+    currency: str,
+    week_start: int = 1,
+    title: str | None = "By weekday",
+) -> go.Figure:
+    """Spending per weekday, ``Mon`` … ``Sun`` rotated to start at ``week_start``.
+
+    Frame: ``weekday`` (ISO 1 = Monday … 7 = Sunday), ``total``. All seven days stay on the axis.
+    """
+    order = ui.weekday_order(week_start)
+    data = ui.require(frame, ["weekday", "total"], "weekday_bars").drop_nulls("weekday")
+    if data.is_empty():
+        return ui.empty_figure(title=title)
+    unknown = set(data["weekday"].to_list()) - set(order)
+    if unknown:
+        raise ValueError(f"weekday_bars: weekday must be 1..7 (ISO), got {sorted(unknown)}")
+    position = {iso: index for index, iso in enumerate(order)}
+    rows = sorted(
+        zip(data["weekday"].to_list(), data["total"].to_list()), key=lambda r: position[r[0]]
+    )
+    names = [ui.WEEKDAY_NAMES[iso] for iso in order]
+    fig = go.Figure(
+        go.Bar(
+            x=[ui.WEEKDAY_NAMES[iso] for iso, _ in rows],
+            y=[total for _, total in rows],
+            name="Spent",
+            marker={"color": ui.SPENT_COLOR},
+            hovertemplate=f"%{{x}}<br>{hover_money(currency)}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(categoryorder="array", categoryarray=names, range=[-0.5, 6.5])
+    ui.money_axis(fig, currency)
+    return ui.finish(fig, title=title)
+
+
+def hour_bars(frame: pl.DataFrame, *, currency: str, title: str | None = "By hour") -> go.Figure:
+    """Spending per hour of the day: 24 slots, ``00`` … ``23``.
+
+    Frame: ``hour`` (0..23), ``total``.
+    """
+    data = ui.require(frame, ["hour", "total"], "hour_bars").drop_nulls("hour")
+    if data.is_empty():
+        return ui.empty_figure(title=title)
+    data = data.sort("hour")
+    hours = data["hour"].to_list()
+    if hours[0] < 0 or hours[-1] > 23:
+        raise ValueError(f"hour_bars: hour must be 0..23, got {hours[0]}..{hours[-1]}")
+    fig = go.Figure(
+        go.Bar(
+            x=hours,
+            y=data["total"].to_list(),
+            name="Spent",
+            marker={"color": ui.SPENT_COLOR},
+            customdata=[f"{hour:02d}:00–{(hour + 1) % 24:02d}:00" for hour in hours],
+            hovertemplate=f"%{{customdata}}<br>{hover_money(currency)}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(
+        range=[-0.5, 23.5],
+        tickmode="array",
+        tickvals=list(range(24)),
+        ticktext=[f"{hour:02d}" for hour in range(24)],
+    )
+    ui.money_axis(fig, currency)
+    return ui.finish(fig, title=title)

@@ -1,0 +1,79 @@
+"""Budgets: budget against actual for a month with a burn-rate forecast, the history of months over
+and under budget, and creating or editing budgets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from dashboard import charts
+from dashboard.auth.context import signed_in_user
+from dashboard.budgets import BudgetError, budget_history, month_status, save_budget
+from dashboard.forecast import forecast_sentence
+from dashboard.money import format_money
+from dashboard.periods import local_today
+from dashboard.runtime import get_runner, get_settings
+from dashboard.ui import empty_state
+from queries.spending import categories as category_query
+
+runner = get_runner(get_settings())
+user = signed_in_user()
+currency = user.currency
+today = local_today(user.timezone)
+
+st.title("Budgets")
+months = [
+    dt.date(today.year - (today.month - 1 - i < 0), (today.month - 1 - i) % 12 + 1, 1)
+    for i in range(12)
+]
+month = st.selectbox("Month", months, format_func=lambda d: f"{d:%B %Y}", key="budget_month")
+mark = runner.mark()
+status = month_status(runner, user, month=month, today=today)
+budgeted = status.filter(pl.col("budget").is_not_null())
+if budgeted.is_empty():
+    empty_state("No budgets for this month.", "Set one below: pick a category and a monthly limit.")
+else:
+    st.plotly_chart(charts.budget_progress(budgeted, currency=currency), key="budget_progress")
+    st.caption(budgeted["method"][0])
+    for row in budgeted.iter_rows(named=True):
+        st.progress(
+            min(1.0, row["share_used"] or 0.0),
+            text=forecast_sentence(row, format_money=lambda v: format_money(v, currency)),
+        )
+st.caption(runner.caption_since(mark))
+
+st.subheader("Months over and under budget")
+history = budget_history(runner, user, today=today)
+if history.is_empty():
+    st.caption("No budget history yet.")
+else:
+    over = history.filter(pl.col("status") == "over").height
+    st.plotly_chart(charts.budget_history(history, currency=currency), key="budget_history")
+    st.caption(f"Over budget in {over} of the last {history.height} budgeted months.")
+
+st.subheader("Set a budget")
+known = runner.frame(category_query(user))["category"].to_list()
+with st.form("budget_form", clear_on_submit=False):
+    c1, c2, c3 = st.columns(3)
+    form_month = c1.selectbox(
+        "Month", months, format_func=lambda d: f"{d:%B %Y}", key="budget_form_month"
+    )
+    category = c2.selectbox(
+        "Category", known or ["Other"], accept_new_options=True, key="budget_form_category"
+    )
+    limit = c3.number_input(
+        f"Monthly limit ({currency})",
+        min_value=0.01,
+        value=500.0,
+        step=10.0,
+        key="budget_form_limit",
+    )
+    if st.form_submit_button("Save budget", type="primary"):
+        try:
+            save_budget(runner, user, month=form_month, category=category, limit=limit)
+        except BudgetError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Saved: {category} {format_money(limit, currency)} for {form_month:%B %Y}.")

@@ -1,0 +1,75 @@
+"""Categories: one category's trend, top descriptions and transactions; shares over time;
+two periods side by side."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, spending
+from dashboard.auth.context import signed_in_user
+from dashboard.filters import spending_filters
+from dashboard.money import format_money
+from dashboard.runtime import get_runner, get_settings
+from dashboard.transactions import transactions_view
+from dashboard.ui import empty_state
+from queries.spending import categories as category_query
+
+runner = get_runner(get_settings())
+user = signed_in_user()
+currency = user.currency
+
+st.title("Categories")
+options = runner.frame(category_query(user))["category"].to_list()
+if not options:
+    empty_state(
+        "No expenses yet.", "Record expenses in the Expense Tracker to see your categories."
+    )
+    st.stop()
+f = spending_filters(user, options=options)
+mark = runner.mark()
+
+category = st.selectbox("Category", options, key="category", bind="query-params")
+detail = spending.category_detail(runner, user, f.period, category)
+st.subheader(f"{category}: {format_money(detail.total, currency)} in {f.period.label()}")
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(
+        charts.category_trend(detail.trend, category=category, currency=currency),
+        key="category_trend",
+    )
+with right:
+    st.markdown("**Top descriptions**")
+    if detail.top.is_empty():
+        st.caption("No expenses in this category for the period.")
+    else:
+        st.dataframe(
+            detail.top,
+            hide_index=True,
+            column_config={"total": st.column_config.NumberColumn("Total", format="%.2f")},
+        )
+
+st.markdown(f"**{category} transactions**")
+transactions_view(runner, user, f.period, categories=(category,), key="category_tx")
+
+st.subheader("Share of spending over time")
+share = spending.category_share(runner, user, f.period, categories=f.categories)
+st.plotly_chart(charts.category_share_area(share, currency=currency), key="category_share")
+
+st.subheader("Two periods side by side")
+other = st.radio(
+    "Compare with",
+    ["previous", "last-year"],
+    format_func={"previous": "The previous period", "last-year": "The same period last year"}.get,
+    horizontal=True,
+    key="compare",
+    bind="query-params",
+)
+other_period = f.period.previous() if other == "previous" else f.period.year_before()
+comparison = spending.compare_periods(runner, user, f.period, other_period, categories=f.categories)
+st.plotly_chart(
+    charts.period_comparison(
+        comparison, currency=currency, labels=(f.period.label(), other_period.label())
+    ),
+    key="category_compare",
+)
+st.caption(runner.caption_since(mark))
