@@ -182,7 +182,8 @@ def hourly_spend(
     return fill_range(frame, "hour", range(24))
 
 
-def _unit_for(period: Period) -> str:
+def _unit_for(period: Period) -> spending.Unit:
+    """Days for up to ~6 weeks, weeks up to ~4 months, months beyond: readable bar counts."""
     return "day" if period.days <= 45 else ("week" if period.days <= 120 else "month")
 
 
@@ -192,11 +193,20 @@ def category_share(
     """Long ``bucket, category, total`` over the period, every pair present, for a share chart."""
     unit = _unit_for(period)
     frame = runner.frame(
-        spending.by_category_over_time(user, period, unit=unit, categories=categories)
-    )  # type: ignore[arg-type]
+        spending.by_category_over_time(
+            user, period, unit=unit, categories=categories, week_start=user.week_start_name
+        )
+    )
     frame = _local_buckets(frame, user)
     names = sorted(set(frame["category"].to_list()))
-    return fill_categories(frame, start=period.start, end=period.end, unit=unit, categories=names)
+    return fill_categories(
+        frame,
+        start=period.start,
+        end=period.end,
+        unit=unit,
+        categories=names,
+        week_start=user.week_start,
+    )
 
 
 @dataclass(frozen=True)
@@ -212,12 +222,17 @@ def category_detail(
 ) -> CategoryDetail:
     """One category over the period: its trend and its top descriptions."""
     unit = _unit_for(period)
-    trend = runner.frame(spending.over_time(user, period, unit=unit, categories=[category]))  # type: ignore[arg-type]
+    trend = runner.frame(
+        spending.over_time(
+            user, period, unit=unit, categories=[category], week_start=user.week_start_name
+        )
+    )
     trend = fill_buckets(
         _local_buckets(trend, user).select("bucket", "total"),
         start=period.start,
         end=period.end,
         unit=unit,
+        week_start=user.week_start,
     )
     top = runner.frame(spending.top_descriptions(user, period, category=category))
     return CategoryDetail(trend=trend, top=top, total=float(trend["total"].sum()), unit=unit)

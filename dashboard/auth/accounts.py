@@ -31,6 +31,7 @@ __all__ = [
     "search_users",
     "set_disabled",
     "set_roles",
+    "update_preferences",
 ]
 
 USERS = "users"
@@ -231,3 +232,20 @@ def issue_temporary_password(store: Store, actor: AuthUser, user_id: bson.Object
     )
     audit(store, "password.reset_issued", actor=actor.username, target=target["username"])
     return password
+
+
+def update_preferences(store: Store, user: AuthUser, *, timezone: str, week_start: int) -> None:
+    """Change the user's time zone and first day of the week (the dashboards group by them)."""
+    import zoneinfo
+
+    if timezone not in zoneinfo.available_timezones():
+        msg = f"time zone: {timezone!r} is not an IANA time zone such as Europe/Berlin"
+        raise AccountError(msg)
+    if not isinstance(week_start, int) or not 1 <= week_start <= 7:
+        msg = f"week start: expected 1 (Monday) to 7 (Sunday), got {week_start!r}"
+        raise AccountError(msg)
+    store.update_many(
+        USERS, {"_id": {"$eq": user.id}}, {"$set": {"timezone": timezone, "weekStart": week_start}}
+    )
+    audit(store, "account.preferences", actor=user.username, target=user.username,
+          details={"timezone": timezone, "weekStart": week_start})  # fmt: skip

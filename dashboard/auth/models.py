@@ -8,7 +8,7 @@ from typing import Any
 
 import bson
 
-__all__ = ["ROLES", "AuthUser", "PermissionDenied"]
+__all__ = ["ROLES", "WEEKDAY_NAMES", "AuthUser", "PermissionDenied"]
 
 #: user: own spending · product: usage and system performance · finance: reports over all users ·
 #: admin: all of these plus user management.
@@ -35,6 +35,8 @@ class AuthUser:
     timezone: str = "UTC"
     currency: str = "USD"
     must_change_password: bool = False
+    #: First day of the week for weekly charts: 1 = Monday … 7 = Sunday.
+    week_start: int = 1
 
     @property
     def scope(self) -> str:
@@ -56,4 +58,19 @@ class AuthUser:
             timezone=str(doc.get("timezone") or "UTC"),
             currency=str(doc.get("currency") or "USD"),
             must_change_password=bool(doc.get("mustChangePassword", False)),
+            week_start=_week_start(doc.get("weekStart")),
         )
+
+    @property
+    def week_start_name(self) -> str:
+        """The week start as ``$dateTrunc``'s ``startOfWeek`` wants it (``"monday"``)."""
+        return WEEKDAY_NAMES[self.week_start - 1]
+
+
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _week_start(value: Any) -> int:
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 7 else 1
+    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import zoneinfo
+
 import streamlit as st
 
-from dashboard.auth import data_rights, session
+from dashboard.auth import accounts, data_rights, session
 from dashboard.auth.context import signed_in_user
-from dashboard.runtime import get_settings, get_store
+from dashboard.auth.models import WEEKDAY_NAMES
+from dashboard.runtime import get_cache, get_settings, get_store
 
 settings = get_settings()
 store = get_store(settings)
@@ -17,9 +20,26 @@ st.caption(
     f"{user.username} · {', '.join(user.roles)} · time zone {user.timezone} · {user.currency}"
 )
 
-details, password, data = st.tabs(["Details", "Password", "Your data"])
+details, preferences, password, data = st.tabs(["Details", "Preferences", "Password", "Your data"])
 with details:
     session.update_details_form(store, settings, user)
+with preferences:
+    zones = sorted(zoneinfo.available_timezones())
+    with st.form("preferences_form"):
+        tz = st.selectbox("Time zone", zones, index=zones.index(user.timezone) if user.timezone in zones else None,
+                          key="pref_timezone")  # fmt: skip
+        week_start = st.selectbox("Weeks start on", range(1, 8), index=user.week_start - 1,
+                                  format_func=lambda d: WEEKDAY_NAMES[d - 1].capitalize(), key="pref_week_start")  # fmt: skip
+        if st.form_submit_button("Save preferences"):
+            try:
+                accounts.update_preferences(
+                    store, user, timezone=tz or "UTC", week_start=int(week_start)
+                )
+            except accounts.AccountError as exc:
+                st.error(str(exc))
+            else:
+                get_cache(settings).invalidate(user.scope)
+                st.success("Preferences saved; the dashboards now group days and weeks by them.")
 with password:
     session.password_form(store, settings, user)
 with data:

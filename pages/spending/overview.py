@@ -52,7 +52,9 @@ with right:
 st.subheader("Daily spending")
 st.plotly_chart(
     charts.calendar_heatmap(
-        spending.daily_spend(runner, user, f.period, categories=f.categories), currency=currency
+        spending.daily_spend(runner, user, f.period, categories=f.categories),
+        currency=currency,
+        week_start=user.week_start,
     ),
     key="overview_calendar",
 )
@@ -63,6 +65,7 @@ with a:
         charts.weekday_bars(
             spending.weekday_spend(runner, user, f.period, categories=f.categories),
             currency=currency,
+            week_start=user.week_start,
         ),
         key="overview_weekday",
     )
