@@ -38,7 +38,7 @@ with right:
     st.subheader("By category")
     totals = spending.category_totals(runner, user, f.period, categories=f.categories)
     event = st.plotly_chart(
-        charts.category_breakdown(totals, currency=currency),
+        charts.category_breakdown(totals, currency=currency, kind="treemap"),
         key="overview_categories",
         on_select="rerun",
         selection_mode="points",
