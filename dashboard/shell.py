@@ -8,7 +8,7 @@ from dashboard.auth import session
 from dashboard.auth.context import SIGNED_IN_KEY
 from dashboard.config import SettingsError
 from dashboard.navigation import build_navigation
-from dashboard.runtime import get_settings, get_store, get_throttle
+from dashboard.runtime import get_cache, get_settings, get_store, get_throttle
 from dashboard.store import DatabaseUnavailable
 
 __all__ = ["run"]
@@ -74,7 +74,7 @@ def run() -> None:
 
     def register() -> None:
         st.title("Create an account")
-        session.registration_form(store, settings)
+        session.registration_form(store, settings, cache=get_cache(settings))
 
     def change_password() -> None:
         st.title("Change your password")

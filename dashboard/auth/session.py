@@ -25,6 +25,7 @@ from dashboard.auth.accounts import (
 from dashboard.auth.audit import audit
 from dashboard.auth.models import AuthUser
 from dashboard.auth.throttle import LoginThrottle
+from dashboard.cache import Cache
 from dashboard.config import Settings
 from dashboard.store import Store
 
@@ -169,7 +170,7 @@ def logout(settings: Settings, *, audit_to: Store | None) -> None:
         audit(audit_to, "logout", actor=username)
 
 
-def registration_form(store: Store, settings: Settings) -> None:
+def registration_form(store: Store, settings: Settings, *, cache: Cache | None = None) -> None:
     """streamlit-authenticator's registration form; the new account is written to ``users``."""
     credentials: dict[str, Any] = {"usernames": {}}
     authenticator = _authenticator(settings, credentials)
@@ -189,6 +190,8 @@ def registration_form(store: Store, settings: Settings) -> None:
     except AccountError as exc:
         st.error(str(exc))
         return
+    if cache is not None:
+        cache.invalidate("global")  # user counts on the staff pages changed
     st.success("Account created. You can log in now.")
 
 

@@ -48,6 +48,7 @@ else:
         label = "Enable account" if target.get("disabled") else "Disable account"
         if c2.button(label, key="admin_toggle_disabled"):
             accounts.set_disabled(store, admin, target["_id"], disabled=not target.get("disabled"))
+            cache.invalidate("global")
             st.rerun()
         if c3.button("Issue temporary password", key="admin_issue_password"):
             password = accounts.issue_temporary_password(store, admin, target["_id"])
