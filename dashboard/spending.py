@@ -30,6 +30,7 @@ from queries.budgets import budgets_between
 __all__ = [
     "Kpi",
     "budget_for_period",
+    "budget_used",
     "category_detail",
     "category_share",
     "category_totals",
@@ -86,6 +87,27 @@ def budget_for_period(
     return total
 
 
+def budget_used(
+    runner: Runner, user: AuthUser, period: Period, categories: Sequence[str] = ()
+) -> float | None:
+    """Share of budget used: spending in the categories that have a budget that month, over
+    those budgets pro-rated to the period's days (None without budgets).
+
+    Categories without a budget do not count against the budgets the user did set.
+    """
+    budget = budget_for_period(runner, user, period, categories)
+    if not budget:
+        return None
+    budgets = runner.frame(budgets_between(user, period.start, period.end))
+    budgets = budgets.select(pl.col("month").dt.date(), "category")
+    spent = runner.frame(
+        spending.by_category_over_time(user, period, unit="month", categories=categories)
+    )
+    spent = to_local_date(spent, "bucket", user.timezone).rename({"bucket": "month"})
+    in_budget = spent.join(budgets, on=["month", "category"], how="semi")
+    return float(in_budget["total"].sum()) / budget
+
+
 def kpis(
     runner: Runner, user: AuthUser, period: Period, *, categories: Sequence[str] = ()
 ) -> list[Kpi]:
@@ -94,13 +116,12 @@ def kpis(
     figures: dict[str, dict[str, float | None]] = {}
     for name, p in periods.items():
         t = _totals(runner, user, p, categories)
-        budget = budget_for_period(runner, user, p, categories)
         figures[name] = {
             "total": t["total"],
             "per_day": t["total"] / p.days,
             "count": float(t["count"]),
             "largest": t["largest"],
-            "budget": (t["total"] / budget) if budget else None,
+            "budget": budget_used(runner, user, p, categories),
         }
     labels = {
         "total": ("Total spent", "money"),

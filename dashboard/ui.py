@@ -29,14 +29,18 @@ def _pct(value: float | None) -> str | None:
 def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
     """One metric per KPI: the value, its change against the previous period, and last year's."""
     for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
-        delta = _pct(kpi.vs_previous)
         column.metric(
             kpi.label,
             _fmt(kpi, currency),
-            delta=f"{delta} vs previous period" if delta else None,
+            delta=_pct(kpi.vs_previous),
             delta_color="inverse" if kpi.kind in ("money", "share") else "off",
-            help=f"Same period last year: {_pct(kpi.vs_last_year) or 'no data'}",
+            help=(
+                f"Change against the previous period of the same length: "
+                f"{_pct(kpi.vs_previous) or 'no data'}. Against the same period last year: "
+                f"{_pct(kpi.vs_last_year) or 'no data'}."
+            ),
         )
+        column.caption(f"{_pct(kpi.vs_last_year) or '—'} vs last year")
 
 
 def empty_state(title: str, body: str) -> None:

@@ -101,3 +101,23 @@ def test_weekday_and_hour_frames_are_complete(runner: Runner, user: AuthUser) ->
     hours = spending.hourly_spend(runner, user, period)
     assert hours.height == 24
     assert hours.filter(hours["hour"] == 13)["total"].to_list() == [5.0]
+
+
+def test_budget_used_counts_only_categories_with_a_budget(runner: Runner, user: AuthUser) -> None:
+    runner.store.insert_many(
+        "budgets",
+        [{"userId": user.id, "month": utc(2026, 3, 1), "category": "Food", "limit": 200.0}],
+    )
+    runner.store.insert_many(
+        "expenses",
+        [
+            expense(user, utc(2026, 3, 5), 50.0, "Food"),
+            expense(user, utc(2026, 3, 6), 1000.0, "Housing"),  # no budget: does not count
+        ],
+    )
+    period = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert spending.budget_used(runner, user, period) == pytest.approx(50 / 200)
+    assert (
+        spending.budget_used(runner, user, Period(dt.date(2026, 4, 1), dt.date(2026, 4, 30)))
+        is None
+    )
