@@ -1,15 +1,22 @@
-"""Small Streamlit rendering helpers shared by the pages: KPI rows, empty states."""
+"""Small Streamlit rendering helpers shared by the pages: page set-up, KPI rows, empty states."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
+from dashboard.auth.context import signed_in_user
+from dashboard.auth.models import AuthUser
+from dashboard.filters import SpendingFilters, spending_filters
 from dashboard.money import format_money
+from dashboard.runner import Runner
+from dashboard.runtime import get_runner, get_settings
 from dashboard.spending import Kpi
+from queries.spending import categories as category_query
 
-__all__ = ["empty_state", "kpi_row"]
+__all__ = ["SpendingPage", "empty_state", "kpi_row", "spending_page"]
 
 
 def _fmt(kpi: Kpi, currency: str) -> str:
@@ -46,3 +53,31 @@ def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
 def empty_state(title: str, body: str) -> None:
     """A friendly message that says what to do next, instead of empty axes."""
     st.info(f"**{title}** {body}", icon=":material/lightbulb:")
+
+
+@dataclass(frozen=True)
+class SpendingPage:
+    """What every spending page starts from: the runner, the signed-in user and the filters."""
+
+    runner: Runner
+    user: AuthUser
+    filters: SpendingFilters
+    #: Every category the user has spent in (the filters' options).
+    options: tuple[str, ...]
+
+    @property
+    def currency(self) -> str:
+        return self.user.currency
+
+
+def spending_page(title: str, *, empty: str) -> SpendingPage:
+    """Title, the user's categories, the filters; or the empty state (and stop) without expenses."""
+    runner = get_runner(get_settings())
+    user = signed_in_user()
+    st.title(title)
+    options = runner.frame(category_query(user))["category"].to_list()
+    if not options:
+        empty_state("No expenses yet.", empty)
+        st.stop()
+    filters = spending_filters(user, options=options)
+    return SpendingPage(runner=runner, user=user, filters=filters, options=tuple(options))

@@ -151,32 +151,29 @@ def by_category_over_time(
     return _query(f"by_category_over_time.{unit}", user, pipeline, schema)
 
 
-def by_weekday(user: AuthUser, period: Period, *, categories: Sequence[str] = ()) -> Query:
-    """Total per local ISO weekday (1 = Monday … 7 = Sunday)."""
-    day = {"$isoDayOfWeek": {"date": "$date", "timezone": user.timezone}}
+def _by_local_part(
+    user: AuthUser, period: Period, categories: Sequence[str], *, operator: str, column: str
+) -> Query:
+    """Total per value of a date part (``$isoDayOfWeek``, ``$hour``) in the user's time zone."""
+    part = {operator: {"date": "$date", "timezone": user.timezone}}
     pipeline = [
         _first_stage(user, period, categories),
-        {"$group": {"_id": day, "total": {"$sum": "$amount"}, "count": {"$sum": 1}}},
-        {"$project": {"_id": 0, "weekday": "$_id", "total": 1, "count": 1}},
-        {"$sort": {"weekday": 1}},
+        {"$group": {"_id": part, "total": {"$sum": "$amount"}, "count": {"$sum": 1}}},
+        {"$project": {"_id": 0, column: "$_id", "total": 1, "count": 1}},
+        {"$sort": {column: 1}},
     ]
-    return _query(
-        "by_weekday", user, pipeline, {"weekday": pl.Int8, "total": pl.Float64, "count": pl.Int64}
-    )
+    schema = {column: pl.Int8, "total": pl.Float64, "count": pl.Int64}
+    return _query(f"by_{column}", user, pipeline, schema)
+
+
+def by_weekday(user: AuthUser, period: Period, *, categories: Sequence[str] = ()) -> Query:
+    """Total per local ISO weekday (1 = Monday … 7 = Sunday)."""
+    return _by_local_part(user, period, categories, operator="$isoDayOfWeek", column="weekday")
 
 
 def by_hour(user: AuthUser, period: Period, *, categories: Sequence[str] = ()) -> Query:
     """Total per local hour of day (0–23)."""
-    hour = {"$hour": {"date": "$date", "timezone": user.timezone}}
-    pipeline = [
-        _first_stage(user, period, categories),
-        {"$group": {"_id": hour, "total": {"$sum": "$amount"}, "count": {"$sum": 1}}},
-        {"$project": {"_id": 0, "hour": "$_id", "total": 1, "count": 1}},
-        {"$sort": {"hour": 1}},
-    ]
-    return _query(
-        "by_hour", user, pipeline, {"hour": pl.Int8, "total": pl.Float64, "count": pl.Int64}
-    )
+    return _by_local_part(user, period, categories, operator="$hour", column="hour")
 
 
 def top_descriptions(user: AuthUser, period: Period, *, category: str, limit: int = 10) -> Query:

@@ -6,29 +6,18 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, spending
-from dashboard.auth.context import signed_in_user
-from dashboard.filters import spending_filters
 from dashboard.money import format_money
-from dashboard.runtime import get_runner, get_settings
 from dashboard.transactions import transactions_view
-from dashboard.ui import empty_state
-from queries.spending import categories as category_query
+from dashboard.ui import spending_page
 
-runner = get_runner(get_settings())
-user = signed_in_user()
+page = spending_page(
+    "Categories", empty="Record expenses in the Expense Tracker to see your categories."
+)
+runner, user, f = page.runner, page.user, page.filters
 currency = user.currency
-
-st.title("Categories")
-options = runner.frame(category_query(user))["category"].to_list()
-if not options:
-    empty_state(
-        "No expenses yet.", "Record expenses in the Expense Tracker to see your categories."
-    )
-    st.stop()
-f = spending_filters(user, options=options)
 mark = runner.mark()
 
-category = st.selectbox("Category", options, key="category", bind="query-params")
+category = st.selectbox("Category", page.options, key="category", bind="query-params")
 detail = spending.category_detail(runner, user, f.period, category)
 st.subheader(f"{category}: {format_money(detail.total, currency)} in {f.period.label()}")
 left, right = st.columns([3, 2])

@@ -5,22 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import spending
-from dashboard.auth.context import signed_in_user
-from dashboard.filters import spending_filters
 from dashboard.periods import local_today
-from dashboard.runtime import get_runner, get_settings
-from dashboard.ui import empty_state
-from queries.spending import categories as category_query
+from dashboard.ui import spending_page
 
-runner = get_runner(get_settings())
-user = signed_in_user()
-
-st.title("Insights")
-options = runner.frame(category_query(user))["category"].to_list()
-if not options:
-    empty_state("No expenses yet.", "Insights appear once you have a few weeks of expenses.")
-    st.stop()
-f = spending_filters(user, options=options)
+page = spending_page("Insights", empty="Insights appear once you have a few weeks of expenses.")
+runner, user, f = page.runner, page.user, page.filters
 mark = runner.mark()
 found = spending.insights(
     runner, user, f.period, today=local_today(user.timezone), categories=f.categories

@@ -5,24 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts, spending
-from dashboard.auth.context import signed_in_user
-from dashboard.filters import spending_filters
-from dashboard.runtime import get_runner, get_settings
-from dashboard.ui import empty_state, kpi_row
-from queries.spending import categories as category_query
+from dashboard.ui import kpi_row, spending_page
 
-runner = get_runner(get_settings())
-user = signed_in_user()
+page = spending_page(
+    "Overview", empty="Record expenses in the Expense Tracker; your overview appears here."
+)
+runner, user, f = page.runner, page.user, page.filters
 currency = user.currency
-
-st.title("Overview")
-options = runner.frame(category_query(user))["category"].to_list()
-if not options:
-    empty_state(
-        "No expenses yet.", "Record expenses in the Expense Tracker; your overview appears here."
-    )
-    st.stop()
-f = spending_filters(user, options=options)
 st.caption(f"{f.period.label()} · {user.timezone}")
 
 mark = runner.mark()
