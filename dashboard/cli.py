@@ -1,13 +1,20 @@
-"""``python -m dashboard``: seed demo data, create indexes, check health (for cron and deploys)."""
+"""``python -m dashboard``: seed demo data, create indexes, check health, write finance reports
+(for cron and deploys)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
 
+from bson import ObjectId
+
+from dashboard.auth.models import AuthUser, PermissionDenied
 from dashboard.config import SettingsError, load_settings
 from dashboard.store import DatabaseUnavailable, Store, connect
 
@@ -60,7 +67,39 @@ def _parser() -> argparse.ArgumentParser:
 
     health = sub.add_parser("health", help="print health JSON; exit 0 when the database answers")
     health.add_argument("--uri", default=None)
+    _report_parser(sub)
     return parser
+
+
+def _one_line_error(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _report_parser(sub: argparse._SubParsersAction) -> None:
+    report = sub.add_parser(
+        "report",
+        help="write a finance period report (csv, xlsx, pdf, parquet)",
+        description="Write a finance report over all users, e.g. for cron: "
+        "python -m dashboard report --period 2025-10 --format xlsx --out report.xlsx",
+    )
+    report.error = _one_line_error  # type: ignore[method-assign]  # one line, not usage + error
+    report.add_argument(
+        "--period", required=True, help="YYYY-MM, YYYY-Qn, YYYY or FROM:TO (YYYY-MM-DD:YYYY-MM-DD)"
+    )
+    report.add_argument("--format", required=True, choices=("csv", "xlsx", "pdf", "parquet"))
+    report.add_argument("--out", required=True, type=Path, help="the file to write")
+    report.add_argument(
+        "--timezone", default=None, help="IANA zone (default: SPENDLENS_REPORT_TIMEZONE, else UTC)"
+    )
+    report.add_argument("--bom", action="store_true", help="CSV: start with a UTF-8 BOM for Excel")
+    report.add_argument(
+        "--user",
+        default=None,
+        help="audit the export as this finance account (default: cli:<os user>)",
+    )
+    report.add_argument("--uri", default=None, help="store URI (default: from settings)")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _open(uri: str | None) -> Store:
@@ -157,9 +196,67 @@ def _health(args: argparse.Namespace) -> int:
     return 0 if status == 200 else 1
 
 
+def _report_user(store: Store, username: str | None) -> AuthUser:
+    if username is None:
+        return AuthUser(
+            id=ObjectId("0" * 24),
+            username=f"cli:{getpass.getuser()}",
+            name="command line",
+            email=None,
+            roles=("finance",),
+        )
+    found = store.find("users", {"username": {"$eq": username}})
+    if not found:
+        raise CliError(f"no user named {username!r}")
+    user = AuthUser.from_document(found[0])
+    if found[0].get("disabled") or not user.has_role("finance"):
+        raise CliError(f"user {username!r} is disabled or lacks the finance role")
+    return user
+
+
+def _report(args: argparse.Namespace) -> int:
+    from dashboard.cache import connect as connect_cache
+    from dashboard.exports import export_file
+    from dashboard.progress import TerminalProgress
+    from dashboard.report_period import parse_period
+    from dashboard.runner import Runner
+
+    settings = load_settings()
+    period = parse_period(args.period, tz=args.timezone or settings.report_timezone)
+    out = args.out.expanduser().resolve()
+    if not out.parent.is_dir():
+        raise CliError(f"cannot write {args.out}: folder {out.parent} does not exist")
+    row_format = args.format in ("csv", "parquet", "xlsx")
+    progress = None if args.quiet or not row_format else TerminalProgress()
+    with _open(args.uri) as store:
+        runner = Runner(store=store, cache=connect_cache(None), settings=settings)
+        user = _report_user(store, args.user)
+        try:
+            result = export_file(
+                runner, user, period, fmt=args.format, path=out, bom=args.bom, progress=progress
+            )
+        except PermissionDenied as exc:
+            raise CliError(str(exc)) from exc
+        except OSError as exc:
+            raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from exc
+        finally:
+            if progress is not None:
+                progress.close()
+    if result.note:
+        print(f"note: {result.note}", file=sys.stderr)
+    print(f"wrote {args.out}: {period.label()} ({period.tz}), {args.format}, {result.rows:,} rows")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    commands = {"seed": _seed, "indexes": _indexes, "health": _health}
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        message = f"unrecognized arguments: {' '.join(extra)}"
+        if args.command == "report":
+            _one_line_error(message)
+        parser.error(message)
+    commands = {"seed": _seed, "indexes": _indexes, "health": _health, "report": _report}
     try:
         return commands[args.command](args)
     except (CliError, SettingsError, DatabaseUnavailable, ValueError) as exc:

@@ -55,6 +55,7 @@ class Settings:
     allow_registration: bool = True
     login_max_attempts: int = 5
     login_window_minutes: int = 15
+    report_timezone: str = "UTC"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -158,6 +159,16 @@ def _cookie_key(value: str) -> str:
     return value
 
 
+def _timezone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError from None
+    return value
+
+
 def _db_name(value: str) -> str:
     if not value or any(c in value for c in '/\\. "$*<>:|?') or len(value) > 63:
         raise ValueError
@@ -201,6 +212,9 @@ VARIABLES: tuple[_Var, ...] = (
          "Failed logins allowed per username in the window (scaling notes: 5)."),
     _Var("LOGIN_WINDOW_MINUTES", "login_window_minutes", _positive_int, "a positive whole number",
          "The login throttling window in minutes (scaling notes: 15)."),
+    _Var("SPENDLENS_REPORT_TIMEZONE", "report_timezone", _timezone,
+         "an IANA time zone (Europe/Paris, UTC)",
+         "The time zone finance reports read their periods in."),
 )  # fmt: skip
 
 

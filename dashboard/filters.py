@@ -38,7 +38,8 @@ def _parse_day(value: str | None) -> dt.date | None:
 def _url_notices(options: Sequence[str]) -> list[str]:
     notices = []
     raw = st.query_params.get("period")
-    if raw is not None and raw not in PRESETS:
+    # A bound selectbox writes its *label* to the URL (?period=Last+30+days).
+    if raw is not None and raw not in PRESETS.values():
         notices.append(
             f"The link's period “{raw}” is not one Spendlens knows; showing "
             f"{PRESETS[DEFAULT_PRESET].lower()} instead."

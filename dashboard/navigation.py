@@ -78,6 +78,25 @@ PAGES: tuple[PageSpec, ...] = (
         "My spending",
         ("user",),
     ),
+    PageSpec(
+        "pages/product/usage.py", "Usage", ":material/groups:", "usage", "Product", ("product",)
+    ),
+    PageSpec(
+        "pages/product/performance.py",
+        "System performance",
+        ":material/speed:",
+        "system-performance",
+        "Product",
+        ("product",),
+    ),
+    PageSpec(
+        "pages/finance/reports.py",
+        "Finance reports",
+        ":material/request_quote:",
+        "finance-reports",
+        "Finance",
+        ("finance",),
+    ),
     PageSpec("pages/common/account.py", "Account", ":material/person:", "account", "Account"),
     PageSpec(
         "pages/admin/users.py", "Users", ":material/group:", "admin-users", "Admin", ("admin",)

@@ -8,6 +8,7 @@ from dashboard.auth import session
 from dashboard.auth.context import SIGNED_IN_KEY
 from dashboard.config import SettingsError
 from dashboard.navigation import build_navigation
+from dashboard.page_timings import PAGE_TIMINGS
 from dashboard.runtime import get_cache, get_settings, get_store, get_throttle
 from dashboard.store import DatabaseUnavailable
 
@@ -98,4 +99,6 @@ def run() -> None:
             if st.button("Log out", key="spendlens_logout", icon=":material/logout:"):
                 session.logout(settings, audit_to=store)
                 st.rerun()
-    page.run()
+    # Every page view is timed for the System performance page ("page load < 2 s").
+    with PAGE_TIMINGS.measure(page.title):
+        page.run()

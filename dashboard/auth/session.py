@@ -8,7 +8,9 @@ uses those keys.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import datetime as dt
 import math
 from typing import Any
 
@@ -56,6 +58,50 @@ def begin_run(settings: Settings) -> None:
         auto_hash=False,
         login_sleep_time=0,
     )
+    _keep_cookie_write(settings)
+
+
+_COOKIE_WRITE = "_spendlens_cookie_write"
+
+
+def _keep_cookie_write(settings: Settings) -> None:
+    """Render the pending cookie write (set or delete) again on this run.
+
+    The cookie is written by a browser-side component. Login and logout rerun the script right
+    after asking for the write, and a component that the next run does not draw again is removed,
+    sometimes before its script ran (seen under load): so the write is drawn again, with the same
+    arguments, on every run of this session until it logs in or out again (identical arguments
+    keep the component mounted, so the browser does the write once).
+    """
+    pending = st.session_state.get(_COOKIE_WRITE)
+    if not pending:
+        return
+    manager = st.session_state[_RUN_KEY].cookie_controller.cookie_model.cookie_manager
+    if pending["op"] == "set":
+        manager.set(
+            settings.cookie_name,
+            pending["token"],
+            key="set",
+            expires_at=dt.datetime.fromtimestamp(pending["expires"]),
+        )
+    else:
+        # The component is drawn before the library forgets the name (KeyError if it never knew).
+        with contextlib.suppress(KeyError):
+            manager.delete(settings.cookie_name, key="delete")
+
+
+def _remember_cookie_write(authenticator: stauth.Authenticate, settings: Settings, op: str) -> None:
+    model = authenticator.cookie_controller.cookie_model
+    if op == "set":
+        token = model.cookie_manager.cookies.get(settings.cookie_name)
+        if token and model.exp_date:
+            st.session_state[_COOKIE_WRITE] = {
+                "op": "set",
+                "token": token,
+                "expires": model.exp_date,
+            }
+    else:
+        st.session_state[_COOKIE_WRITE] = {"op": "delete"}
 
 
 def _authenticator(settings: Settings, credentials: dict[str, Any]) -> stauth.Authenticate:
@@ -137,6 +183,7 @@ def login_form(store: Store, settings: Settings, throttle: LoginThrottle) -> Non
     if authenticator.authentication_controller.login(username, password):
         throttle.reset(username)
         authenticator.cookie_controller.set_cookie()
+        _remember_cookie_write(authenticator, settings, "set")
         audit(store, "login.success", actor=username)
         store.update_many(
             "users", {"username": {"$eq": username}}, {"$currentDate": {"lastLoginAt": True}}
@@ -164,6 +211,7 @@ def logout(settings: Settings, *, audit_to: Store | None) -> None:
     authenticator = _authenticator(settings, {"usernames": {}})
     authenticator.authentication_controller.logout()
     authenticator.cookie_controller.delete_cookie()
+    _remember_cookie_write(authenticator, settings, "delete")
     _clear_session()
     st.session_state["logout"] = True
     if audit_to is not None and username:

@@ -29,12 +29,28 @@ from dashboard.charts.categories import (
     period_comparison,
 )
 from dashboard.charts.colors import CATEGORY_PALETTE, category_colors
+from dashboard.charts.performance import (
+    db_time,
+    duration_bars,
+    error_rates,
+    latency_over_time,
+    throughput,
+)
 from dashboard.charts.selection import selected_category
 from dashboard.charts.timeline import calendar_heatmap, hour_bars, monthly_trend, weekday_bars
+from dashboard.charts.usage import (
+    active_users_trend,
+    retention_heatmap,
+    route_family_bars,
+    segment_bars,
+    signup_bars,
+    stickiness_trend,
+)
 
 __all__ = [
     "CATEGORY_PALETTE",
     "NO_DATA",
+    "active_users_trend",
     "budget_history",
     "budget_progress",
     "calendar_heatmap",
@@ -42,9 +58,19 @@ __all__ = [
     "category_colors",
     "category_share_area",
     "category_trend",
+    "db_time",
+    "duration_bars",
+    "error_rates",
     "hour_bars",
+    "latency_over_time",
     "monthly_trend",
     "period_comparison",
+    "retention_heatmap",
+    "route_family_bars",
+    "segment_bars",
     "selected_category",
+    "signup_bars",
+    "stickiness_trend",
+    "throughput",
     "weekday_bars",
 ]

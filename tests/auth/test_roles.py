@@ -11,8 +11,8 @@ from tests.apptest import login_as, open_url_path
 
 EXPECTED = {
     "user": {"Home", "Account", "Overview", "Categories", "Budgets", "Transactions", "Insights"},
-    "product": {"Home", "Account"},
-    "finance": {"Home", "Account"},
+    "product": {"Home", "Account", "Usage", "System performance"},
+    "finance": {"Home", "Account", "Finance reports"},
     "admin": {
         "Home",
         "Account",
@@ -23,6 +23,9 @@ EXPECTED = {
         "Budgets",
         "Transactions",
         "Insights",
+        "Usage",
+        "System performance",
+        "Finance reports",
     },
 }
 

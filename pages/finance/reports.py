@@ -1,0 +1,206 @@
+"""Finance reports: a period's totals over all users by currency, category and month; top spenders;
+comparisons; reconciliation with the soft-deleted expenses; exports (CSV, Parquet, Excel, PDF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from functools import partial
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard.auth.context import signed_in_user
+from dashboard.charts.categories import category_breakdown
+from dashboard.charts.timeline import monthly_trend
+from dashboard.exports import EXCEL_MAX_ROWS, FORMATS, export_bytes, export_file, file_name
+from dashboard.exports.xlsx_export import rows_note
+from dashboard.periods import local_today
+from dashboard.reports import Report, build_report
+from dashboard.runtime import get_runner, get_settings
+from dashboard.ui import empty_state
+
+#: Above this many rows, row exports are prepared on the server with a progress bar first.
+LARGE_EXPORT_ROWS = 100_000
+_KINDS = {"month": "Month", "quarter": "Quarter", "year": "Year", "custom": "Custom range"}
+
+runner = get_runner(get_settings())
+user = signed_in_user()
+tz = runner.settings.report_timezone
+
+
+def _months_back(today: dt.date, count: int) -> list[str]:
+    index = today.year * 12 + today.month - 1
+    return [f"{(index - i) // 12}-{(index - i) % 12 + 1:02d}" for i in range(count)]
+
+
+def _quarters_back(today: dt.date, count: int) -> list[str]:
+    index = today.year * 4 + (today.month - 1) // 3
+    return [f"{(index - i) // 4}-Q{(index - i) % 4 + 1}" for i in range(count)]
+
+
+def period_picker(today: dt.date) -> str:
+    """The sidebar's period choice as a report period text (``2025-10``, ``2025-Q4`` …)."""
+    with st.sidebar:
+        st.subheader("Report period")
+        kind = st.radio("Period", list(_KINDS), format_func=_KINDS.__getitem__, key="fr_kind")
+        if kind == "month":
+            months = _months_back(today, 36)
+            return st.selectbox(
+                "Month",
+                months,
+                index=1,
+                key="fr_month",
+                format_func=lambda m: dt.date.fromisoformat(f"{m}-01").strftime("%B %Y"),
+            )
+        if kind == "quarter":
+            return st.selectbox("Quarter", _quarters_back(today, 12), index=1, key="fr_quarter")
+        if kind == "year":
+            years = [str(today.year - i) for i in range(6)]
+            return st.selectbox("Year", years, key="fr_year")
+        chosen = st.date_input(
+            "From – to", value=(today - dt.timedelta(days=29), today), key="fr_range"
+        )
+        start, end = (*chosen, chosen[-1])[:2] if chosen else (today, today)
+        return f"{start:%Y-%m-%d}:{end:%Y-%m-%d}"
+
+
+def _floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimal amounts as floats for display (the figures themselves stay exact)."""
+    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+
+
+_MONEY = st.column_config.NumberColumn(format="%.2f")
+_CHANGE = st.column_config.NumberColumn(format="percent")
+
+
+def _table(frame: pl.DataFrame, key: str, **columns: object) -> None:
+    config = {name: _MONEY for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)}
+    config |= {name: _CHANGE for name in ("vs_previous", "vs_last_year", "share") if name in frame}
+    st.dataframe(
+        _floats(frame), hide_index=True, width="stretch", column_config=config | columns, key=key
+    )
+
+
+def _exports(report: Report) -> None:
+    st.subheader("Export")
+    bom = st.checkbox("CSV with a byte-order mark (for Excel)", value=True, key="fr_bom")
+    note = rows_note(report.expenses, max_rows=EXCEL_MAX_ROWS)
+    if note:
+        st.info(note, icon=":material/info:")
+    large = report.expenses > LARGE_EXPORT_ROWS
+    labels = {"csv": "CSV (rows)", "parquet": "Parquet (rows)", "xlsx": "Excel", "pdf": "PDF"}
+    for column, fmt in zip(st.columns(4), labels, strict=True):
+        if large and fmt != "pdf":
+            continue
+        column.download_button(
+            labels[fmt],
+            data=partial(export_bytes, runner, user, report, fmt=fmt, bom=bom),
+            file_name=file_name(report.period, fmt),
+            mime=FORMATS[fmt],
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"fr_dl_{fmt}",
+        )
+    if large:
+        _prepare_large(report, bom=bom)
+
+
+def _prepare_large(report: Report, *, bom: bool) -> None:
+    st.caption(
+        f"{report.expenses:,} rows: row exports are written on the server first, in chunks, "
+        "then downloaded."
+    )
+    left, right = st.columns([2, 1])
+    fmt = left.selectbox("Format", ["csv", "parquet", "xlsx"], key="fr_big_format")
+    if right.button("Prepare export", key="fr_prepare", icon=":material/build:"):
+        previous = st.session_state.pop("fr_prepared", None)
+        if previous:
+            Path(previous[0]).unlink(missing_ok=True)
+        folder = Path(tempfile.gettempdir()) / "spendlens-exports"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"{user.id}-{file_name(report.period, fmt)}"
+        bar = st.progress(0.0, text="Exporting…")
+
+        def progress(_label: str, done: int, total: int | None) -> None:
+            share = done / total if total else 1.0
+            bar.progress(min(share, 1.0), text=f"{done:,} of {total or 0:,} rows")
+
+        result = export_file(runner, user, report, fmt=fmt, path=path, bom=bom, progress=progress)
+        st.session_state["fr_prepared"] = (str(path), fmt, report.period.spec, result.rows)
+    prepared = st.session_state.get("fr_prepared")
+    if prepared and prepared[2] == report.period.spec and Path(prepared[0]).exists():
+        path, fmt, _, rows = prepared
+        st.download_button(
+            f"Download {fmt.upper()} ({rows:,} rows)",
+            data=lambda: Path(path).read_bytes(),
+            file_name=file_name(report.period, fmt),
+            mime=FORMATS[fmt],
+            on_click="ignore",
+            icon=":material/download:",
+            key="fr_dl_prepared",
+        )
+
+
+st.title("Finance reports")
+spec = period_picker(local_today(tz))
+mark = runner.mark()
+try:
+    report = build_report(runner, user, spec, tz=tz)
+except ValueError as exc:
+    st.error(str(exc))
+    st.stop()
+period = report.period
+st.caption(
+    f"{period.label()} · {period.period.label()} · days in {tz} · all users · "
+    "soft-deleted expenses excluded from every total"
+)
+a, b, c, d = st.columns(4)
+a.metric("Expenses", f"{report.expenses:,}")
+b.metric("Spenders", f"{report.spenders:,}")
+c.metric("Currencies", f"{len(report.currencies)}")
+d.metric("Soft-deleted", f"{report.deleted.height:,}", help="Excluded; listed under Reconciliation")
+if report.expenses == 0:
+    empty_state("No expenses in this period.", "Pick another period in the sidebar.")
+    st.stop()
+if report.reconciled:
+    st.success(
+        "Reconciled: in every currency the category and monthly totals add up exactly to the "
+        "grand total.",
+        icon=":material/task_alt:",
+    )
+else:
+    st.error("Not reconciled: see the Reconciliation tab.", icon=":material/error:")
+
+st.subheader("Totals by currency")
+st.caption(
+    f"Compared with the previous period ({period.previous().label()}) and the same period last "
+    f"year ({period.year_before().label()}). Amounts in different currencies are never added."
+)
+_table(report.by_currency, "fr_currency")
+
+currency = st.selectbox("Charts for currency", report.currencies, key="fr_currency_pick")
+left, right = st.columns(2)
+with left:
+    cats = report.by_category.filter(pl.col("currency") == currency)
+    st.plotly_chart(category_breakdown(_floats(cats), currency=currency), key="fr_cat_chart")
+with right:
+    months = _floats(report.by_month.filter(pl.col("currency") == currency)).with_columns(
+        budget=pl.lit(None, pl.Float64), moving_avg=pl.lit(None, pl.Float64)
+    )
+    st.plotly_chart(monthly_trend(months, currency=currency), key="fr_month_chart")
+
+tabs = st.tabs(["By category", "By month", "Top spenders", "Reconciliation"])
+with tabs[0]:
+    _table(report.by_category, "fr_categories")
+with tabs[1]:
+    _table(report.by_month, "fr_months", month=st.column_config.DateColumn(format="MMM YYYY"))
+with tabs[2]:
+    _table(report.top_spenders, "fr_top")
+with tabs[3]:
+    _table(report.reconciliation, "fr_reconciliation")
+    st.caption(f"Soft-deleted expenses dated in the period ({report.deleted.height:,}):")
+    _table(report.deleted, "fr_deleted")
+st.caption(runner.caption_since(mark))
+_exports(report)

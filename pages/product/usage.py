@@ -1,0 +1,130 @@
+"""Usage (product, admin): active users and stickiness, sign-ups and activation, weekly retention
+cohorts, feature usage by API route family, active users by currency and region. Days are UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import charts, usage
+from dashboard.auth.context import signed_in_user
+from dashboard.periods import DEFAULT_PRESET, PRESETS, Period, local_today, period_for
+from dashboard.runtime import get_runner, get_settings
+
+runner = get_runner(get_settings())
+user = signed_in_user()
+
+
+def _period() -> Period:
+    """The period filter in the sidebar, bound to the URL like the spending pages', in UTC."""
+    raw = st.query_params.get("period")
+    today = local_today("UTC")
+    presets = list(PRESETS)
+    with st.sidebar:
+        st.subheader("Filters")
+        preset = st.selectbox(
+            "Period",
+            presets,
+            index=presets.index(DEFAULT_PRESET),
+            format_func=PRESETS.__getitem__,
+            key="period",
+            bind="query-params",
+        )
+        custom = None
+        if preset == "custom":
+            default_start = today - dt.timedelta(days=29)
+            start = st.date_input("From", value=default_start, key="from", bind="query-params")
+            end = st.date_input("To", value=today, key="to", bind="query-params")
+            custom = (start or default_start, end or today)
+    if raw is not None and raw not in PRESETS.values():  # the URL holds the shown label
+        st.warning(
+            f"The link's period “{raw}” is not one Spendlens knows; showing "
+            f"{PRESETS[DEFAULT_PRESET].lower()} instead.",
+            icon=":material/link_off:",
+        )
+    return period_for(preset or DEFAULT_PRESET, today=today, tz="UTC", custom=custom)
+
+
+def _value(kpi: usage.UsageKpi, value: float | None) -> str:
+    if value is None:
+        return "—"
+    return {"share": f"{value:.1%}", "average": f"{value:,.1f}"}.get(kpi.kind, f"{value:,.0f}")
+
+
+def _delta(kpi: usage.UsageKpi) -> str | None:
+    delta = kpi.delta
+    if delta is None:
+        return None
+    if kpi.kind == "share":
+        return f"{delta * 100:+.1f} pp vs previous period"
+    if delta >= 10:  # from almost nothing: "+314459%" says less than "3,145×"
+        return f"{(kpi.value or 0) / (kpi.previous or 1):,.0f}× the previous period"
+    return f"{delta:+.0%} vs previous period"
+
+
+def _metrics(kpis: list[usage.UsageKpi], previous: Period) -> None:
+    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+        column.metric(
+            kpi.label,
+            _value(kpi, kpi.value),
+            delta=_delta(kpi),
+            help=f"Previous period ({previous.label()}): {_value(kpi, kpi.previous)}",
+        )
+
+
+st.title("Usage")
+period = _period()
+st.caption(
+    f"{period.label()} · UTC days · active = an API request or a new expense · "
+    f"compared with {period.previous().label()}"
+)
+
+mark = runner.mark()
+kpis = usage.kpis(runner, user, period)
+_metrics(kpis[:4], period.previous())
+_metrics(kpis[4:], period.previous())
+
+trend = usage.active_users(runner, user, period)
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(charts.active_users_trend(trend), key="usage_active")
+with right:
+    st.plotly_chart(charts.stickiness_trend(trend), key="usage_stickiness")
+note = " Today (UTC) is still in progress." if period.end >= local_today("UTC") else ""
+st.caption(f"WAU and MAU: users active in the 7 and 30 days ending on each day.{note}")
+
+st.subheader("Sign-ups and activation")
+st.plotly_chart(charts.signup_bars(usage.signups(runner, user, period)), key="usage_signups")
+st.caption(
+    "Activated: created an expense within 7 days of signing up (UTC days); "
+    "people who signed up in the last 7 days may still activate."
+)
+
+st.subheader("Retention")
+st.plotly_chart(
+    charts.retention_heatmap(usage.retention(runner, user, period)), key="usage_retention"
+)
+st.caption(
+    "Each row is the users who signed up in that week; each column the share of them active "
+    "in the n-th week after (week 0 = the sign-up week). The latest week may be incomplete."
+)
+
+st.subheader("Feature usage")
+st.plotly_chart(
+    charts.route_family_bars(usage.feature_usage(runner, user, period)), key="usage_families"
+)
+st.caption(
+    "Requests by the route's second path segment (/api/expenses/:id → expenses); users are "
+    "distinct signed-in users (logins and health checks are anonymous)."
+)
+
+st.subheader("Active users by segment")
+a, b = st.columns(2)
+with a:
+    by_currency = usage.active_segments(runner, user, period, by="currency")
+    st.plotly_chart(charts.segment_bars(by_currency, column="currency"), key="usage_currency")
+with b:
+    by_region = usage.active_segments(runner, user, period, by="region")
+    st.plotly_chart(charts.segment_bars(by_region, column="region"), key="usage_region")
+st.caption(runner.caption_since(mark))
