@@ -189,4 +189,18 @@ def build_navigation(
                 visibility="hidden",
             )
         sections.setdefault(spec.section, []).append(page)
+    # The URL of the login (or password) page the user just left: land on the home page instead
+    # of Streamlit's "page not found" dialog.
+    home = next(p for p in PAGES if p.allows(user))
+    sections.setdefault(home.section, []).extend(
+        _redirect(url_path, home) for url_path in ("login", "register", "change-password")
+    )
     return sections
+
+
+def _redirect(url_path: str, target: PageSpec) -> st.Page:
+    def page() -> None:
+        st.switch_page(target.script)
+
+    page.__name__ = f"redirect_{url_path.replace('-', '_')}"
+    return st.Page(page, title=url_path, url_path=url_path, visibility="hidden")

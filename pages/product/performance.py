@@ -53,7 +53,8 @@ def _period() -> Period:
             start = st.date_input("From (UTC)", value=first, key="perf_from", bind="query-params")
             end = st.date_input("To (UTC)", value=today, key="perf_to", bind="query-params")
             custom = (start or first, end or today)
-    if raw is not None and raw not in perf.PERIODS:
+    # A bound selectbox writes its label to the URL (?perf_period=Last+90+days).
+    if raw is not None and raw not in perf.PERIODS.values():
         st.warning(
             f"The link's period “{raw}” is not one this page knows; showing "
             f"{perf.PERIODS[perf.DEFAULT_PERIOD].lower()} instead.",

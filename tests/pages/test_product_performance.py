@@ -104,6 +104,17 @@ def test_one_route_and_an_empty_short_period(product_app: AppTest) -> None:
     assert at.metric[0].value == "—"
 
 
+def test_a_link_with_an_unknown_period_says_so(new_app) -> None:
+    at = login_as(new_app, "product").switch_page(SCRIPT)
+    at.query_params["perf_period"] = "Last 90 days"  # what the bound selectbox writes: its label
+    at.run()
+    assert not at.exception
+    assert not at.warning
+    at.query_params["perf_period"] = "forever"
+    at.run()
+    assert "“forever” is not one this page knows" in at.warning[0].value
+
+
 def test_a_plain_user_cannot_reach_the_page(new_app) -> None:
     at = login_as(new_app, "user")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
