@@ -15,7 +15,14 @@ import streamlit as st
 from dashboard.auth.models import AuthUser
 from dashboard.periods import DEFAULT_PRESET, PRESETS, Period, local_today, period_for
 
-__all__ = ["SpendingFilters", "spending_filters"]
+__all__ = [
+    "PeriodChoice",
+    "SpendingFilters",
+    "period_filter",
+    "period_notices",
+    "show_notices",
+    "spending_filters",
+]
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,8 @@ def _parse_day(value: str | None) -> dt.date | None:
         return None
 
 
-def _url_notices(options: Sequence[str]) -> list[str]:
+def period_notices() -> list[str]:
+    """What is wrong with the period values of the current link, if anything."""
     notices = []
     raw = st.query_params.get("period")
     # A bound selectbox writes its *label* to the URL (?period=Last+30+days).
@@ -43,11 +51,6 @@ def _url_notices(options: Sequence[str]) -> list[str]:
         notices.append(
             f"The link's period “{raw}” is not one Spendlens knows; showing "
             f"{PRESETS[DEFAULT_PRESET].lower()} instead."
-        )
-    unknown = [c for c in st.query_params.get_all("categories") if c not in options]
-    if unknown:
-        notices.append(
-            f"Ignored categories from the link that you have no expenses in: {', '.join(unknown)}."
         )
     for key in ("from", "to"):
         value = st.query_params.get(key)
@@ -58,29 +61,60 @@ def _url_notices(options: Sequence[str]) -> list[str]:
     return notices
 
 
+def _url_notices(options: Sequence[str]) -> list[str]:
+    notices = period_notices()
+    unknown = [c for c in st.query_params.get_all("categories") if c not in options]
+    if unknown:
+        notices.append(
+            f"Ignored categories from the link that you have no expenses in: {', '.join(unknown)}."
+        )
+    return notices
+
+
+@dataclass(frozen=True)
+class PeriodChoice:
+    preset: str
+    period: Period
+
+
+def period_filter(*, tz: str, today: dt.date | None = None) -> PeriodChoice:
+    """Draw the sidebar's period filter (presets, custom range), bound to the URL, in zone ``tz``.
+
+    Call it from inside ``st.sidebar``; pages add their own filters below it.
+    """
+    today = today or local_today(tz)
+    presets = list(PRESETS)
+    st.subheader("Filters")
+    preset = st.selectbox(
+        "Period",
+        presets,
+        index=presets.index(DEFAULT_PRESET),
+        format_func=PRESETS.__getitem__,
+        key="period",
+        bind="query-params",
+    )
+    custom = None
+    if preset == "custom":
+        default_start = today - dt.timedelta(days=29)
+        start = st.date_input("From", value=default_start, key="from", bind="query-params")
+        end = st.date_input("To", value=today, key="to", bind="query-params")
+        custom = (start or default_start, end or today)
+    preset = preset or DEFAULT_PRESET
+    return PeriodChoice(preset, period_for(preset, today=today, tz=tz, custom=custom))
+
+
+def show_notices(notices: Sequence[str]) -> None:
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
+
+
 def spending_filters(
     user: AuthUser, *, options: Sequence[str], today: dt.date | None = None
 ) -> SpendingFilters:
     """Draw the period and category filters in the sidebar and return what they select."""
     notices = _url_notices(options)
-    today = today or local_today(user.timezone)
-    presets = list(PRESETS)
     with st.sidebar:
-        st.subheader("Filters")
-        preset = st.selectbox(
-            "Period",
-            presets,
-            index=presets.index(DEFAULT_PRESET),
-            format_func=PRESETS.__getitem__,
-            key="period",
-            bind="query-params",
-        )
-        custom = None
-        if preset == "custom":
-            default_start = today - dt.timedelta(days=29)
-            start = st.date_input("From", value=default_start, key="from", bind="query-params")
-            end = st.date_input("To", value=today, key="to", bind="query-params")
-            custom = (start or default_start, end or today)
+        choice = period_filter(tz=user.timezone, today=today)
         chosen = st.multiselect(
             "Categories",
             list(options),
@@ -88,12 +122,10 @@ def spending_filters(
             bind="query-params",
             placeholder="All categories",
         )
-    period = period_for(preset or DEFAULT_PRESET, today=today, tz=user.timezone, custom=custom)
-    for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+    show_notices(notices)
     return SpendingFilters(
-        preset=preset or DEFAULT_PRESET,
-        period=period,
+        preset=choice.preset,
+        period=choice.period,
         categories=tuple(c for c in chosen if c in options),
         notices=tuple(notices),
     )

@@ -3,13 +3,12 @@ cohorts, feature usage by API route family, active users by currency and region.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboard import charts, usage
 from dashboard.auth.context import signed_in_user
-from dashboard.periods import DEFAULT_PRESET, PRESETS, Period, local_today, period_for
+from dashboard.filters import period_filter, period_notices, show_notices
+from dashboard.periods import Period, local_today
 from dashboard.runtime import get_runner, get_settings
 
 runner = get_runner(get_settings())
@@ -17,33 +16,12 @@ user = signed_in_user()
 
 
 def _period() -> Period:
-    """The period filter in the sidebar, bound to the URL like the spending pages', in UTC."""
-    raw = st.query_params.get("period")
-    today = local_today("UTC")
-    presets = list(PRESETS)
+    """The shared period filter in the sidebar, bound to the URL, in UTC."""
+    notices = period_notices()
     with st.sidebar:
-        st.subheader("Filters")
-        preset = st.selectbox(
-            "Period",
-            presets,
-            index=presets.index(DEFAULT_PRESET),
-            format_func=PRESETS.__getitem__,
-            key="period",
-            bind="query-params",
-        )
-        custom = None
-        if preset == "custom":
-            default_start = today - dt.timedelta(days=29)
-            start = st.date_input("From", value=default_start, key="from", bind="query-params")
-            end = st.date_input("To", value=today, key="to", bind="query-params")
-            custom = (start or default_start, end or today)
-    if raw is not None and raw not in PRESETS.values():  # the URL holds the shown label
-        st.warning(
-            f"The link's period “{raw}” is not one Spendlens knows; showing "
-            f"{PRESETS[DEFAULT_PRESET].lower()} instead.",
-            icon=":material/link_off:",
-        )
-    return period_for(preset or DEFAULT_PRESET, today=today, tz="UTC", custom=custom)
+        choice = period_filter(tz="UTC")
+    show_notices(notices)
+    return choice.period
 
 
 def _value(kpi: usage.UsageKpi, value: float | None) -> str:
