@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dashboard.periods import Period
 
-__all__ = ["ACCEPTED", "PeriodKind", "ReportPeriod", "parse_period"]
+__all__ = [
+    "ACCEPTED",
+    "PeriodKind",
+    "ReportPeriod",
+    "parse_period",
+    "recent_months",
+    "recent_quarters",
+]
 
 PeriodKind = Literal["month", "quarter", "year", "custom"]
 ACCEPTED = "YYYY-MM, YYYY-Qn, YYYY or FROM:TO dates (YYYY-MM-DD:YYYY-MM-DD)"
@@ -123,6 +130,18 @@ def _day(text: str, value: str) -> dt.date:
         raise ValueError(msg) from None
     _year(text, str(day.year))
     return day
+
+
+def recent_months(today: dt.date, count: int) -> list[str]:
+    """The last ``count`` months as report periods, newest first: ``["2026-11", "2026-10", …]``."""
+    index = today.year * 12 + today.month - 1
+    return [f"{(index - i) // 12}-{(index - i) % 12 + 1:02d}" for i in range(count)]
+
+
+def recent_quarters(today: dt.date, count: int) -> list[str]:
+    """The last ``count`` quarters as report periods, newest first: ``["2026-Q4", …]``."""
+    index = today.year * 4 + (today.month - 1) // 3
+    return [f"{(index - i) // 4}-Q{(index - i) % 4 + 1}" for i in range(count)]
 
 
 def parse_period(text: str, *, tz: str = "UTC") -> ReportPeriod:

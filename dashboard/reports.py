@@ -24,11 +24,16 @@ from dashboard.runner import Runner
 from dashboard.shaping import change
 from queries import finance
 
-__all__ = ["MONEY", "Report", "build_report", "cents_to_amount", "name_users"]
+__all__ = ["MONEY", "Report", "as_floats", "build_report", "cents_to_amount", "name_users"]
 
 #: The dtype of every amount in a report frame.
 MONEY = pl.Decimal(38, 2)
 _CENT = Decimal("0.01")
+
+
+def as_floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimal amounts as floats for display and charts (the report's figures stay exact)."""
+    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
 
 
 def cents_to_amount(cents: int) -> Decimal:
@@ -80,6 +85,15 @@ class Report:
     @property
     def tz(self) -> str:
         return self.period.tz
+
+    def chart_frames(self, currency: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """``(categories, months)`` of one currency shaped for the chart builders (floats, and
+        ``monthly_trend``'s budget and average columns empty: a report has neither)."""
+        cats = self.by_category.filter(pl.col("currency") == currency)
+        months = self.by_month.filter(pl.col("currency") == currency).with_columns(
+            budget=pl.lit(None, pl.Float64), moving_avg=pl.lit(None, pl.Float64)
+        )
+        return as_floats(cats), as_floats(months)
 
     @property
     def reconciled(self) -> bool:

@@ -80,3 +80,12 @@ def test_bad_periods_say_what_is_accepted(text: str, message: str) -> None:
 def test_an_unknown_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown time zone 'Mars/Base'"):
         parse_period("2025-10", tz="Mars/Base")
+
+
+def test_recent_months_and_quarters_cross_the_year_boundary() -> None:
+    import datetime as dt
+
+    from dashboard.report_period import recent_months, recent_quarters
+
+    assert recent_months(dt.date(2026, 2, 14), 4) == ["2026-02", "2026-01", "2025-12", "2025-11"]
+    assert recent_quarters(dt.date(2026, 2, 14), 3) == ["2026-Q1", "2025-Q4", "2025-Q3"]

@@ -117,3 +117,17 @@ def test_cents_to_amount() -> None:
     assert cents_to_amount(12345) == Decimal("123.45")
     assert cents_to_amount(-5) == Decimal("-0.05")
     assert str(cents_to_amount(100)) == "1.00"
+
+
+def test_chart_frames_carry_one_currency_as_floats(memory_store: Store, report: Report) -> None:
+    _, per_category, _, _ = expected_totals(
+        memory_store, dt.date(2025, 10, 1), dt.date(2025, 10, 31), TZ
+    )
+    currency = report.currencies[0]
+    cats, months = report.chart_frames(currency)
+    assert set(cats["currency"]) == {currency}
+    assert cats.schema["total"] == pl.Float64
+    expected = {cat: float(total) for (cat, cur), total in per_category.items() if cur == currency}
+    assert dict(zip(cats["category"], cats["total"], strict=True)) == pytest.approx(expected)
+    assert months["total"].sum() == pytest.approx(sum(expected.values()))
+    assert months["budget"].null_count() == months.height

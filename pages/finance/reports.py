@@ -17,7 +17,8 @@ from dashboard.charts.timeline import monthly_trend
 from dashboard.exports import EXCEL_MAX_ROWS, FORMATS, export_bytes, export_file, file_name
 from dashboard.exports.xlsx_export import rows_note
 from dashboard.periods import local_today
-from dashboard.reports import Report, build_report
+from dashboard.report_period import recent_months, recent_quarters
+from dashboard.reports import Report, as_floats, build_report
 from dashboard.runtime import get_runner, get_settings
 from dashboard.ui import empty_state
 
@@ -30,23 +31,13 @@ user = signed_in_user()
 tz = runner.settings.report_timezone
 
 
-def _months_back(today: dt.date, count: int) -> list[str]:
-    index = today.year * 12 + today.month - 1
-    return [f"{(index - i) // 12}-{(index - i) % 12 + 1:02d}" for i in range(count)]
-
-
-def _quarters_back(today: dt.date, count: int) -> list[str]:
-    index = today.year * 4 + (today.month - 1) // 3
-    return [f"{(index - i) // 4}-Q{(index - i) % 4 + 1}" for i in range(count)]
-
-
 def period_picker(today: dt.date) -> str:
     """The sidebar's period choice as a report period text (``2025-10``, ``2025-Q4`` …)."""
     with st.sidebar:
         st.subheader("Report period")
         kind = st.radio("Period", list(_KINDS), format_func=_KINDS.__getitem__, key="fr_kind")
         if kind == "month":
-            months = _months_back(today, 36)
+            months = recent_months(today, 36)
             return st.selectbox(
                 "Month",
                 months,
@@ -55,7 +46,7 @@ def period_picker(today: dt.date) -> str:
                 format_func=lambda m: dt.date.fromisoformat(f"{m}-01").strftime("%B %Y"),
             )
         if kind == "quarter":
-            return st.selectbox("Quarter", _quarters_back(today, 12), index=1, key="fr_quarter")
+            return st.selectbox("Quarter", recent_quarters(today, 12), index=1, key="fr_quarter")
         if kind == "year":
             years = [str(today.year - i) for i in range(6)]
             return st.selectbox("Year", years, key="fr_year")
@@ -66,11 +57,6 @@ def period_picker(today: dt.date) -> str:
         return f"{start:%Y-%m-%d}:{end:%Y-%m-%d}"
 
 
-def _floats(frame: pl.DataFrame) -> pl.DataFrame:
-    """Decimal amounts as floats for display (the figures themselves stay exact)."""
-    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
-
-
 _MONEY = st.column_config.NumberColumn(format="%.2f")
 _CHANGE = st.column_config.NumberColumn(format="percent")
 
@@ -79,7 +65,7 @@ def _table(frame: pl.DataFrame, key: str, **columns: object) -> None:
     config = {name: _MONEY for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)}
     config |= {name: _CHANGE for name in ("vs_previous", "vs_last_year", "share") if name in frame}
     st.dataframe(
-        _floats(frame), hide_index=True, width="stretch", column_config=config | columns, key=key
+        as_floats(frame), hide_index=True, width="stretch", column_config=config | columns, key=key
     )
 
 
@@ -183,12 +169,9 @@ _table(report.by_currency, "fr_currency")
 currency = st.selectbox("Charts for currency", report.currencies, key="fr_currency_pick")
 left, right = st.columns(2)
 with left:
-    cats = report.by_category.filter(pl.col("currency") == currency)
-    st.plotly_chart(category_breakdown(_floats(cats), currency=currency), key="fr_cat_chart")
+    cats, months = report.chart_frames(currency)
+    st.plotly_chart(category_breakdown(cats, currency=currency), key="fr_cat_chart")
 with right:
-    months = _floats(report.by_month.filter(pl.col("currency") == currency)).with_columns(
-        budget=pl.lit(None, pl.Float64), moving_avg=pl.lit(None, pl.Float64)
-    )
     st.plotly_chart(monthly_trend(months, currency=currency), key="fr_month_chart")
 
 tabs = st.tabs(["By category", "By month", "Top spenders", "Reconciliation"])
