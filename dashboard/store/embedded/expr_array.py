@@ -10,11 +10,14 @@ missing value. ``$filter``/``$map`` evaluate their expression per element inside
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import polars as pl
 
+from dashboard.store.embedded.codec import merge_dtypes
 from dashboard.store.embedded.expr_scope import element_scope
 from dashboard.store.embedded.expr_support import arity, compile_until_null, type_errors
 from dashboard.store.embedded.expressions import args_list, compile_expr, operator, truthy
@@ -167,6 +170,14 @@ def _common_list(dtypes: list[pl.DataType], ctx: Ctx, name: str) -> pl.DataType:
         return pl.List(next(iter(inners)))
     if all(is_number(d) and not isinstance(d, pl.Decimal) for d in inners):
         return pl.List(pl.Float64())
+    names = {tuple(f.name for f in d.fields) for d in inners if isinstance(d, pl.Struct)}
+    if len(names) == 1 and all(isinstance(d, pl.Struct) for d in inners):
+        # Documents with the same fields whose types differ only where some are null (an empty
+        # input's unknown types) or in numeric width: one document type holds them all.
+        try:
+            return pl.List(functools.reduce(partial(merge_dtypes, field=name), inners))
+        except OperationFailure:
+            pass
     raise ctx.unsupported(f"{name} of arrays whose elements have different types")
 
 

@@ -271,6 +271,38 @@ _comparison(
 )
 
 
+def _extreme(name: str, *, smallest: bool) -> None:
+    """``$min`` / ``$max`` as expressions: over a list of arguments, or over the elements of a lone
+    array argument; null and missing values are skipped, and null is the answer when all are."""
+
+    def compile_extreme(spec: Any, ctx: Ctx) -> Val:
+        args = [compile_expr(a, ctx) for a in args_list(spec)]
+        if len(args) == 1 and isinstance(args[0].dtype, pl.List):
+            inner = args[0].dtype.inner
+            if not (inner.is_numeric() or inner.is_temporal() or inner == pl.String):
+                raise ctx.unsupported(f"{name} over an array of {inner}")
+            items = args[0].expr.list
+            return ctx.val(items.min() if smallest else items.max())
+        best: Val | None = None
+        for arg in args:
+            if best is None:
+                best = arg
+                continue
+            lt, eq = cmp_parts(arg, best)
+            better = lt if smallest else ~(lt | eq)
+            take = arg.expr.is_not_null() & (best.expr.is_null() | better)
+            best = choose(take, arg, best, ctx)
+        if best is None:
+            return Val(expr=pl.lit(None), dtype=pl.Null())
+        return Val(expr=best.expr, dtype=best.dtype)  # null, never missing, when all are
+
+    OPERATORS[name] = compile_extreme
+
+
+_extreme("$min", smallest=True)
+_extreme("$max", smallest=False)
+
+
 @operator("$literal")
 def _literal(spec: Any, ctx: Ctx) -> Val:
     return lit_val(spec)

@@ -295,7 +295,8 @@ def lit_val(value: Any) -> Val:
     dtype = dtype_of_python(value)
     stored = python_to_polars(value)
     if isinstance(dtype, pl.List | pl.Struct):
-        expr = pl.lit(pl.Series("", [stored], dtype=dtype))
+        # A one-row Series literal is not broadcast to the frame's height; its first value is.
+        expr = pl.lit(pl.Series("", [stored], dtype=dtype)).first()
     elif isinstance(stored, dt.datetime):
         # Epoch milliseconds (floored, as Polars converts) cast to DATE: the same literal, built
         # ~15x faster than pl.lit(datetime), which matters for per-query compile time.
