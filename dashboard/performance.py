@@ -1,8 +1,8 @@
 """Data for the System performance page: the API's latency, errors, throughput and availability,
 Spendlens' own query, page and cache figures, and the scorecard against the scaling notes' targets.
 
-The API figures come from :mod:`queries.performance` through the cache (and the daily rollup that
-:func:`refresh_rollup` maintains); the pure shaping steps take frames and values, so they are tested
+The API figures come from :mod:`queries.performance` through the cache (and the daily latency
+rollup that :mod:`dashboard.rollups` maintains); the pure shaping steps take frames and values, so they are tested
 on hand-built data. Everything is UTC. Scorecard colours: green meets the target, amber misses it by
 at most 25 %, red by more; uptime is judged by its downtime (0.1 % allowed) and the cache by its
 misses (10 % allowed: the notes' "90 % fewer database queries"), see :class:`Target`.
@@ -11,23 +11,18 @@ misses (10 % allowed: the notes' "90 % fewer database queries"), see :class:`Tar
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import math
-import threading
-import time
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import polars as pl
 
-from dashboard import periods
+from dashboard import periods, rollups
 from dashboard.auth.models import AuthUser
 from dashboard.page_timings import PAGE_LOAD_TARGET_MS, summarize
 from dashboard.periods import Period
 from dashboard.runner import Runner
-from dashboard.store import Store
 from queries import performance as q
 from queries.performance import Unit
 
@@ -45,7 +40,6 @@ __all__ = [
     "incident_table",
     "period_for",
     "query_durations",
-    "refresh_rollup",
     "route_latency",
     "scorecard",
     "shape_traffic",
@@ -72,21 +66,11 @@ DOWN_MIN_REQUESTS = 5
 DOWN_MIN_SHARE = 0.5
 #: A scorecard figure is amber when it misses its target by at most this share of the target.
 AMBER_MARGIN = 0.25
-#: The rollup is brought up to date at most this often per store and process (seconds; the
-#: "recent" cache lifetime's default) ...
-ROLLUP_EVERY_S = 300.0
-#: ... and (re)built in aggregations of at most this many days each.
-ROLLUP_CHUNK_DAYS = 31
 
 Status = Literal["green", "amber", "red", "none"]
 _DAYS = {"today": 1, "last-3-days": 3, "last-7-days": 7}
 _EPS = 1e-9  # float slack when a measure sits exactly on a boundary
 _NO_MINUTES = pl.DataFrame(schema={"minute": pl.Datetime("ms", "UTC")})
-_DAY = dt.timedelta(days=1)
-_REFRESH_LOCK = threading.Lock()  # guards _REFRESHED
-_REBUILD_LOCK = threading.Lock()  # one refresh at a time
-_REFRESHED: weakref.WeakKeyDictionary[Store, float] = weakref.WeakKeyDictionary()
-log = logging.getLogger("spendlens.performance")
 
 
 @dataclass(frozen=True)
@@ -300,72 +284,6 @@ class ApiReport:
     incidents: pl.DataFrame  # incident_table
 
 
-def _midnight(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def refresh_rollup(
-    runner: Runner, user: AuthUser, *, now: dt.datetime, force: bool = False, wait: bool = False
-) -> str:
-    """Bring the daily rollup up to date, at most every 5 minutes per store in this process:
-    recount from the day before its newest day to today, or rebuild it when it is empty or the day
-    before that disagrees with the request log (a reseed). An empty rollup is built at once; other
-    work runs in a background thread unless ``wait``. Returns ``"skipped"``, ``"started"``,
-    ``"refreshed"``, ``"rebuilt"`` or ``"failed"`` (logged; the pages read the rollup as it is)."""
-    with _REFRESH_LOCK:
-        last = _REFRESHED.get(runner.store, -math.inf)
-        if not force and time.monotonic() - last < ROLLUP_EVERY_S:
-            return "skipped"
-        _REFRESHED[runner.store] = time.monotonic()
-    if wait or not runner.store.find(q.ROLLUP, {}, projection={"_id": 1}, limit=1):
-        return _refresh(runner, user, now)
-    args = (runner, user, now)
-    threading.Thread(target=_refresh, args=args, name="rollup-refresh", daemon=True).start()
-    return "started"
-
-
-def _recount_from(store: Store, days: pl.DataFrame, now: dt.datetime) -> dt.datetime | None:
-    """The day before the rollup's newest; None (rebuild) when it is empty or the day before
-    that, which a refresh does not recount, holds another number of requests than the log."""
-    if days.height == 0:
-        return None
-    since = min(days["day"].max(), _midnight(now)) - _DAY
-    rolled = days.filter(pl.col("day") == since - _DAY)["requests"].sum()
-    logged = store.count_documents("api_requests", {"ts": {"$gte": since - _DAY, "$lt": since}})
-    return since if rolled == logged else None
-
-
-def _refresh(runner: Runner, user: AuthUser, now: dt.datetime) -> str:
-    store, until, step = runner.store, _midnight(now) + _DAY, _DAY * ROLLUP_CHUNK_DAYS
-    try:
-        with _REBUILD_LOCK:
-            query = q.rollup_days(user)
-            days = store.aggregate_frame(
-                query.collection, query.pipeline, schema=query.schema, comment=query.name
-            )
-            start = since = _recount_from(store, days, now)
-            if since is None:
-                first = store.find(
-                    "api_requests", {}, projection={"ts": 1}, sort=[("ts", 1)], limit=1
-                )
-                store.drop_collection(q.ROLLUP)
-                store.create_index(q.ROLLUP, [("day", 1)])
-                start = _midnight(first[0]["ts"]) if first else until
-            while start < until:
-                query = q.rollup_refresh(user, since=start, until=min(start + step, until))
-                max_ms = runner.settings.max_time_ms
-                store.aggregate(
-                    query.collection, query.pipeline, comment=query.name, max_time_ms=max_ms
-                )
-                start += step
-            if since is None:
-                runner.cache.invalidate("global")
-            return "refreshed" if since else "rebuilt"
-    except Exception:  # a stale rollup must not take the page down
-        log.exception("refreshing %s failed", q.ROLLUP)
-        return "failed"
-
-
 def _daily(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
     """Per UTC day: exact counts from the log, latency and DB-time percentiles from the rollup."""
     counts = runner.frame(q.request_counts(user, period, unit="day"))
@@ -381,7 +299,7 @@ def api_report(
 ) -> ApiReport:
     """Refresh the rollup if due, run the period's queries (each once) and shape them."""
     now = now or dt.datetime.now(dt.UTC)
-    refresh_rollup(runner, user, now=now)
+    rollups.refresh_rollup(runner, user, rollups.LATENCY, now=now)
     unit = unit_for(period)
     counts = runner.frame(q.request_counts(user, period))
     row = counts.row(0, named=True) if counts.height else {}

@@ -1,10 +1,11 @@
 """Data for the product usage page: active users, stickiness, sign-ups and activation, retention
 cohorts, feature usage and active users per currency and region.
 
-Each public function runs queries from :mod:`queries.usage` through the cache and shapes the results
-with Polars; the pure shaping steps (:func:`rolling_active`, :func:`activation_table`,
-:func:`cohort_table`) take frames, so they can be tested on hand-built tables. Days are UTC calendar
-days; weeks start on the viewer's chosen day (``AuthUser.week_start``).
+Each public function runs queries from :mod:`queries.usage` through the cache and shapes their small
+results with Polars; the pure shaping steps (:func:`daily_active`, :func:`activation_table`,
+:func:`cohort_table`) take frames, so they can be tested on hand-built tables. Activity comes from
+the daily activity rollup, which :func:`refresh_activity` keeps up to date (:mod:`dashboard.rollups`).
+Days are UTC calendar days; weeks start on the viewer's chosen day (``AuthUser.week_start``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Literal
 
 import polars as pl
 
+from dashboard import rollups
 from dashboard.auth.models import AuthUser
 from dashboard.periods import Period
 from dashboard.runner import Runner
@@ -29,15 +31,16 @@ __all__ = [
     "active_segments",
     "active_users",
     "cohort_table",
+    "daily_active",
     "feature_usage",
     "kpis",
+    "refresh_activity",
     "retention",
-    "rolling_active",
     "signups",
 ]
 
 #: Trailing windows in days: a user counts on a day when active in the window ending that day.
-WINDOWS = {"dau": 1, "wau": 7, "mau": 30}
+WINDOWS = {"dau": 1, "wau": usage.WAU_DAYS, "mau": usage.MAU_DAYS}
 Segment = Literal["currency", "region"]
 
 
@@ -68,46 +71,21 @@ def _week(day: pl.Expr, week_start: int) -> pl.Expr:
 # -- pure shaping ------------------------------------------------------------------------------
 
 
-def _in_window(spans: pl.DataFrame, window: int, days: pl.DataFrame) -> pl.Series:
-    """How many users were active in the ``window`` days ending on each of ``days``."""
-    # An active day counts its user from that day until the window has passed or the user's next
-    # active day takes over, so the spans of one user never overlap: +1 where a span starts, -1
-    # where it ends, and the running sum is the number of distinct users on every day. (A
-    # duplicate pair ends where it starts: it adds nothing.)
-    until = pl.min_horizontal(pl.col("day") + pl.duration(days=window), pl.col("next"))
-    steps = (
-        pl.concat(
-            [
-                spans.lazy().group_by("day").agg(step=pl.len().cast(pl.Int64)),
-                spans.lazy().group_by(day=until).agg(step=-pl.len().cast(pl.Int64)),
-            ]
-        )
-        .group_by("day")
-        .agg(pl.col("step").sum())
-        .sort("day")
-        .select("day", active=pl.col("step").cum_sum())
-        .collect()
-    )
-    counted = days.join_asof(steps, on="day", strategy="backward")
-    return counted["active"].fill_null(0)
-
-
-def rolling_active(pairs: pl.DataFrame, *, start: dt.date, end: dt.date) -> pl.DataFrame:
+def daily_active(counts: pl.DataFrame, *, start: dt.date, end: dt.date) -> pl.DataFrame:
     """``day, dau, wau, mau, stickiness`` for every day ``start``..``end``.
 
-    ``pairs`` holds ``day`` (Date), ``user`` activity (duplicates are ignored). WAU and MAU count
-    the distinct users active in the 7 and 30 days ending on each day, so pairs from 29 days before
-    ``start`` should be present. Stickiness is DAU / MAU (null on a day without monthly users).
+    ``counts`` holds ``day`` (UTC midnights), ``dau``, ``wau``, ``mau`` on the days where one of
+    them changes (:func:`queries.usage.active_counts`): a day without a row has no active users of
+    its own and keeps the WAU and MAU of the row before it. Stickiness is DAU / MAU (null on a day
+    without monthly users).
     """
-    same_user = pl.col("user") == pl.col("user").shift(-1)
-    spans = (
-        pairs.select("day", "user")
-        .sort("user", "day")
-        .select("day", next=pl.when(same_user).then(pl.col("day").shift(-1)))
-    )
+    changes = counts.select(pl.col("day").dt.date(), "dau", "wau", "mau").sort("day")
     days = pl.date_range(start, end, "1d", eager=True).alias("day").to_frame()
-    counts = {name: _in_window(spans, window, days) for name, window in WINDOWS.items()}
-    return days.with_columns(**counts).with_columns(
+    rolled = days.join_asof(changes.select("day", "wau", "mau"), on="day", strategy="backward")
+    out = rolled.join(changes.select("day", "dau"), on="day", how="left").select(
+        "day", pl.col("dau").fill_null(0), pl.col("wau", "mau").fill_null(0)
+    )
+    return out.with_columns(
         stickiness=pl.when(pl.col("mau") > 0).then(pl.col("dau") / pl.col("mau"))
     )
 
@@ -130,7 +108,7 @@ def activation_table(new_users: pl.DataFrame, first_expenses: pl.DataFrame) -> p
 
 def cohort_table(
     new_users: pl.DataFrame,
-    pairs: pl.DataFrame,
+    cells: pl.DataFrame,
     *,
     start: dt.date,
     end: dt.date,
@@ -138,11 +116,12 @@ def cohort_table(
 ) -> pl.DataFrame:
     """Long ``cohort, week, size, active, share`` for weekly retention.
 
-    ``new_users`` has ``user, signed_up`` (Date), ``pairs`` has ``day, user``. Rows: every sign-up
-    week of ``start``..``end`` (``cohort``, its first day) times every week since sign-up the
-    period has reached (``week`` 0 = the sign-up week); ``share`` = the part of the cohort's
-    ``size`` users active in that week. A week without sign-ups keeps its rows, with ``size`` 0
-    and a null share.
+    ``new_users`` has ``user, signed_up`` (Date); ``cells`` has ``cohort, week`` (the first days
+    of a sign-up week and of an activity week, UTC midnights) and ``active`` users
+    (:func:`queries.usage.cohort_activity`). Rows: every sign-up week of ``start``..``end``
+    (``cohort``) times every week since sign-up the period has reached (``week`` 0 = the sign-up
+    week); ``share`` = the part of the cohort's ``size`` users active in that week. A week without
+    sign-ups keeps its rows, with ``size`` 0 and a null share.
     """
     weeks = buckets_between(start, end, "week", week_start=week_start)
     last = weeks[-1]
@@ -152,17 +131,12 @@ def cohort_table(
         .join(pl.DataFrame({"week": range(len(weeks))}, schema={"week": pl.Int64}), how="cross")
         .filter(pl.col("cohort") + pl.duration(weeks=pl.col("week")) <= last)
     )
-    members = new_users.select("user", cohort=_week(pl.col("signed_up"), week_start))
+    members = new_users.select(cohort=_week(pl.col("signed_up"), week_start))
     sizes = members.group_by("cohort").agg(size=pl.len().cast(pl.Int64))
-    seen = (
-        pairs.filter(pl.col("day").is_between(start, end))
-        .join(members, on="user")
-        .with_columns(
-            week=(_week(pl.col("day"), week_start) - pl.col("cohort")).dt.total_days() // 7
-        )
-        .filter(pl.col("week") >= 0)
-        .group_by("cohort", "week")
-        .agg(active=pl.col("user").n_unique().cast(pl.Int64))
+    seen = cells.select(
+        cohort=pl.col("cohort").dt.date(),
+        week=(pl.col("week") - pl.col("cohort")).dt.total_days() // 7,
+        active=pl.col("active"),
     )
     table = grid.join(sizes, on="cohort", how="left").join(seen, on=["cohort", "week"], how="left")
     return (
@@ -175,10 +149,13 @@ def cohort_table(
 # -- data for the page -------------------------------------------------------------------------
 
 
-def _pairs(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
-    """``day`` (UTC Date), ``user``: activity from 29 days before the period to its end."""
-    frame = runner.frame(usage.active_days(user, period))
-    return frame.select(pl.col("day").dt.date(), user="userId")
+def refresh_activity(
+    runner: Runner, user: AuthUser, *, now: dt.datetime | None = None
+) -> rollups.Outcome:
+    """Bring the activity rollup up to date if due (built at once when empty; see
+    :func:`dashboard.rollups.refresh_rollup`). The page calls it before reading anything."""
+    now = now or dt.datetime.now(dt.UTC)
+    return rollups.refresh_rollup(runner, user, rollups.ACTIVITY, now=now)
 
 
 def _new_users(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
@@ -190,12 +167,12 @@ def _new_users(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
 
 def active_users(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
     """``day, dau, wau, mau, stickiness`` for every UTC day of the period."""
-    return rolling_active(_pairs(runner, user, period), start=period.start, end=period.end)
+    counts = runner.frame(usage.active_counts(user, period))
+    return daily_active(counts, start=period.start, end=period.end)
 
 
 def _figures(runner: Runner, user: AuthUser, period: Period) -> dict[str, float | None]:
-    pairs = _pairs(runner, user, period)
-    trend = rolling_active(pairs, start=period.start, end=period.end)
+    trend = active_users(runner, user, period)
     new = _new_users(runner, user, period)
     dau, wau, mau = (float(trend[name].mean() or 0.0) for name in WINDOWS)
     return {
@@ -203,7 +180,7 @@ def _figures(runner: Runner, user: AuthUser, period: Period) -> dict[str, float 
         "wau": wau,
         "mau": mau,
         "stickiness": dau / mau if mau else None,
-        "active": float(pairs.filter(pl.col("day") >= period.start)["user"].n_unique()),
+        "active": float(runner.frame(usage.active_users(user, period)).height),
         "signups": float(new.height),
         "activation": float(new["activated"].mean()) if new.height else None,
     }
@@ -252,9 +229,10 @@ def signups(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
 
 def retention(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
     """Weekly retention of the period's sign-up cohorts: see :func:`cohort_table`."""
+    cells = usage.cohort_activity(user, period, week_start=user.week_start)
     return cohort_table(
         _new_users(runner, user, period),
-        _pairs(runner, user, period),
+        runner.frame(cells),
         start=period.start,
         end=period.end,
         week_start=user.week_start,
@@ -268,13 +246,10 @@ def feature_usage(runner: Runner, user: AuthUser, period: Period) -> pl.DataFram
 
 def active_segments(runner: Runner, user: AuthUser, period: Period, *, by: Segment) -> pl.DataFrame:
     """``<by>, users``: users active in the period per currency or region, most users first."""
-    active = _pairs(runner, user, period).filter(pl.col("day") >= period.start)
-    segments = runner.frame(usage.user_segments(user)).rename({"userId": "user"})
-    joined = (
-        active.select("user")
-        .unique()
-        .join(segments, on="user", how="left")
-        .with_columns(pl.col(by).fill_null("Unknown"))
+    active = runner.frame(usage.active_users(user, period))
+    segments = runner.frame(usage.user_segments(user))
+    joined = active.join(segments, on="userId", how="left").with_columns(
+        pl.col(by).fill_null("Unknown")
     )
     counts = joined.group_by(by).agg(users=pl.len().cast(pl.Int64))
     return counts.sort(["users", by], descending=[True, False])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import polars as pl
 import pytest
@@ -18,9 +17,7 @@ from dashboard.page_timings import PageTiming, PageTimingBuffer, page_durations,
 from dashboard.periods import Period
 from dashboard.runner import Runner
 from dashboard.store import Store, connect
-from dashboard.store.errors import OperationFailure
 from dashboard.store.timings import CommandTiming, TimingBuffer
-from queries import performance as q
 from tests.queries.conftest import utc
 from tests.queries.test_performance import PRODUCT, request
 
@@ -169,54 +166,6 @@ def test_api_report_finds_a_slow_day_and_an_error_burst(runner: Runner) -> None:
         runner, PRODUCT, period, method="GET", route="/api/expenses", now=utc(2026, 3, 8)
     )
     assert route.filter(pl.col("breach"))["bucket"].to_list() == [utc(2026, 3, 4)]
-
-
-def test_the_rollup_is_built_then_refreshed_then_rebuilt_after_a_reseed(runner: Runner) -> None:
-    now = utc(2026, 3, 8, 12)
-    store = runner.store
-    store.insert_many("api_requests", [request(utc(2026, 3, d, 9), 10.0) for d in range(1, 8)])
-    assert perf.refresh_rollup(runner, PRODUCT, now=now) == "rebuilt"  # empty: built right away
-    assert perf.refresh_rollup(runner, PRODUCT, now=now) == "skipped"  # done less than 5 min ago
-
-    def rolled() -> list:
-        query = q.rollup_days(PRODUCT)
-        return store.aggregate_frame(query.collection, query.pipeline, schema=query.schema).rows()
-
-    assert rolled() == [(utc(2026, 3, d), 1) for d in range(1, 8)]
-    store.insert_many("api_requests", [request(utc(2026, 3, 7, 10), 10.0), request(now, 5.0)])
-    assert perf.refresh_rollup(runner, PRODUCT, now=now, force=True, wait=True) == "refreshed"
-    assert rolled()[-2:] == [(utc(2026, 3, 7), 2), (utc(2026, 3, 8), 1)]
-    store.delete_many("api_requests", {})  # a reseed: other requests on the same days
-    store.insert_many("api_requests", [request(utc(2026, 3, d, 9), 10.0) for d in (2, 6, 6)])
-    assert perf.refresh_rollup(runner, PRODUCT, now=now, force=True, wait=True) == "rebuilt"
-    assert rolled() == [(utc(2026, 3, 2), 1), (utc(2026, 3, 6), 2)]
-
-
-def test_a_due_refresh_of_a_built_rollup_runs_in_the_background(runner: Runner) -> None:
-    now = utc(2026, 3, 8, 12)
-    runner.store.insert_many("api_requests", [request(utc(2026, 3, 7, 9), 10.0)])
-    assert perf.refresh_rollup(runner, PRODUCT, now=now, wait=True) == "rebuilt"
-    runner.store.insert_many("api_requests", [request(utc(2026, 3, 8, 9), 10.0)])
-    assert perf.refresh_rollup(runner, PRODUCT, now=now, force=True) == "started"
-    query = q.rollup_percentiles(PRODUCT, DAY_8, metric="latency", by="period")
-    for _ in range(1000):  # the thread recounts 7 and 8 March (up to 10 s on a busy machine)
-        if runner.store.aggregate(query.collection, query.pipeline):
-            break
-        time.sleep(0.01)
-    assert runner.store.aggregate(query.collection, query.pipeline)[0]["requests"] == 1
-
-
-def test_a_failing_refresh_is_logged_and_the_page_goes_on(
-    runner: Runner, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    runner.store.insert_many("api_requests", [request(utc(2026, 3, 7, 9), 10.0)])
-
-    def refuse(*args, **kwargs):
-        raise OperationFailure("not authorized on expense_tracker to execute command")
-
-    monkeypatch.setattr(runner.store, "aggregate", refuse)
-    assert perf.refresh_rollup(runner, PRODUCT, now=utc(2026, 3, 8), wait=True) == "failed"
-    assert "refreshing api_latency_daily failed" in caplog.text
 
 
 # -- the scorecard -------------------------------------------------------------------------------

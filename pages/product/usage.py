@@ -59,6 +59,7 @@ st.caption(
 )
 
 mark = runner.mark()
+usage.refresh_activity(runner, user)
 kpis = usage.kpis(runner, user, period)
 _metrics(kpis[:4], period.previous())
 _metrics(kpis[4:], period.previous())

@@ -1,7 +1,8 @@
 """Usage queries on hand-built documents, with hand-computed answers.
 
 The period is Monday 2 March .. Sunday 15 March 2026, in UTC: ``utc_bounds`` = [2 Mar 00:00,
-16 Mar 00:00). The activity query reads 29 days more, from 1 February 00:00.
+16 Mar 00:00). Activity is read from the daily activity rollup, which each test builds from its
+requests and expenses with :func:`usage.activity_refresh` first.
 """
 
 from __future__ import annotations
@@ -46,46 +47,147 @@ def account(uid: bson.ObjectId, created: dt.datetime, **more: object) -> dict:
             "currency": "USD", "roles": ["user"], **more}  # fmt: skip
 
 
-def test_active_days_are_distinct_utc_day_user_pairs_from_requests_and_new_expenses(
+def _roll_up(store: Store, user: AuthUser) -> None:
+    """Build the activity rollup from everything before April, as a rebuild does."""
+    query = usage.activity_refresh(user, since=None, until=utc(2026, 4, 1))
+    assert store.aggregate(query.collection, query.pipeline) == []
+
+
+def test_the_activity_rollup_has_one_document_per_utc_day_and_user(
     store: Store, product: AuthUser
 ) -> None:
     store.insert_many(
         "api_requests",
         [
             request(utc(2026, 3, 2, 10), "/api/expenses", A),
-            request(utc(2026, 3, 2, 23, 59), "/api/expenses", A),  # same day: one pair
+            request(utc(2026, 3, 2, 23, 59), "/api/expenses/:id", A),  # same day and family
+            request(utc(2026, 3, 2, 11), "/api/budgets", A),
             request(utc(2026, 3, 4, 12), "/api/health", None),  # anonymous: nobody's activity
-            request(utc(2026, 2, 1, 0, 0), "/api/users/me", B),  # first instant of the lookback
-            request(utc(2026, 1, 31, 23, 59), "/api/users/me", B),  # before it
-            request(utc(2026, 3, 16, 0, 0), "/api/users/me", C),  # after the period
+            request(utc(2026, 3, 4, 13), "/api/auth/login", None),
+            request(utc(2026, 2, 1, 0, 0), "/api/users/me", B),
         ],
     )
     store.insert_many(
         "expenses",
         [
             # Creating counts (``createdAt``), not the day the money was spent (``date``).
-            {**expense(A, utc(2026, 1, 5), 1.0), "createdAt": utc(2026, 3, 2, 12)},  # A's pair
-            expense(A, utc(2026, 3, 3, 0, 30), 2.0),  # A on the 3rd
+            {**expense(A, utc(2026, 1, 5), 1.0), "createdAt": utc(2026, 3, 2, 12)},
+            expense(A, utc(2026, 3, 3, 0, 30), 2.0),  # A on the 3rd, by an expense only
             expense(C, utc(2026, 3, 15, 23, 59), 3.0, deleted=utc(2026, 3, 16)),  # still created
         ],
     )
-    store.insert_many("users", [account(D, utc(2026, 3, 1))])  # D never does anything
-    out = _run(store, usage.active_days(product, PERIOD)).sort("day", "userId")
-    assert out.rows() == [
-        (utc(2026, 2, 1), str(B)),
-        (utc(2026, 3, 2), str(A)),
-        (utc(2026, 3, 3), str(A)),
-        (utc(2026, 3, 15), str(C)),
+    store.insert_many("users", [account(A, utc(2026, 1, 2)), account(D, utc(2026, 3, 1))])
+    _roll_up(store, product)
+    rows = store.find(usage.ACTIVITY, {}, sort=[("day", 1), ("requests", -1)])
+    got = [
+        (r["day"], r.get("userId"), r["requests"], r["expenses"],
+         sorted((f["family"], f["requests"]) for f in r["families"]), r.get("signedUp"))
+        for r in rows
+    ]  # fmt: skip
+    assert got == [
+        (utc(2026, 2, 1), B, 1, 0, [("users", 1)], None),  # B has no account document
+        (utc(2026, 3, 2), A, 3, 1, [("budgets", 1), ("expenses", 2)], utc(2026, 1, 2)),
+        (utc(2026, 3, 3), A, 0, 1, [], utc(2026, 1, 2)),
+        (utc(2026, 3, 4), None, 2, 0, [("auth", 1), ("health", 1)], None),
+        (utc(2026, 3, 15), C, 0, 1, [], None),
     ]
+    days = store.aggregate_frame(usage.ACTIVITY, usage.activity_days(product).pipeline)
+    assert days.rows() == [(utc(2026, 2, 1), 1), (utc(2026, 3, 2), 3), (utc(2026, 3, 3), 0),
+                           (utc(2026, 3, 4), 2), (utc(2026, 3, 15), 0)]  # fmt: skip
 
 
-def test_active_days_with_no_activity_is_empty_with_its_columns(
+def test_a_recount_replaces_its_days_and_keeps_the_others(store: Store, product: AuthUser) -> None:
+    store.insert_many("api_requests", [request(utc(2026, 3, d, 9), "/api/expenses", A) for d in (2, 3)])  # fmt: skip
+    _roll_up(store, product)
+    store.insert_many("api_requests", [request(utc(2026, 3, 3, 10), "/api/budgets", A)])
+    query = usage.activity_refresh(product, since=utc(2026, 3, 3), until=utc(2026, 3, 4))
+    store.aggregate(query.collection, query.pipeline)
+    rows = store.find(usage.ACTIVITY, {}, sort=[("day", 1)])
+    assert [(r["day"], r["requests"]) for r in rows] == [(utc(2026, 3, 2), 1), (utc(2026, 3, 3), 2)]
+
+
+def test_active_users_are_the_distinct_signed_in_users_of_the_period(
+    store: Store, product: AuthUser
+) -> None:
+    store.insert_many(
+        "api_requests",
+        [
+            request(utc(2026, 3, 2, 0, 0), "/api/expenses", A),  # the period's first instant
+            request(utc(2026, 3, 9), "/api/expenses", A),  # A again: once
+            request(utc(2026, 3, 1, 23, 59), "/api/expenses", B),  # the day before
+            request(utc(2026, 3, 16, 0, 0), "/api/expenses", C),  # the day after
+            request(utc(2026, 3, 5), "/api/health", None),  # anonymous
+        ],
+    )
+    store.insert_many("expenses", [expense(D, utc(2026, 3, 15, 23, 59), 1.0)])
+    _roll_up(store, product)
+    assert _run(store, usage.active_users(product, PERIOD))["userId"].to_list() == sorted(
+        [str(A), str(D)]
+    )
+
+
+def test_active_counts_with_no_activity_are_empty_with_their_columns(
     store: Store, product: AuthUser
 ) -> None:
     store.insert_many("users", [account(D, utc(2026, 3, 3))])
-    out = _run(store, usage.active_days(product, PERIOD))
+    _roll_up(store, product)
+    out = _run(store, usage.active_counts(product, PERIOD))
     assert out.height == 0
-    assert out.columns == ["day", "userId"]
+    assert out.columns == ["day", "dau", "wau", "mau"]
+
+
+def test_active_counts_change_where_spans_start_and_end(store: Store, product: AuthUser) -> None:
+    # A on 2 and 4 March, B on 4 March. Spans: A from the 2nd, cut on the 4th by A's next active
+    # day; A and B from the 4th, until the 11th in the weekly window (4 + 7) and 3 April in the
+    # monthly one (4 + 30). Rows come only on days where spans start or end; DAU is the day's
+    # starts (0 on the other rows), WAU and MAU running sums of starts minus ends.
+    store.insert_many(
+        "api_requests",
+        [request(utc(2026, 3, d, 9), "/api/expenses", A) for d in (2, 4)]
+        + [request(utc(2026, 3, 4, 18), "/api/budgets", B)],
+    )
+    _roll_up(store, product)
+    out = _run(store, usage.active_counts(product, PERIOD))
+    assert out.rows() == [
+        (utc(2026, 3, 2), 1, 1, 1),
+        (utc(2026, 3, 4), 2, 2, 2),  # A's first span ends (−1), A and B start (+2)
+        (utc(2026, 3, 11), 0, 0, 2),
+        (utc(2026, 4, 3), 0, 0, 0),
+    ]
+
+
+def test_cohort_activity_counts_each_user_once_per_week(store: Store, product: AuthUser) -> None:
+    store.insert_many(
+        "users",
+        [
+            account(A, utc(2026, 3, 3, 8)),  # cohort of 2 March
+            account(B, utc(2026, 3, 10, 8)),  # cohort of 9 March
+            account(C, utc(2026, 2, 20)),  # signed up before the period: no cohort
+        ],
+    )
+    store.insert_many(
+        "api_requests",
+        [
+            request(utc(2026, 3, 3, 9), "/api/expenses", A),
+            request(utc(2026, 3, 4, 9), "/api/expenses", A),  # same week: once
+            request(utc(2026, 3, 12, 9), "/api/expenses", A),
+            request(utc(2026, 3, 15, 9), "/api/expenses", B),  # Sunday: still the 9 March week
+            request(utc(2026, 3, 3, 9), "/api/expenses", C),
+        ],
+    )
+    _roll_up(store, product)
+    out = _run(store, usage.cohort_activity(product, PERIOD))
+    assert out.rows() == [
+        (utc(2026, 3, 2), utc(2026, 3, 2), 1),
+        (utc(2026, 3, 2), utc(2026, 3, 9), 1),
+        (utc(2026, 3, 9), utc(2026, 3, 9), 1),
+    ]
+    sunday = _run(store, usage.cohort_activity(product, PERIOD, week_start=7))
+    assert sunday.rows() == [  # weeks from Sunday 1, 8 and 15 March
+        (utc(2026, 3, 1), utc(2026, 3, 1), 1),
+        (utc(2026, 3, 1), utc(2026, 3, 8), 1),
+        (utc(2026, 3, 8), utc(2026, 3, 15), 1),
+    ]
 
 
 def test_route_families_count_requests_and_distinct_users(store: Store, product: AuthUser) -> None:
@@ -104,6 +206,7 @@ def test_route_families_count_requests_and_distinct_users(store: Store, product:
             request(utc(2026, 3, 16, 0), "/api/budgets", A),  # after the period
         ],
     )
+    _roll_up(store, product)
     out = _run(store, usage.route_families(product, PERIOD))
     # expenses: A ×3 (/api/expenses ×2, /:id) + B ×1 (/stats) = 4 requests by 2 users;
     # auth: A's login + an anonymous sign-up = 2 requests by 1 user.
@@ -198,7 +301,11 @@ def test_user_segments_take_the_zones_first_part(store: Store, product: AuthUser
 
 
 ALL_QUERIES = [
-    lambda user: usage.active_days(user, PERIOD),
+    lambda user: usage.activity_refresh(user, since=None, until=utc(2026, 4, 1)),
+    lambda user: usage.activity_days(user),
+    lambda user: usage.active_counts(user, PERIOD),
+    lambda user: usage.active_users(user, PERIOD),
+    lambda user: usage.cohort_activity(user, PERIOD),
     lambda user: usage.new_users(user, PERIOD),
     lambda user: usage.first_expenses(user, PERIOD),
     lambda user: usage.route_families(user, PERIOD),
