@@ -1,5 +1,5 @@
-"""``python -m dashboard``: seed demo data, create indexes, check health, write finance reports
-(for cron and deploys)."""
+"""``python -m dashboard``: seed demo data, create indexes, build the daily rollups, check health,
+write finance reports (for cron and deploys)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
 
     indexes = sub.add_parser("indexes", help="create the indexes Spendlens needs (idempotent)")
     indexes.add_argument("--uri", default=None)
+
+    built = sub.add_parser("rollups", help="bring the product pages' daily rollups up to date")
+    built.add_argument("--uri", default=None)
 
     health = sub.add_parser("health", help="print health JSON; exit 0 when the database answers")
     health.add_argument("--uri", default=None)
@@ -149,12 +152,43 @@ def _seed(args: argparse.Namespace) -> int:
             raise CliError(str(exc)) from exc
         # After the bulk load: faster, and a --reset dropped the collections with their indexes.
         ensure_indexes(store)
-        _invalidate_cache()
         print(
             f"seeded {store.description}: {summary.users:,} users, {summary.expenses:,} expenses, "
             f"{summary.budgets:,} budgets, {summary.api_requests:,} API requests "
             f"({summary.start:%Y-%m-%d} to {summary.end:%Y-%m-%d})"
         )
+        _build_rollups(store)
+        _invalidate_cache()
+    return 0
+
+
+def _build_rollups(store: Store) -> None:
+    """Rebuild or refresh the daily rollups, a line per rollup, so the first page view is quick."""
+    import time
+
+    from dashboard import rollups
+    from dashboard.cache import MemoryCache
+    from dashboard.runner import Runner
+
+    runner = Runner(store=store, cache=MemoryCache(), settings=load_settings())
+    system = AuthUser(
+        id=ObjectId("0" * 24), username="cli", name="cli", email=None, roles=("product",)
+    )
+    for rollup in rollups.ROLLUPS:
+        print(f"daily rollup {rollup.collection}: ", end="", flush=True)
+        started = time.perf_counter()
+        outcome = rollups.refresh_rollup(
+            runner, system, rollup, now=datetime.now(UTC), force=True, wait=True
+        )
+        if outcome == "failed":
+            raise CliError(f"building {rollup.collection} failed (the log above says why)")
+        print(f"{outcome} in {time.perf_counter() - started:.1f} s")
+
+
+def _rollups(args: argparse.Namespace) -> int:
+    with _open(args.uri) as store:
+        _build_rollups(store)
+    _invalidate_cache()
     return 0
 
 
@@ -256,7 +290,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             _one_line_error(message)
         parser.error(message)
-    commands = {"seed": _seed, "indexes": _indexes, "health": _health, "report": _report}
+    commands = {
+        "seed": _seed,
+        "indexes": _indexes,
+        "rollups": _rollups,
+        "health": _health,
+        "report": _report,
+    }
     try:
         return commands[args.command](args)
     except (CliError, SettingsError, DatabaseUnavailable, ValueError) as exc:

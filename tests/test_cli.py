@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from dashboard.cli import main
@@ -76,6 +77,34 @@ def test_if_empty_seeds_once_and_never_a_mongodb(
     mongo = "mongodb://127.0.0.1:1/?directConnection=true"
     assert main(["seed", "--uri", mongo, "--if-empty"]) == 0
     assert "not seeding a MongoDB database automatically" in capsys.readouterr().out
+
+
+def test_seed_builds_the_daily_rollups_and_rollups_refreshes_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = _uri(tmp_path / "db")
+    assert main(["seed", "--uri", uri, *SMALL]) == 0
+    out = capsys.readouterr().out
+    assert "daily rollup api_latency_daily: rebuilt in" in out
+    assert "daily rollup user_activity_daily: rebuilt in" in out
+    with connect(uri) as store:
+        requests = store.count_documents("api_requests", {})
+        activity = store.find("user_activity_daily", {})
+        latency = store.find("api_latency_daily", {"metric": "latency"})
+        raw = pl.DataFrame(
+            [(r["ts"], str(r.get("userId"))) for r in store.find("api_requests", {})]
+            + [(e["createdAt"], str(e["userId"])) for e in store.find("expenses", {})],
+            schema={"at": pl.Datetime("ms", "UTC"), "user": pl.String},
+            orient="row",
+        )
+    # Every logged request is counted once in each rollup; activity holds one document per UTC
+    # day and user (the anonymous requests of a day as one more), counted here with plain Polars.
+    assert requests > 0
+    assert sum(d["requests"] for d in activity) == requests
+    assert sum(d["n"] for d in latency) == requests
+    assert len(activity) == raw.select(pl.col("at").dt.date(), "user").n_unique()
+    assert main(["rollups", "--uri", uri]) == 0
+    assert capsys.readouterr().out.count(": refreshed in") == 2
 
 
 def test_indexes_prints_every_index_and_is_idempotent(
