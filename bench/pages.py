@@ -38,12 +38,9 @@ import datetime as dt
 import json
 import math
 import os
-import platform
 import statistics
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,10 +52,10 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._app import APP, check_page, login, machine_info, record_queries, seed_if_empty  # noqa: E402
 from bench._stats import HEADER, Timing, measure  # noqa: E402
 from dashboard.store import connect  # noqa: E402
 
-APP = str(ROOT / "app.py")
 PAGES = {
     "home": ("pages/common/home.py", "Welcome"),
     "overview": ("pages/spending/overview.py", "Overview"),
@@ -82,29 +79,6 @@ class BenchUser:
     password: str
     timezone: str
     expenses: int
-
-
-def _seed_if_empty(uri: str, *, users: int, months: int, end: dt.date) -> None:
-    """Seed with the CLI (``python -m dashboard seed``: the data, then the production indexes)."""
-    with connect(uri) as store:
-        if "users" in store.list_collection_names() and store.count_documents("users", {}) > 0:
-            return
-    command = [
-        sys.executable,
-        "-m",
-        "dashboard",
-        "seed",
-        "--uri",
-        uri,
-        "--users",
-        str(users),
-        "--months",
-        str(months),
-        "--end",
-        end.isoformat(),
-    ]
-    print(f"seeding: {' '.join(command[1:])} (about a minute)", flush=True)
-    subprocess.run(command, cwd=ROOT, check=True)
 
 
 def _ensure_indexes(uri: str) -> None:
@@ -376,57 +350,13 @@ class PageResult:
         return self.cold.p95_ms < COLD_TARGET_MS and self.warm.p95_ms < WARM_TARGET_MS
 
 
-def _login(at: Any, username: str, password: str) -> tuple[float, float]:
-    """Log in through the form; the times of the form's run and of the submit run, in ms."""
-    started = time.perf_counter()
-    at.run()
-    form_ms = (time.perf_counter() - started) * 1000
-    at.text_input[0].input(username)
-    at.text_input[1].input(password)
-    at.button[0].click()
-    started = time.perf_counter()
-    at.run()
-    submit_ms = (time.perf_counter() - started) * 1000
-    if at.session_state["authentication_status"] is not True:
-        msg = f"could not log in as {username}"
-        raise SystemExit(msg)
-    return form_ms, submit_ms
-
-
-def _check(at: Any, page: str, title: str) -> None:
-    if at.exception:
-        msg = f"{page}: {at.exception[0].message}"
-        raise SystemExit(msg)
-    titles = [t.value for t in at.title]
-    if not any(t.startswith(title) for t in titles):
-        msg = f"{page}: expected the title {title!r}, the run showed {titles}"
-        raise SystemExit(msg)
-
-
-def _record(store: Any, run: Callable[[], object]) -> list[tuple[str, list[Any], dict[str, Any]]]:
-    """The queries ``run`` sends to the store (through ``aggregate_frame``, as ``run_query`` does)."""
-    sent: list[tuple[str, list[Any], dict[str, Any]]] = []
-    original = store.aggregate_frame
-
-    def recording(collection: str, pipeline: Any, **kw: Any) -> pl.DataFrame:
-        sent.append((collection, list(pipeline), kw))
-        return original(collection, pipeline, **kw)
-
-    store.aggregate_frame = recording
-    try:
-        run()
-    finally:
-        del store.aggregate_frame  # back to the class's method
-    return sent
-
-
 def bench_user(user: BenchUser, frames: tuple[pl.DataFrame, pl.DataFrame], args: Any) -> dict:
     from streamlit.testing.v1 import AppTest
 
     from dashboard.runtime import get_cache, get_settings, get_store
 
     at = AppTest.from_file(APP, default_timeout=300)
-    form_ms, login_ms = _login(at, user.username, user.password)
+    form_ms, login_ms = login(at, user.username, user.password)
     settings = get_settings()
     cache, store = get_cache(settings), get_store(settings)
     handwritten = Handwritten(*frames, user.timezone)
@@ -434,21 +364,21 @@ def bench_user(user: BenchUser, frames: tuple[pl.DataFrame, pl.DataFrame], args:
     results = []
     for page, (path, title) in PAGES.items():
         at.switch_page(path).run()  # the script's first run compiles it: not measured
-        _check(at, path, title)
+        check_page(at, path, title)
 
         def cold(path: str = path) -> None:
             cache.invalidate_all()
             at.switch_page(path).run()
 
-        sent = _record(store, cold)
-        _check(at, path, title)
+        sent = record_queries(store, cold)
+        check_page(at, path, title)
         name = f"{page} · {user.label}"
         cold_t = measure(f"{name} · cold", cold, runs=args.cold_runs, warmup=1)
-        _check(at, path, title)
+        check_page(at, path, title)
         warm_t = measure(
             f"{name} · warm", lambda path=path: at.switch_page(path).run(), runs=args.warm_runs
         )
-        _check(at, path, title)
+        check_page(at, path, title)
 
         def replay(sent: list = sent) -> None:
             for collection, pipeline, kw in sent:
@@ -512,24 +442,6 @@ def bench_user(user: BenchUser, frames: tuple[pl.DataFrame, pl.DataFrame], args:
 
 
 # -- report -----------------------------------------------------------------------------------------
-def _machine() -> dict[str, Any]:
-    import streamlit
-
-    try:
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        ram = float("nan")
-    return {
-        "nproc": os.cpu_count(),
-        "ram_gib": round(ram, 1),
-        "python": platform.python_version(),
-        "polars": pl.__version__,
-        "streamlit": streamlit.__version__,
-        "platform": platform.platform(),
-        "load_before": os.getloadavg(),
-    }
-
-
 def _fmt(t: Timing | None) -> str:
     return f"{t.median_ms:.1f} / {t.p95_ms:.1f}" if t else "n/a"
 
@@ -644,10 +556,10 @@ def main() -> None:
     for name in ("MONGODB_URI", "REDIS_URL"):
         os.environ.pop(name, None)
     os.environ["SPENDLENS_DATA_DIR"] = str(args.data)
-    machine = _machine()
+    machine = machine_info()
     uri = f"embedded://{args.data}"
     args.data.mkdir(parents=True, exist_ok=True)
-    _seed_if_empty(uri, users=args.users, months=args.months, end=end)
+    seed_if_empty(uri, users=args.users, months=args.months, end=end)
     _ensure_indexes(uri)
     users, sizes = _pick_users(uri)
     frames = {u.label: _user_frames(uri, u.id) for u in users}
