@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.cache import MemoryCache
+from dashboard.config import Settings
+from dashboard.runner import Runner
 from dashboard.store import Store, connect
 from tests.apptest import APP, Clock, RecordingStore
 
@@ -20,6 +23,12 @@ def memory_store() -> Iterator[Store]:
     store = connect("memory://")
     yield store
     store.close()
+
+
+@pytest.fixture
+def memory_runner(memory_store: Store) -> Runner:
+    """A runner over an in-memory store with an in-process cache."""
+    return Runner(store=memory_store, cache=MemoryCache(), settings=Settings())
 
 
 @pytest.fixture

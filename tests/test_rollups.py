@@ -10,10 +10,8 @@ import bson
 import pytest
 
 from dashboard import rollups
-from dashboard.cache import MemoryCache
-from dashboard.config import Settings
 from dashboard.runner import Runner
-from dashboard.store import Store, connect
+from dashboard.store import Store
 from dashboard.store.errors import OperationFailure
 from tests.queries.conftest import expense, utc
 from tests.queries.test_performance import PRODUCT, request
@@ -22,15 +20,8 @@ BOTH = pytest.mark.parametrize("rollup", rollups.ROLLUPS, ids=lambda r: r.collec
 
 
 @pytest.fixture
-def store():
-    s = connect("memory://")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def runner(store: Store) -> Runner:
-    return Runner(store=store, cache=MemoryCache(), settings=Settings())
+def runner(memory_runner: Runner) -> Runner:
+    return memory_runner
 
 
 def _rolled(store: Store, rollup: rollups.Rollup) -> list:
