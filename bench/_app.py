@@ -96,3 +96,13 @@ def machine_info() -> dict[str, Any]:
         "platform": platform.platform(),
         "load_before": os.getloadavg(),
     }
+
+
+def machine_line(machine: dict[str, Any]) -> str:
+    """The report's first line: the machine, the versions and the load around the run."""
+    return (
+        f"Machine: {machine['nproc']} CPUs, {machine['ram_gib']} GiB RAM, {machine['platform']}, "
+        f"Python {machine['python']}, Polars {machine['polars']}, Streamlit "
+        f"{machine['streamlit']}; load average before / after: "
+        f"{machine['load_before'][0]:.2f} / {machine['load_after'][0]:.2f}."
+    )

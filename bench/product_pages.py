@@ -44,7 +44,15 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._app import APP, check_page, login, machine_info, record_queries, seed_if_empty  # noqa: E402
+from bench._app import (  # noqa: E402
+    APP,
+    check_page,
+    login,
+    machine_info,
+    machine_line,
+    record_queries,
+    seed_if_empty,
+)
 from bench._stats import Timing, measure  # noqa: E402
 
 PAGES = {
@@ -234,10 +242,7 @@ def _fmt(t: Timing | None) -> str:
 
 def report(machine: dict, sizes: dict, results: list[Result], once: dict, args: Any) -> str:
     lines = [
-        f"Machine: {machine['nproc']} CPUs, {machine['ram_gib']} GiB RAM, {machine['platform']}, "
-        f"Python {machine['python']}, Polars {machine['polars']}, Streamlit "
-        f"{machine['streamlit']}; load average before / after: "
-        f"{machine['load_before'][0]:.2f} / {machine['load_after'][0]:.2f}.",
+        machine_line(machine),
         f"Data: {args.data}: {sizes['users']:,} users, {sizes['api_requests']:,} API requests, "
         f"{sizes['expenses']:,} expenses; rollups: {once['user_activity_daily']:,} activity and "
         f"{once['api_latency_daily']:,} latency documents.",

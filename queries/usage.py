@@ -49,10 +49,10 @@ __all__ = [
     "user_segments",
 ]
 
-#: Days of activity read before the period, so the first day's 30-day window (MAU) is complete.
-LOOKBACK_DAYS = 29  # MAU_DAYS - 1
 #: The trailing windows of WAU and MAU, in days (DAU's is the day itself).
 WAU_DAYS, MAU_DAYS = 7, 30
+#: Days of activity read before the period, so the first day's 30-day window (MAU) is complete.
+LOOKBACK_DAYS = MAU_DAYS - 1
 #: A sign-up is activated by an expense created at most this many UTC days after the sign-up day.
 ACTIVATION_DAYS = 7
 
