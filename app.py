@@ -11,10 +11,10 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 if get_script_run_ctx() is None:
-    from dashboard.server import health_routes
+    from dashboard.app.server import health_routes
 
     app = st.App("app.py", routes=health_routes())
 else:
-    from dashboard.shell import run
+    from dashboard.app.shell import run
 
     run()

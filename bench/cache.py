@@ -25,8 +25,8 @@ from bench._stats import HEADER, measure
 from dashboard.cache.breaker import CircuitBreaker
 from dashboard.cache.memory import MemoryCache
 from dashboard.cache.redis_cache import RedisCache
-from dashboard.config import Settings
-from dashboard.runner import run_query
+from dashboard.core.settings import Settings
+from dashboard.data.runner import run_query
 from dashboard.store import connect
 from queries.base import Query
 

@@ -33,7 +33,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.indexes import INDEXES  # noqa: E402
+from dashboard.data.indexes import INDEXES  # noqa: E402
 from dashboard.store import connect  # noqa: E402
 from dashboard.store.embedded import EmbeddedStore  # noqa: E402
 

@@ -48,13 +48,13 @@ def _child(mode: str, uri: str, period: str, fmt: str) -> None:
     import bson
     import polars as pl
 
-    from dashboard.auth.models import AuthUser
     from dashboard.cache import MemoryCache
-    from dashboard.config import Settings
+    from dashboard.core.identity import AuthUser
+    from dashboard.core.report_period import parse_period
+    from dashboard.core.settings import Settings
+    from dashboard.data.runner import Runner
     from dashboard.exports import export_report
     from dashboard.exports.rows import iter_rows
-    from dashboard.report_period import parse_period
-    from dashboard.runner import Runner
     from dashboard.store import connect
 
     user = AuthUser(bson.ObjectId(), "bench", "Bench", None, ("finance",))

@@ -92,7 +92,7 @@ class BenchUser:
 def _ensure_indexes(uri: str) -> None:
     """The production indexes (a no-op when present): the embedded engine slices a user's rows by
     the first one, so without them every query would scan all expenses."""
-    from dashboard.indexes import ensure_indexes
+    from dashboard.data.indexes import ensure_indexes
 
     with connect(uri) as store:
         ensure_indexes(store)
@@ -361,7 +361,7 @@ class PageResult:
 def bench_user(user: BenchUser, frames: tuple[pl.DataFrame, pl.DataFrame], args: Any) -> dict:
     from streamlit.testing.v1 import AppTest
 
-    from dashboard.runtime import get_cache, get_settings, get_store
+    from dashboard.app.resources import get_cache, get_settings, get_store
 
     at = AppTest.from_file(APP, default_timeout=300)
     form_ms, login_ms = login(at, user.username, user.password)

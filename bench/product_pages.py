@@ -58,7 +58,7 @@ from bench._stats import Timing, measure  # noqa: E402
 PAGES = {
     "usage": ("pages/product/usage.py", "Usage", "period", "last-90-days"),
     "performance": (
-        "pages/product/performance.py",
+        "pages/product/system.py",
         "System performance",
         "perf_period",
         "last-90-days",
@@ -161,11 +161,12 @@ def _choose(at: Any, key: str, value: str) -> None:
 def bench_pages(args: Any) -> tuple[list[Result], dict[str, float]]:
     from streamlit.testing.v1 import AppTest
 
-    from dashboard import rollups, usage
-    from dashboard.auth.models import AuthUser
-    from dashboard.periods import period_for
-    from dashboard.runner import Runner
-    from dashboard.runtime import get_cache, get_settings, get_store
+    from dashboard.app.resources import get_cache, get_settings, get_store
+    from dashboard.core.identity import AuthUser
+    from dashboard.core.periods import period_for
+    from dashboard.data import rollups
+    from dashboard.data.runner import Runner
+    from dashboard.views import usage
 
     at = AppTest.from_file(APP, default_timeout=600)
     form_ms, login_ms = login(at, "demo-product", "demo-product-pass")

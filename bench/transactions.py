@@ -20,14 +20,14 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._stats import HEADER, measure
-from dashboard.auth.models import AuthUser
 from dashboard.cache import MemoryCache
-from dashboard.config import Settings
-from dashboard.indexes import ensure_indexes
-from dashboard.periods import Period
-from dashboard.runner import Runner
+from dashboard.core.identity import AuthUser
+from dashboard.core.periods import Period
+from dashboard.core.settings import Settings
+from dashboard.data.indexes import ensure_indexes
+from dashboard.data.runner import Runner
 from dashboard.store import connect
-from dashboard.transactions import fetch_page
+from dashboard.ui.transactions import fetch_page
 from queries.transactions import TransactionFilter
 
 WORDS = ["Coffee", "Lunch", "Rent", "Uber ride", "Netflix", "Groceries", "Train ticket", "Pharmacy"]

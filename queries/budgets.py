@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from dashboard.auth.models import AuthUser
+from dashboard.core.identity import AuthUser
 from queries.base import Query
 from queries.scope import own_documents
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboard.auth.models import AuthUser
+from dashboard.core.identity import AuthUser
 from queries.base import Query
 from queries.scope import own_expenses, require_roles
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import bson
 
-from dashboard.auth.models import AuthUser, PermissionDenied
+from dashboard.core.identity import AuthUser, PermissionDenied
 
 __all__ = ["literal", "literal_in", "own_documents", "own_expenses", "require_roles"]
 

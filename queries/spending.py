@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 import polars as pl
 
-from dashboard.auth.models import AuthUser
-from dashboard.periods import Period
+from dashboard.core.identity import AuthUser
+from dashboard.core.periods import Period
 from queries.base import Query
 from queries.scope import literal, literal_in, own_expenses
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: stores and a live-MongoDB switch."""
+"""Shared fixtures: an in-memory store and runner, a seeded app, and a live-MongoDB switch."""
 
 from __future__ import annotations
 
@@ -8,27 +8,44 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import bson
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.cache import MemoryCache
-from dashboard.config import Settings
-from dashboard.runner import Runner
+from dashboard.core.identity import AuthUser
+from dashboard.core.settings import Settings
+from dashboard.data.runner import Runner
 from dashboard.store import Store, connect
 from tests.apptest import APP, Clock, RecordingStore
 
 
 @pytest.fixture
-def memory_store() -> Iterator[Store]:
+def store() -> Iterator[Store]:
+    """An empty in-memory store (the embedded engine without files)."""
     store = connect("memory://")
     yield store
     store.close()
 
 
 @pytest.fixture
-def memory_runner(memory_store: Store) -> Runner:
-    """A runner over an in-memory store with an in-process cache."""
-    return Runner(store=memory_store, cache=MemoryCache(), settings=Settings())
+def runner(store: Store) -> Runner:
+    """A runner over the in-memory ``store`` with an in-process cache and default settings."""
+    return Runner(store=store, cache=MemoryCache(), settings=Settings())
+
+
+@pytest.fixture
+def la_user() -> AuthUser:
+    """A plain user in Los Angeles (UTC-8/-7), to check local days and DST."""
+    return AuthUser(
+        id=bson.ObjectId("650000000000000000000001"),
+        username="ana",
+        name="Ana",
+        email=None,
+        roles=("user",),
+        timezone="America/Los_Angeles",
+        currency="USD",
+    )
 
 
 @pytest.fixture
@@ -53,8 +70,8 @@ def mongo_uri() -> str:
 @pytest.fixture(scope="session")
 def seeded_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small demo data set, seeded once; tests work on copies."""
-    from dashboard.indexes import ensure_indexes
-    from dashboard.seed import seed_store
+    from dashboard.data.indexes import ensure_indexes
+    from dashboard.seed.dataset import seed_store
 
     path = tmp_path_factory.mktemp("seeded") / "data"
     with connect(f"embedded://{path}") as store:
@@ -81,14 +98,14 @@ def data_dir(
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SPENDLENS_DATA_DIR", str(path))
     throttle = MemoryThrottle(max_attempts=5, window_s=15 * 60, clock=clock)
-    monkeypatch.setattr("dashboard.shell.get_throttle", lambda settings: throttle)
+    monkeypatch.setattr("dashboard.app.shell.get_throttle", lambda settings: throttle)
     return path
 
 
 @pytest.fixture
 def app_store(data_dir: Path) -> Store:
     """The store the app opens for ``data_dir`` (the same object, shared with the app)."""
-    from dashboard.runtime import get_settings, get_store
+    from dashboard.app.resources import get_settings, get_store
 
     return get_store(get_settings())
 
@@ -104,6 +121,6 @@ def new_app(data_dir: Path) -> Callable[[], AppTest]:
 @pytest.fixture
 def recording(app_store: Store, monkeypatch: pytest.MonkeyPatch) -> RecordingStore:
     recorder = RecordingStore(app_store)
-    for module in ("dashboard.runtime", "dashboard.shell"):
+    for module in ("dashboard.app.resources", "dashboard.app.shell"):
         monkeypatch.setattr(f"{module}.get_store", lambda settings: recorder, raising=False)
     return recorder

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 import bson
 
-from dashboard.auth.models import AuthUser
 from dashboard.cache import connect as connect_cache
-from dashboard.config import Settings
-from dashboard.runner import Runner
+from dashboard.core.identity import AuthUser
+from dashboard.core.settings import Settings
+from dashboard.data.runner import Runner
 from dashboard.store import Store
 
 UTC = dt.UTC

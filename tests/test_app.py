@@ -85,7 +85,7 @@ def test_unreachable_mongodb_shows_database_unavailable_not_a_traceback(
 def test_production_with_the_demo_cookie_key_refuses_to_start(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dashboard.config import DEMO_COOKIE_KEY
+    from dashboard.core.settings import DEMO_COOKIE_KEY
 
     monkeypatch.setenv("SPENDLENS_ENV", "production")
     monkeypatch.setenv("AUTH_COOKIE_KEY", DEMO_COOKIE_KEY)

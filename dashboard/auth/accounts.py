@@ -16,8 +16,8 @@ from typing import Any
 import bcrypt
 import bson
 
-from dashboard.auth.audit import audit
-from dashboard.auth.models import ROLES, AuthUser, PermissionDenied
+from dashboard.core.identity import ROLES, AuthUser, PermissionDenied
+from dashboard.data.audit_log import audit
 from dashboard.store import DuplicateKeyError, Store
 
 __all__ = [

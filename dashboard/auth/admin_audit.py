@@ -6,8 +6,8 @@ import json
 
 import polars as pl
 
-from dashboard.auth.audit import AUDIT_COLLECTION
-from dashboard.auth.models import AuthUser, PermissionDenied
+from dashboard.core.identity import AuthUser, PermissionDenied
+from dashboard.data.audit_log import AUDIT_COLLECTION
 from dashboard.store import Store
 from queries.scope import literal
 

@@ -14,10 +14,10 @@ from typing import Any
 import bson
 
 from dashboard.auth.accounts import USERS
-from dashboard.auth.audit import AUDIT_COLLECTION, audit
-from dashboard.auth.models import AuthUser, PermissionDenied
 from dashboard.cache import Cache
-from dashboard.csv_safe import neutralise
+from dashboard.core.csv_safe import neutralise
+from dashboard.core.identity import AuthUser, PermissionDenied
+from dashboard.data.audit_log import AUDIT_COLLECTION, audit
 from dashboard.store import Store
 
 __all__ = [

@@ -29,14 +29,14 @@ from dashboard.charts.categories import (
     period_comparison,
 )
 from dashboard.charts.colors import CATEGORY_PALETTE, category_colors
-from dashboard.charts.performance import (
+from dashboard.charts.selection import selected_category
+from dashboard.charts.system import (
     db_time,
     duration_bars,
     error_rates,
     latency_over_time,
     throughput,
 )
-from dashboard.charts.selection import selected_category
 from dashboard.charts.timeline import calendar_heatmap, hour_bars, monthly_trend, weekday_bars
 from dashboard.charts.usage import (
     active_users_trend,

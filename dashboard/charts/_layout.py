@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.money import plotly_money_format
+from dashboard.core.money import plotly_money_format
 
 NO_DATA = "No data for this period"
 TRANSPARENT = "rgba(0,0,0,0)"

@@ -11,7 +11,7 @@ import polars as pl
 
 from dashboard.charts import _layout as ui
 from dashboard.charts.colors import category_colors
-from dashboard.money import format_money, hover_money
+from dashboard.core.money import format_money, hover_money
 
 __all__ = ["budget_history", "budget_progress"]
 

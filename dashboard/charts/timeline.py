@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts import _layout as ui
-from dashboard.money import hover_money, plotly_money_format
+from dashboard.core.money import hover_money, plotly_money_format
 
 __all__ = ["calendar_heatmap", "hour_bars", "monthly_trend", "weekday_bars"]
 

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from dashboard.auth.audit import audit
-from dashboard.auth.models import AuthUser
+from dashboard.core.identity import AuthUser
+from dashboard.core.report_period import ReportPeriod
+from dashboard.data.audit_log import audit
+from dashboard.data.runner import Runner
 from dashboard.exports.csv_export import write_csv
 from dashboard.exports.parquet_export import write_parquet
 from dashboard.exports.rows import CHUNK_ROWS, Progress, iter_rows, plan_rows
 from dashboard.exports.xlsx_export import EXCEL_MAX_ROWS, rows_note, write_xlsx
-from dashboard.report_period import ReportPeriod
-from dashboard.reports import Report, build_report
-from dashboard.runner import Runner
+from dashboard.views.finance import Report, build_report
 from queries.scope import require_roles
 
 __all__ = [

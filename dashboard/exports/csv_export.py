@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 import polars as pl
 
-from dashboard.csv_safe import neutralise_frame
+from dashboard.core.csv_safe import neutralise_frame
 
 __all__ = ["ISO_FORMAT", "write_csv"]
 

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from dashboard.charts.colors import category_colors
-from dashboard.money import currency_decimals
+from dashboard.core.money import currency_decimals
 
 __all__ = ["FONT_DIR", "currency_chart"]
 

@@ -16,9 +16,9 @@ import polars as pl
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from dashboard.core.money import format_money
 from dashboard.exports.pdf_charts import FONT_DIR, currency_chart
-from dashboard.money import format_money
-from dashboard.reports import Report
+from dashboard.views.finance import Report
 
 __all__ = ["DELETED_ROWS", "write_pdf"]
 

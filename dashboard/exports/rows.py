@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dashboard.auth.models import AuthUser
-from dashboard.periods import Period
-from dashboard.reports import MONEY, name_users
-from dashboard.runner import Runner
+from dashboard.core.identity import AuthUser
+from dashboard.core.periods import Period
+from dashboard.data.runner import Runner
+from dashboard.views.finance import MONEY, name_users
 from queries import finance
 
 __all__ = ["CHUNK_ROWS", "ROW_COLUMNS", "Progress", "RowPlan", "iter_rows", "plan_rows"]

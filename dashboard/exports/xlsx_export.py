@@ -24,9 +24,9 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Format, Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from dashboard.csv_safe import neutralise, neutralise_frame
-from dashboard.money import currency_decimals, currency_symbol
-from dashboard.reports import Report
+from dashboard.core.csv_safe import neutralise, neutralise_frame
+from dashboard.core.money import currency_decimals, currency_symbol
+from dashboard.views.finance import Report
 
 __all__ = ["EXCEL_MAX_ROWS", "rows_note", "write_xlsx"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.timings import TimingBuffer
+from dashboard.store.timings import CommandTimings
 
 __all__ = ["IndexKeys", "Pipeline", "Store", "normalize_index_keys"]
 
@@ -51,7 +51,7 @@ class Store(ABC):
     #: What the home page shows, e.g. "MongoDB at db.example:27017/expense_tracker".
     description: str
     #: Timings of every operation this store ran (bounded).
-    timings: TimingBuffer
+    timings: CommandTimings
 
     @abstractmethod
     def aggregate(

@@ -22,7 +22,7 @@ from dashboard.store import frames
 from dashboard.store.base import IndexKeys, Pipeline, Store, normalize_index_keys
 from dashboard.store.connect import describe_uri
 from dashboard.store.errors import DatabaseUnavailable
-from dashboard.store.timings import CommandTiming, TimingBuffer
+from dashboard.store.timings import CommandTiming, CommandTimings
 
 __all__ = ["CommandRecorder", "MongoStore"]
 
@@ -44,7 +44,7 @@ class CommandRecorder(monitoring.CommandListener):
     its whole fetch.
     """
 
-    def __init__(self, buffer: TimingBuffer) -> None:
+    def __init__(self, buffer: CommandTimings) -> None:
         self.buffer = buffer
         self._pending: dict[int, tuple[str, str, str | None]] = {}
 
@@ -99,7 +99,7 @@ class MongoStore(Store):
         max_pool_size: int = 50,
         appname: str = "spendlens",
     ) -> None:
-        self.timings = TimingBuffer()
+        self.timings = CommandTimings()
         self.max_time_ms = max_time_ms
         self._client: MongoClient[dict[str, Any]] = MongoClient(
             uri,

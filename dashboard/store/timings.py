@@ -1,22 +1,19 @@
-"""A bounded, thread-safe buffer of database operation timings shared by every backend.
+"""The store's buffer of database operation timings, shared by both backends.
 
-The MongoDB backend fills it from a pymongo ``CommandListener``; the embedded engine times each of its
-operations itself. The performance page reads it to show query durations per query name.
+The MongoDB backend fills it from a pymongo ``CommandListener``; the embedded engine times each of
+its operations itself. The System performance page reads it to show query durations per query name.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 
-__all__ = ["CommandTiming", "TimingBuffer"]
+from dashboard.core.timings import TimingBuffer
+
+__all__ = ["CommandTiming", "CommandTimings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,57 +38,12 @@ _SCHEMA = {
 }
 
 
-class TimingBuffer:
-    """Keeps the last ``maxlen`` operation timings; older ones fall off the end."""
+class CommandTimings(TimingBuffer[CommandTiming]):
+    """The last ``maxlen`` database operations of one store."""
 
     def __init__(self, maxlen: int = 10_000) -> None:
-        self._items: deque[CommandTiming] = deque(maxlen=maxlen)
-        self._lock = threading.Lock()
+        super().__init__(CommandTiming, _SCHEMA, maxlen=maxlen)
 
-    @property
-    def maxlen(self) -> int:
-        return self._items.maxlen or 0
-
-    def record(self, timing: CommandTiming) -> None:
-        with self._lock:
-            self._items.append(timing)
-
-    @contextmanager
-    def measure(
-        self, operation: str, collection: str, *, comment: str | None = None
-    ) -> Iterator[None]:
-        """Time the body and record it, with the exception's class name as outcome if it raises."""
-        started = time.perf_counter()
-        outcome = "ok"
-        try:
-            yield
-        except BaseException as exc:
-            outcome = type(exc).__name__
-            raise
-        finally:
-            self.record(
-                CommandTiming(
-                    at=datetime.now(UTC),
-                    operation=operation,
-                    collection=collection,
-                    comment=comment,
-                    duration_ms=(time.perf_counter() - started) * 1000.0,
-                    outcome=outcome,
-                )
-            )
-
-    def snapshot(self) -> list[CommandTiming]:
-        with self._lock:
-            return list(self._items)
-
-    def frame(self) -> pl.DataFrame:
-        """The buffer as a frame (one row per operation), for the performance page."""
-        rows = [asdict(t) for t in self.snapshot()]
-        return pl.DataFrame(rows, schema=_SCHEMA)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
+    def measure(self, operation: str, collection: str, *, comment: str | None = None):
+        """Time the body as one ``operation`` on ``collection`` (named by ``comment``)."""
+        return self.timed(operation=operation, collection=collection, comment=comment)

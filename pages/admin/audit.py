@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.app.resources import get_settings, get_store
 from dashboard.auth.admin_audit import audit_events, read_audit_log
-from dashboard.auth.context import signed_in_user
-from dashboard.runtime import get_settings, get_store
+from dashboard.ui.signed_in import signed_in_user
 
 settings = get_settings()
 store = get_store(settings)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboard.app.resources import get_cache, get_settings, get_store
 from dashboard.auth import accounts, data_rights
-from dashboard.auth.context import signed_in_user
-from dashboard.auth.models import ROLES
-from dashboard.runtime import get_cache, get_settings, get_store
+from dashboard.core.identity import ROLES
+from dashboard.ui.signed_in import signed_in_user
 
 settings = get_settings()
 store, cache = get_store(settings), get_cache(settings)

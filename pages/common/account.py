@@ -6,10 +6,11 @@ import zoneinfo
 
 import streamlit as st
 
-from dashboard.auth import accounts, data_rights, session
-from dashboard.auth.context import signed_in_user
-from dashboard.auth.models import WEEKDAY_NAMES
-from dashboard.runtime import get_cache, get_settings, get_store
+from dashboard.app.resources import get_cache, get_settings, get_store
+from dashboard.auth import accounts, data_rights
+from dashboard.core.identity import WEEKDAY_NAMES
+from dashboard.ui import session
+from dashboard.ui.signed_in import signed_in_user
 
 settings = get_settings()
 store = get_store(settings)

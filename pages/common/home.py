@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.auth.context import signed_in_user
-from dashboard.overview import inventory, summary_for
-from dashboard.runtime import get_cache, get_settings, get_store
+from dashboard.app.resources import get_cache, get_settings, get_store
+from dashboard.ui.signed_in import signed_in_user
+from dashboard.views.home import inventory, summary_for
 
 settings = get_settings()
 store, cache = get_store(settings), get_cache(settings)

@@ -11,16 +11,16 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard.auth.context import signed_in_user
+from dashboard.app.resources import get_runner, get_settings
 from dashboard.charts.categories import category_breakdown
 from dashboard.charts.timeline import monthly_trend
+from dashboard.core.periods import local_today
+from dashboard.core.report_period import recent_months, recent_quarters
 from dashboard.exports import EXCEL_MAX_ROWS, FORMATS, export_bytes, export_file, file_name
 from dashboard.exports.xlsx_export import rows_note
-from dashboard.periods import local_today
-from dashboard.report_period import recent_months, recent_quarters
-from dashboard.reports import Report, as_floats, build_report
-from dashboard.runtime import get_runner, get_settings
-from dashboard.ui import empty_state
+from dashboard.ui.signed_in import signed_in_user
+from dashboard.ui.spending import empty_state
+from dashboard.views.finance import Report, as_floats, build_report
 
 #: Above this many rows, row exports are prepared on the server with a progress bar first.
 LARGE_EXPORT_ROWS = 100_000

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, usage
-from dashboard.auth.context import signed_in_user
-from dashboard.filters import period_filter, period_notices, show_notices
-from dashboard.periods import Period, local_today
-from dashboard.runtime import get_runner, get_settings
+from dashboard import charts
+from dashboard.app.resources import get_runner, get_settings
+from dashboard.core.periods import Period, local_today
+from dashboard.ui.filters import period_filter, period_notices, show_notices
+from dashboard.ui.signed_in import signed_in_user
+from dashboard.views import usage
 
 runner = get_runner(get_settings())
 user = signed_in_user()

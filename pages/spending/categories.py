@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, spending
-from dashboard.money import format_money
-from dashboard.transactions import transactions_view
-from dashboard.ui import spending_page
+from dashboard import charts
+from dashboard.core.money import format_money
+from dashboard.ui.spending import spending_page
+from dashboard.ui.transactions import transactions_view
+from dashboard.views import spending
 
 page = spending_page(
     "Categories", empty="Record expenses in the Expense Tracker to see your categories."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import spending
-from dashboard.periods import local_today
-from dashboard.ui import spending_page
+from dashboard.core.periods import local_today
+from dashboard.ui.spending import spending_page
+from dashboard.views import spending
 
 page = spending_page("Insights", empty="Insights appear once you have a few weeks of expenses.")
 runner, user, f = page.runner, page.user, page.filters

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, spending
-from dashboard.ui import kpi_row, spending_page
+from dashboard import charts
+from dashboard.ui.spending import kpi_row, spending_page
+from dashboard.views import spending
 
 page = spending_page(
     "Overview", empty="Record expenses in the Expense Tracker; your overview appears here."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.transactions import transactions_view
-from dashboard.ui import spending_page
+from dashboard.ui.spending import spending_page
+from dashboard.ui.transactions import transactions_view
 
 page = spending_page(
     "Transactions", empty="Record expenses in the Expense Tracker to list them here."

@@ -42,8 +42,8 @@ def _free_port() -> int:
 
 def seed_e2e_data(path: Path) -> Path:
     """Seed a small demo data set ending today into ``path``."""
-    from dashboard.indexes import ensure_indexes
-    from dashboard.seed import seed_store
+    from dashboard.data.indexes import ensure_indexes
+    from dashboard.seed.dataset import seed_store
     from dashboard.store import connect
 
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)

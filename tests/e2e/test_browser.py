@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.auth.models import AuthUser
-from dashboard.navigation import PAGES
-from dashboard.periods import local_today, period_for
+from dashboard.app.navigation import PAGES
+from dashboard.core.identity import AuthUser
+from dashboard.core.periods import local_today, period_for
 from tests.apptest import DEMO
 from tests.e2e.conftest import Server
 

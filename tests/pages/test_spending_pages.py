@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.periods import DEFAULT_PRESET, local_today, period_for
+from dashboard.core.periods import DEFAULT_PRESET, local_today, period_for
 from dashboard.store import Store
 from tests.apptest import login_as
 

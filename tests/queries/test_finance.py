@@ -8,8 +8,8 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from dashboard.auth.models import PermissionDenied
-from dashboard.periods import Period
+from dashboard.core.identity import PermissionDenied
+from dashboard.core.periods import Period
 from dashboard.store import Store
 from queries import finance
 from tests.finance_data import BOB, expected_totals, finance_user, seed_finance

@@ -11,11 +11,11 @@ import bson
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from dashboard.auth.models import AuthUser
-from dashboard.periods import Period
+from dashboard.core.identity import AuthUser
+from dashboard.core.periods import Period
 from dashboard.store import Store
 from queries import spending
-from tests.queries.conftest import expense, utc
+from tests.factories import expense, utc
 
 OTHER = bson.ObjectId("650000000000000000000099")
 

@@ -13,12 +13,12 @@ import bson
 import polars as pl
 import pytest
 
-from dashboard.auth.models import AuthUser, PermissionDenied
-from dashboard.periods import Period
+from dashboard.core.identity import AuthUser, PermissionDenied
+from dashboard.core.periods import Period
 from dashboard.store import Store
-from dashboard.usage import activation_table
+from dashboard.views.usage import activation_table
 from queries import usage
-from tests.queries.conftest import expense, utc
+from tests.factories import expense, utc
 
 PERIOD = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 15), tz="UTC")
 A, B, C, D = (bson.ObjectId(f"6600000000000000000000a{i}") for i in range(4))

@@ -25,7 +25,7 @@ from dashboard.store.embedded.storage import CollectionFiles, DataDirLock, remov
 from dashboard.store.embedded.update import apply_update, check_update, upsert_document
 from dashboard.store.embedded.values import Ctx
 from dashboard.store.errors import DatabaseUnavailable, OperationFailure
-from dashboard.store.timings import TimingBuffer
+from dashboard.store.timings import CommandTimings
 
 __all__ = ["EmbeddedStore"]
 
@@ -36,7 +36,7 @@ class EmbeddedStore(Store):
     def __init__(self, root: Path | None, *, db_name: str = "expense_tracker") -> None:
         self.root = root
         self.db_name = db_name
-        self.timings = TimingBuffer()
+        self.timings = CommandTimings()
         self._write_lock = threading.RLock()
         self._collections: dict[str, Collection] = {}
         self._lock = DataDirLock(root) if root is not None else None

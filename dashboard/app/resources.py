@@ -1,0 +1,73 @@
+"""Process-wide resources for the Streamlit app: settings and the store, created once per process."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard.auth.throttle import LoginThrottle, make_throttle
+from dashboard.cache import Cache
+from dashboard.cache import connect as connect_cache
+from dashboard.core.settings import Settings, load_settings
+from dashboard.data.runner import Runner
+from dashboard.store import Store, connect
+
+__all__ = ["get_cache", "get_runner", "get_settings", "get_store", "get_throttle"]
+
+
+def _secrets() -> dict[str, Any]:
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def get_settings() -> Settings:
+    """Settings from the environment and ``.streamlit/secrets.toml`` (read on every run: cheap)."""
+    return load_settings(secrets=_secrets())
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(uri: str, db_name: str, options: tuple[tuple[str, Any], ...]) -> Store:
+    return connect(uri, db_name=db_name, **dict(options))
+
+
+def get_store(settings: Settings) -> Store:
+    """The one store of this process for these settings (a MongoClient pool or the embedded engine)."""
+    options: tuple[tuple[str, Any], ...] = ()
+    if not settings.uses_embedded:
+        options = (
+            ("read_preference", settings.read_preference),
+            ("max_time_ms", settings.max_time_ms),
+            ("server_selection_timeout_ms", settings.server_selection_timeout_ms),
+            ("max_pool_size", settings.max_pool_size),
+        )
+    return _open_store(settings.store_uri, settings.mongodb_db, options)
+
+
+@st.cache_resource(show_spinner=False)
+def _open_cache(url: str | None) -> Cache:
+    return connect_cache(url)
+
+
+def get_cache(settings: Settings) -> Cache:
+    """The one result cache of this process: Redis when ``REDIS_URL`` is set, else in-process."""
+    return _open_cache(settings.redis_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _open_throttle(redis_url: str | None, max_attempts: int, window_minutes: int) -> LoginThrottle:
+    return make_throttle(redis_url, max_attempts=max_attempts, window_minutes=window_minutes)
+
+
+def get_throttle(settings: Settings) -> LoginThrottle:
+    """The login throttle of this process (its counters in Redis when configured)."""
+    return _open_throttle(
+        settings.redis_url, settings.login_max_attempts, settings.login_window_minutes
+    )
+
+
+def get_runner(settings: Settings) -> Runner:
+    """The store, cache and settings bundled for a page's data functions."""
+    return Runner(store=get_store(settings), cache=get_cache(settings), settings=settings)

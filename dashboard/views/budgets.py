@@ -1,0 +1,113 @@
+"""Budgets: this month's budget against actual with a burn-rate forecast, the history of months
+over and under budget, and creating or editing a budget (a write: it invalidates the user's cache)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import polars as pl
+
+from dashboard.core.forecast import forecast_month
+from dashboard.core.identity import AuthUser
+from dashboard.core.periods import Period
+from dashboard.core.shaping import to_local_date
+from dashboard.data.runner import Runner
+from queries import spending
+from queries.budgets import budgets_between
+from queries.scope import literal
+
+__all__ = ["BudgetError", "budget_history", "month_status", "save_budget"]
+
+MAX_LIMIT = 1_000_000_000.0
+
+
+class BudgetError(ValueError):
+    """A budget that cannot be saved; the message says which field is wrong."""
+
+
+def _month_period(month: dt.date, tz: str) -> Period:
+    first = month.replace(day=1)
+    return Period(first, first.replace(day=calendar.monthrange(first.year, first.month)[1]), tz)
+
+
+def _budgets(runner: Runner, user: AuthUser, first: dt.date, last: dt.date) -> pl.DataFrame:
+    frame = runner.frame(budgets_between(user, first, last))
+    return frame.with_columns(pl.col("month").dt.date())
+
+
+def month_status(runner: Runner, user: AuthUser, *, month: dt.date, today: dt.date) -> pl.DataFrame:
+    """Budget against actual per category for one month, with the month-end forecast."""
+    period = _month_period(month, user.timezone)
+    daily = runner.frame(spending.by_category_over_time(user, period, unit="day"))
+    daily = to_local_date(daily, "bucket", user.timezone).rename({"bucket": "day"})
+    budgets = _budgets(runner, user, period.start, period.start).select("category", "limit")
+    return forecast_month(
+        daily.select("category", "day", "total"), budgets, month=period.start, today=today
+    )
+
+
+def budget_history(
+    runner: Runner, user: AuthUser, *, months: int = 12, today: dt.date
+) -> pl.DataFrame:
+    """``month, spent, budget, difference, status`` for the last ``months`` months that had a budget.
+
+    Spending counts only the categories that had a budget that month, so "over" means over the
+    budgets the user set.
+    """
+    last = today.replace(day=1)
+    index = last.year * 12 + last.month - 1 - (months - 1)
+    first = dt.date(index // 12, index % 12 + 1, 1)
+    period = Period(first, _month_period(last, user.timezone).end, user.timezone)
+    spent = runner.frame(spending.by_category_over_time(user, period, unit="month"))
+    spent = to_local_date(spent, "bucket", user.timezone).rename({"bucket": "month"})
+    budgets = _budgets(runner, user, first, last)
+    if budgets.height == 0:
+        return pl.DataFrame(
+            schema={
+                "month": pl.Date,
+                "spent": pl.Float64,
+                "budget": pl.Float64,
+                "difference": pl.Float64,
+                "status": pl.String,
+            }
+        )
+    joined = budgets.join(spent, on=["month", "category"], how="left", coalesce=True).with_columns(
+        pl.col("total").fill_null(0.0)
+    )
+    history = joined.group_by("month").agg(
+        pl.col("total").sum().alias("spent"), pl.col("limit").sum().alias("budget")
+    )
+    return history.with_columns(
+        (pl.col("spent") - pl.col("budget")).alias("difference"),
+        pl.when(pl.col("spent") > pl.col("budget"))
+        .then(pl.lit("over"))
+        .otherwise(pl.lit("under"))
+        .alias("status"),
+    ).sort("month")
+
+
+def save_budget(
+    runner: Runner, user: AuthUser, *, month: dt.date, category: str, limit: float
+) -> None:
+    """Create or change the user's budget for a category and month, then invalidate their cache."""
+    category = (category or "").strip()
+    if not category or len(category) > 40:
+        msg = "category: give a name of 1 to 40 characters"
+        raise BudgetError(msg)
+    try:
+        amount = round(float(limit), 2)
+    except (TypeError, ValueError) as exc:
+        msg = f"limit: {limit!r} is not a number"
+        raise BudgetError(msg) from exc
+    if not 0 < amount <= MAX_LIMIT:
+        msg = f"limit: must be above 0 and at most {MAX_LIMIT:,.0f}, got {amount}"
+        raise BudgetError(msg)
+    first = dt.datetime.combine(month.replace(day=1), dt.time(), tzinfo=dt.UTC)
+    runner.store.update_many(
+        "budgets",
+        {"userId": user.id, "month": first, "category": literal(category)},
+        {"$set": {"limit": amount}, "$currentDate": {"updatedAt": True}},
+        upsert=True,
+    )
+    runner.cache.invalidate(user.scope)

@@ -1,0 +1,294 @@
+"""The finance period report: totals by category, month and currency over all users, reconciled.
+
+:func:`build_report` runs the :mod:`queries.finance` queries through the cache for the period, the
+period before and the same period a year earlier, and shapes them into a :class:`Report`. Amounts are
+``Decimal`` values (Polars ``Decimal(38, 2)``) made from the integer cent sums the pipelines return,
+so every total is exact: the category totals of a currency add up to that currency's grand total to
+the cent, and :attr:`Report.reconciliation` checks it (and the monthly totals) against the grand
+totals of a separate query. Amounts in different currencies are never added together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import polars as pl
+
+from dashboard.core.identity import AuthUser
+from dashboard.core.periods import Period
+from dashboard.core.report_period import ReportPeriod, parse_period
+from dashboard.core.shaping import change
+from dashboard.data.runner import Runner
+from queries import finance
+
+__all__ = ["MONEY", "Report", "as_floats", "build_report", "cents_to_amount", "name_users"]
+
+#: The dtype of every amount in a report frame.
+MONEY = pl.Decimal(38, 2)
+_CENT = Decimal("0.01")
+
+
+def as_floats(frame: pl.DataFrame) -> pl.DataFrame:
+    """Decimal amounts as floats for display and charts (the report's figures stay exact)."""
+    return frame.with_columns(pl.col(pl.Decimal).cast(pl.Float64))
+
+
+def cents_to_amount(cents: int) -> Decimal:
+    """Whole cents as a two-decimal ``Decimal``: ``12345`` → ``Decimal("123.45")``."""
+    return Decimal(int(cents)).scaleb(-2).quantize(_CENT)
+
+
+def _average(cents: int, count: int) -> Decimal | None:
+    if not count:
+        return None
+    return (Decimal(int(cents)) / count / 100).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def _amount(column: str) -> pl.Expr:
+    """An Int64 cents column as a ``Decimal(38, 2)`` amount (exact)."""
+    return (pl.col(column).cast(MONEY) / 100).cast(MONEY)
+
+
+def _ratio(now: Decimal | None, before: Decimal | None) -> float | None:
+    return change(None if now is None else float(now), None if before is None else float(before))
+
+
+@dataclass(frozen=True)
+class Report:
+    """One period's figures. Every frame's amounts are ``Decimal(38, 2)`` in its row's currency.
+
+    - ``by_currency``: currency, total, count, average, largest, spenders, previous, vs_previous,
+      last_year, vs_last_year (``vs_*`` are relative changes, 0.25 = +25 %).
+    - ``by_category``: category, currency, total, count, average, share (of the currency's total),
+      previous, vs_previous, last_year, vs_last_year.
+    - ``by_month``: month (local first day), currency, total, count; every month of the period.
+    - ``top_spenders``: currency, place, user, user_id, total, count, share.
+    - ``deleted``: the soft-deleted expenses dated in the period (excluded from every total).
+    - ``reconciliation``: per currency, the grand total next to the sum of its category totals and
+      of its monthly totals, the difference, and the soft-deleted count and amount.
+    """
+
+    period: ReportPeriod
+    generated_at: dt.datetime
+    expenses: int
+    spenders: int
+    by_currency: pl.DataFrame
+    by_category: pl.DataFrame
+    by_month: pl.DataFrame
+    top_spenders: pl.DataFrame
+    deleted: pl.DataFrame
+    reconciliation: pl.DataFrame
+
+    @property
+    def tz(self) -> str:
+        return self.period.tz
+
+    def chart_frames(self, currency: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """``(categories, months)`` of one currency shaped for the chart builders (floats, and
+        ``monthly_trend``'s budget and average columns empty: a report has neither)."""
+        cats = self.by_category.filter(pl.col("currency") == currency)
+        months = self.by_month.filter(pl.col("currency") == currency).with_columns(
+            budget=pl.lit(None, pl.Float64), moving_avg=pl.lit(None, pl.Float64)
+        )
+        return as_floats(cats), as_floats(months)
+
+    @property
+    def reconciled(self) -> bool:
+        """Whether every currency's category and monthly totals equal its grand total exactly."""
+        rec = self.reconciliation
+        return bool(
+            (rec["categories"] == rec["total"]).all() and (rec["months"] == rec["total"]).all()
+        )
+
+    @property
+    def currencies(self) -> list[str]:
+        """The report's currencies, most expenses first."""
+        ordered = self.by_currency.sort(["count", "currency"], descending=[True, False])
+        return ordered["currency"].to_list()
+
+    def filters(self) -> dict[str, str]:
+        """What the report covers, for audit entries and document headers."""
+        return self.period.filters()
+
+
+def name_users(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with a ``user`` column (the username) after its ``user_id`` column."""
+    joined = frame.join(names.rename({"username": "user"}), on="user_id", how="left")
+    columns = list(frame.columns)
+    at = columns.index("user_id")
+    return joined.select([*columns[:at], "user", *columns[at:]])
+
+
+def _by_currency(
+    now: pl.DataFrame, prev: pl.DataFrame, year: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    before = {r["currency"]: r["cents"] for r in prev.iter_rows(named=True)}
+    last = {r["currency"]: r["cents"] for r in year.iter_rows(named=True)}
+    rows, grand = [], {}
+    for r in now.iter_rows(named=True):
+        total = cents_to_amount(r["cents"])
+        grand[r["currency"]] = r["cents"]
+        p = cents_to_amount(before[r["currency"]]) if r["currency"] in before else None
+        y = cents_to_amount(last[r["currency"]]) if r["currency"] in last else None
+        rows.append({
+            "currency": r["currency"], "total": total, "count": r["count"],
+            "average": _average(r["cents"], r["count"]),
+            "largest": cents_to_amount(r["largest"]), "spenders": r["spenders"],
+            "previous": p, "vs_previous": _ratio(total, p),
+            "last_year": y, "vs_last_year": _ratio(total, y),
+        })  # fmt: skip
+    schema = {
+        "currency": pl.String, "total": MONEY, "count": pl.Int64, "average": MONEY,
+        "largest": MONEY, "spenders": pl.Int64, "previous": MONEY, "vs_previous": pl.Float64,
+        "last_year": MONEY, "vs_last_year": pl.Float64,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row"), grand
+
+
+def _by_category(
+    now: pl.DataFrame, prev: pl.DataFrame, year: pl.DataFrame, grand: Mapping[str, int]
+) -> pl.DataFrame:
+    keys = ("category", "currency")
+    before = {(r["category"], r["currency"]): r["cents"] for r in prev.iter_rows(named=True)}
+    last = {(r["category"], r["currency"]): r["cents"] for r in year.iter_rows(named=True)}
+    rows = []
+    for r in now.iter_rows(named=True):
+        key = tuple(r[k] for k in keys)
+        total = cents_to_amount(r["cents"])
+        p = cents_to_amount(before[key]) if key in before else None
+        y = cents_to_amount(last[key]) if key in last else None
+        whole = grand.get(r["currency"]) or 0
+        rows.append({
+            "category": r["category"], "currency": r["currency"], "total": total,
+            "count": r["count"], "average": _average(r["cents"], r["count"]),
+            "share": r["cents"] / whole if whole else None,
+            "previous": p, "vs_previous": _ratio(total, p),
+            "last_year": y, "vs_last_year": _ratio(total, y),
+        })  # fmt: skip
+    schema = {
+        "category": pl.String, "currency": pl.String, "total": MONEY, "count": pl.Int64,
+        "average": MONEY, "share": pl.Float64, "previous": MONEY, "vs_previous": pl.Float64,
+        "last_year": MONEY, "vs_last_year": pl.Float64,
+    }  # fmt: skip
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    return frame.sort(["currency", "total", "category"], descending=[False, True, False])
+
+
+def _months(period: Period) -> list[dt.date]:
+    months, day = [], period.start.replace(day=1)
+    while day <= period.end:
+        months.append(day)
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _by_month(frame: pl.DataFrame, period: Period, currencies: list[str]) -> pl.DataFrame:
+    local = frame.with_columns(pl.col("month").dt.convert_time_zone(period.tz).dt.date())
+    grid = pl.DataFrame({"month": _months(period)}).join(
+        pl.DataFrame({"currency": currencies}, schema={"currency": pl.String}), how="cross"
+    )
+    full = grid.join(local, on=["month", "currency"], how="left").with_columns(
+        pl.col("cents").fill_null(0), pl.col("count").fill_null(0)
+    )
+    return full.select("month", "currency", _amount("cents").alias("total"), "count", "cents").sort(
+        ["currency", "month"]
+    )
+
+
+def _deleted(frame: pl.DataFrame, names: pl.DataFrame, tz: str) -> pl.DataFrame:
+    local = frame.with_columns(
+        pl.col("date").dt.convert_time_zone(tz), pl.col("deleted_at").dt.convert_time_zone(tz)
+    )
+    named = name_users(local, names)
+    return named.select(
+        "date", "deleted_at", "user", "category", _amount("cents").alias("amount"), "currency",
+        "description", "expense_id", "user_id", "cents",
+    )  # fmt: skip
+
+
+def _reconciliation(
+    grand: Mapping[str, int], categories: pl.DataFrame, months: pl.DataFrame, deleted: pl.DataFrame
+) -> pl.DataFrame:
+    rows = []
+    for currency, cents in sorted(grand.items()):
+        cats = sum(
+            (a for a in categories.filter(pl.col("currency") == currency)["total"]), Decimal(0)
+        )
+        mons = sum((a for a in months.filter(pl.col("currency") == currency)["total"]), Decimal(0))
+        gone = deleted.filter(pl.col("currency") == currency)
+        total = cents_to_amount(cents)
+        rows.append({
+            "currency": currency, "total": total, "categories": cats.quantize(_CENT),
+            "months": mons.quantize(_CENT), "difference": (total - cats).quantize(_CENT),
+            "deleted_count": gone.height,
+            "deleted_total": cents_to_amount(int(gone["cents"].sum() or 0)),
+        })  # fmt: skip
+    for currency in sorted(set(deleted["currency"].to_list()) - set(grand)):
+        gone = deleted.filter(pl.col("currency") == currency)
+        zero = Decimal("0.00")
+        rows.append({
+            "currency": currency, "total": zero, "categories": zero, "months": zero,
+            "difference": zero, "deleted_count": gone.height,
+            "deleted_total": cents_to_amount(int(gone["cents"].sum() or 0)),
+        })  # fmt: skip
+    schema = {
+        "currency": pl.String, "total": MONEY, "categories": MONEY, "months": MONEY,
+        "difference": MONEY, "deleted_count": pl.Int64, "deleted_total": MONEY,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def build_report(
+    runner: Runner,
+    user: AuthUser,
+    period: str,
+    *,
+    tz: str,
+    top: int = 10,
+    now: dt.datetime | None = None,
+) -> Report:
+    """The report for ``period`` (``2025-10``, ``2025-Q4``, ``2025``, ``FROM:TO``) read in ``tz``.
+
+    Raises ``ValueError`` for a period it cannot read and ``PermissionDenied`` unless ``user`` has
+    the finance (or admin) role.
+    """
+    rp = parse_period(period, tz=tz)
+    p, prev, year = rp.period, rp.previous(), rp.year_before()
+    currency_now = runner.frame(finance.totals_by_currency(user, p))
+    by_currency, grand = _by_currency(
+        currency_now,
+        runner.frame(finance.totals_by_currency(user, prev)),
+        runner.frame(finance.totals_by_currency(user, year)),
+    )
+    by_category = _by_category(
+        runner.frame(finance.totals_by_category(user, p)),
+        runner.frame(finance.totals_by_category(user, prev)),
+        runner.frame(finance.totals_by_category(user, year)),
+        grand,
+    )
+    by_month = _by_month(
+        runner.frame(finance.totals_by_month(user, p)), p, by_currency["currency"].to_list()
+    )
+    names = runner.frame(finance.usernames(user))
+    top_frame = name_users(runner.frame(finance.top_spenders(user, p, limit=top)), names)
+    top_frame = top_frame.with_columns(
+        _amount("cents").alias("total"),
+        (pl.col("cents") / pl.col("currency").replace_strict(grand, default=None)).alias("share"),
+    ).select("currency", "place", "user", "user_id", "total", "count", "share")
+    deleted = _deleted(runner.frame(finance.deleted_expenses(user, p)), names, rp.tz)
+    spenders = runner.frame(finance.spender_count(user, p))
+    return Report(
+        period=rp,
+        generated_at=now or dt.datetime.now(dt.UTC),
+        expenses=int(by_currency["count"].sum() or 0),
+        spenders=int(spenders["spenders"][0]) if spenders.height else 0,
+        by_currency=by_currency,
+        by_category=by_category,
+        by_month=by_month.drop("cents"),
+        top_spenders=top_frame,
+        deleted=deleted.drop("cents"),
+        reconciliation=_reconciliation(grand, by_category, by_month, deleted),
+    )

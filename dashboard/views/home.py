@@ -1,0 +1,62 @@
+"""What the home page reports: the connected database and cache, and how much data there is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dashboard.cache import Cache
+from dashboard.core.identity import AuthUser
+from dashboard.core.settings import Settings
+from dashboard.data.runner import run_query
+from dashboard.store import Store
+from queries.profile import data_inventory, my_summary
+
+__all__ = ["COLLECTIONS", "Inventory", "MySummary", "inventory", "summary_for"]
+
+COLLECTIONS = ("users", "expenses", "budgets", "api_requests")
+
+
+@dataclass(frozen=True)
+class Inventory:
+    database: str
+    cache: str
+    counts: dict[str, int]
+    as_of: str
+
+    @property
+    def is_empty(self) -> bool:
+        return self.counts.get("expenses", 0) == 0
+
+
+@dataclass(frozen=True)
+class MySummary:
+    expenses: int
+    total: float
+    first: datetime | None
+    last: datetime | None
+    as_of: str
+
+
+def inventory(user: AuthUser, *, store: Store, cache: Cache, settings: Settings) -> Inventory:
+    """Document counts of the main collections (spans users: product, finance or admin)."""
+    counts: dict[str, int] = {}
+    as_of = ""
+    for name in COLLECTIONS:
+        result = run_query(data_inventory(user, name), store=store, cache=cache, settings=settings)
+        counts[name] = int(result.frame["n"][0]) if result.frame.height else 0
+        as_of = result.caption
+    return Inventory(
+        database=store.description, cache=cache.description, counts=counts, as_of=as_of
+    )
+
+
+def summary_for(user: AuthUser, *, store: Store, cache: Cache, settings: Settings) -> MySummary:
+    """The signed-in user's own expense count, total and date range."""
+    result = run_query(my_summary(user), store=store, cache=cache, settings=settings)
+    if result.frame.height == 0:
+        return MySummary(0, 0.0, None, None, result.caption)
+    row = result.frame.row(0, named=True)
+    return MySummary(
+        int(row["expenses"]), float(row["total"]), row["first"], row["last"], result.caption
+    )

@@ -1,0 +1,255 @@
+"""Data for the product usage page: active users, stickiness, sign-ups and activation, retention
+cohorts, feature usage and active users per currency and region.
+
+Each public function runs queries from :mod:`queries.usage` through the cache and shapes their small
+results with Polars; the pure shaping steps (:func:`daily_active`, :func:`activation_table`,
+:func:`cohort_table`) take frames, so they can be tested on hand-built tables. Activity comes from
+the daily activity rollup, which :func:`refresh_activity` keeps up to date (:mod:`dashboard.rollups`).
+Days are UTC calendar days; weeks start on the viewer's chosen day (``AuthUser.week_start``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from dashboard.core.identity import AuthUser
+from dashboard.core.periods import Period
+from dashboard.core.shaping import buckets_between, change, fill_buckets
+from dashboard.data import rollups
+from dashboard.data.runner import Runner
+from queries import usage
+from queries.usage import ACTIVATION_DAYS
+
+__all__ = [
+    "WINDOWS",
+    "UsageKpi",
+    "activation_table",
+    "active_segments",
+    "active_users",
+    "cohort_table",
+    "daily_active",
+    "feature_usage",
+    "kpis",
+    "refresh_activity",
+    "retention",
+    "signups",
+]
+
+#: Trailing windows in days: a user counts on a day when active in the window ending that day.
+WINDOWS = {"dau": 1, "wau": usage.WAU_DAYS, "mau": usage.MAU_DAYS}
+Segment = Literal["currency", "region"]
+
+
+@dataclass(frozen=True)
+class UsageKpi:
+    """One headline number of the period and the same number for the period before."""
+
+    label: str
+    value: float | None
+    previous: float | None
+    kind: str  # "count", "average" or "share"
+
+    @property
+    def delta(self) -> float | None:
+        """The change: relative for counts and averages (0.25 = +25 %), points for shares."""
+        if self.value is None or self.previous is None:
+            return None
+        if self.kind == "share":
+            return self.value - self.previous
+        return change(self.value, self.previous)
+
+
+def _week(day: pl.Expr, week_start: int) -> pl.Expr:
+    """The first day of the week (starting on ISO weekday ``week_start``) that ``day`` is in."""
+    return day - pl.duration(days=(day.dt.weekday() - week_start) % 7)
+
+
+# -- pure shaping ------------------------------------------------------------------------------
+
+
+def daily_active(counts: pl.DataFrame, *, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """``day, dau, wau, mau, stickiness`` for every day ``start``..``end``.
+
+    ``counts`` holds ``day`` (UTC midnights), ``dau``, ``wau``, ``mau`` on the days where one of
+    them changes (:func:`queries.usage.active_counts`): a day without a row has no active users of
+    its own and keeps the WAU and MAU of the row before it. Stickiness is DAU / MAU (null on a day
+    without monthly users).
+    """
+    changes = counts.select(pl.col("day").dt.date(), "dau", "wau", "mau").sort("day")
+    days = pl.date_range(start, end, "1d", eager=True).alias("day").to_frame()
+    rolled = days.join_asof(changes.select("day", "wau", "mau"), on="day", strategy="backward")
+    out = rolled.join(changes.select("day", "dau"), on="day", how="left").select(
+        "day", pl.col("dau").fill_null(0), pl.col("wau", "mau").fill_null(0)
+    )
+    return out.with_columns(
+        stickiness=pl.when(pl.col("mau") > 0).then(pl.col("dau") / pl.col("mau"))
+    )
+
+
+def activation_table(new_users: pl.DataFrame, first_expenses: pl.DataFrame) -> pl.DataFrame:
+    """``user, signed_up, first_expense, activated`` for each new user (days are UTC dates).
+
+    Activated: the first expense was created at most 7 UTC days after the sign-up day (day 7
+    counts, day 8 does not); a user without an expense is not activated.
+    """
+    joined = new_users.join(first_expenses, on="userId", how="left")
+    table = joined.select(
+        user="userId",
+        signed_up=pl.col("signedUpAt").dt.date(),
+        first_expense=pl.col("firstExpenseAt").dt.date(),
+    )
+    days = (pl.col("first_expense") - pl.col("signed_up")).dt.total_days()
+    return table.with_columns(activated=(days <= ACTIVATION_DAYS).fill_null(False))
+
+
+def cohort_table(
+    new_users: pl.DataFrame,
+    cells: pl.DataFrame,
+    *,
+    start: dt.date,
+    end: dt.date,
+    week_start: int = 1,
+) -> pl.DataFrame:
+    """Long ``cohort, week, size, active, share`` for weekly retention.
+
+    ``new_users`` has ``user, signed_up`` (Date); ``cells`` has ``cohort, week`` (the first days
+    of a sign-up week and of an activity week, UTC midnights) and ``active`` users
+    (:func:`queries.usage.cohort_activity`). Rows: every sign-up week of ``start``..``end``
+    (``cohort``) times every week since sign-up the period has reached (``week`` 0 = the sign-up
+    week); ``share`` = the part of the cohort's ``size`` users active in that week. A week without
+    sign-ups keeps its rows, with ``size`` 0 and a null share.
+    """
+    weeks = buckets_between(start, end, "week", week_start=week_start)
+    last = weeks[-1]
+    grid = (
+        weeks.alias("cohort")
+        .to_frame()
+        .join(pl.DataFrame({"week": range(len(weeks))}, schema={"week": pl.Int64}), how="cross")
+        .filter(pl.col("cohort") + pl.duration(weeks=pl.col("week")) <= last)
+    )
+    members = new_users.select(cohort=_week(pl.col("signed_up"), week_start))
+    sizes = members.group_by("cohort").agg(size=pl.len().cast(pl.Int64))
+    seen = cells.select(
+        cohort=pl.col("cohort").dt.date(),
+        week=(pl.col("week") - pl.col("cohort")).dt.total_days() // 7,
+        active=pl.col("active"),
+    )
+    table = grid.join(sizes, on="cohort", how="left").join(seen, on=["cohort", "week"], how="left")
+    return (
+        table.with_columns(pl.col("size", "active").fill_null(0))
+        .with_columns(share=pl.when(pl.col("size") > 0).then(pl.col("active") / pl.col("size")))
+        .sort("cohort", "week")
+    )
+
+
+# -- data for the page -------------------------------------------------------------------------
+
+
+def refresh_activity(
+    runner: Runner, user: AuthUser, *, now: dt.datetime | None = None
+) -> rollups.Outcome:
+    """Bring the activity rollup up to date if due (built at once when empty; see
+    :func:`dashboard.rollups.refresh_rollup`). The page calls it before reading anything."""
+    now = now or dt.datetime.now(dt.UTC)
+    return rollups.refresh_rollup(runner, user, rollups.ACTIVITY, now=now)
+
+
+def _new_users(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
+    return activation_table(
+        runner.frame(usage.new_users(user, period)),
+        runner.frame(usage.first_expenses(user, period)),
+    )
+
+
+def active_users(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
+    """``day, dau, wau, mau, stickiness`` for every UTC day of the period."""
+    counts = runner.frame(usage.active_counts(user, period))
+    return daily_active(counts, start=period.start, end=period.end)
+
+
+def _figures(runner: Runner, user: AuthUser, period: Period) -> dict[str, float | None]:
+    trend = active_users(runner, user, period)
+    new = _new_users(runner, user, period)
+    dau, wau, mau = (float(trend[name].mean() or 0.0) for name in WINDOWS)
+    return {
+        "dau": dau,
+        "wau": wau,
+        "mau": mau,
+        "stickiness": dau / mau if mau else None,
+        "active": float(runner.frame(usage.active_users(user, period)).height),
+        "signups": float(new.height),
+        "activation": float(new["activated"].mean()) if new.height else None,
+    }
+
+
+_LABELS = {
+    "dau": ("Average DAU", "average"),
+    "wau": ("Average WAU", "average"),
+    "mau": ("Average MAU", "average"),
+    "stickiness": ("Stickiness (DAU/MAU)", "share"),
+    "active": ("Active users", "count"),
+    "signups": ("New sign-ups", "count"),
+    "activation": ("Activated within 7 days", "share"),
+}
+
+
+def kpis(runner: Runner, user: AuthUser, period: Period) -> list[UsageKpi]:
+    """Average DAU, WAU and MAU, stickiness, active users, sign-ups and activation, with the
+    same figures for the previous period of the same length."""
+    now = _figures(runner, user, period)
+    before = _figures(runner, user, period.previous())
+    return [
+        UsageKpi(label=label, value=now[key], previous=before[key], kind=kind)
+        for key, (label, kind) in _LABELS.items()
+    ]
+
+
+def signups(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
+    """``week, signups, activated, rate`` for every week of the period (0 in weeks without any)."""
+    new = _new_users(runner, user, period)
+    per_week = new.group_by(bucket=_week(pl.col("signed_up"), user.week_start)).agg(
+        signups=pl.len().cast(pl.Int64), activated=pl.col("activated").sum().cast(pl.Int64)
+    )
+    filled = fill_buckets(
+        per_week,
+        start=period.start,
+        end=period.end,
+        unit="week",
+        week_start=user.week_start,
+        values=("signups", "activated"),
+    )
+    return filled.rename({"bucket": "week"}).with_columns(
+        rate=pl.when(pl.col("signups") > 0).then(pl.col("activated") / pl.col("signups"))
+    )
+
+
+def retention(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
+    """Weekly retention of the period's sign-up cohorts: see :func:`cohort_table`."""
+    cells = usage.cohort_activity(user, period, week_start=user.week_start)
+    return cohort_table(
+        _new_users(runner, user, period),
+        runner.frame(cells),
+        start=period.start,
+        end=period.end,
+        week_start=user.week_start,
+    )
+
+
+def feature_usage(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
+    """``family, requests, users`` per API route family in the period, most requests first."""
+    return runner.frame(usage.route_families(user, period))
+
+
+def active_segments(runner: Runner, user: AuthUser, period: Period, *, by: Segment) -> pl.DataFrame:
+    """``<by>, users``: users active in the period per currency or region, most users first."""
+    active = runner.frame(usage.active_users(user, period))
+    segments = runner.frame(usage.user_segments(user))
+    joined = active.join(segments, on="userId", how="left").with_columns(
+        pl.col(by).fill_null("Unknown")
+    )
+    counts = joined.group_by(by).agg(users=pl.len().cast(pl.Int64))
+    return counts.sort(["users", by], descending=[True, False])

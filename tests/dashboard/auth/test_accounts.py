@@ -1,0 +1,108 @@
+"""Admin account management and the self-service forms (register, change password, details)."""
+
+from __future__ import annotations
+
+import bcrypt
+import pytest
+from streamlit_authenticator import Encryptor
+
+from dashboard.auth import accounts
+from dashboard.core.identity import AuthUser, PermissionDenied
+from dashboard.core.settings import DEMO_COOKIE_KEY
+from dashboard.store import Store
+from tests.apptest import login, login_as, open_url_path
+
+
+def _user(store: Store, username: str) -> AuthUser:
+    return AuthUser.from_document(store.find("users", {"username": username})[0])
+
+
+def test_role_changes_are_audited_and_guarded(app_store: Store) -> None:
+    admin, user = _user(app_store, "demo-admin"), _user(app_store, "demo-user")
+    accounts.set_roles(app_store, admin, user.id, ["user", "finance"])
+    assert _user(app_store, "demo-user").roles == ("finance", "user")
+    (entry,) = app_store.find("audit_log", {"event": "role.changed"})
+    assert entry["target"] == "demo-user"
+    assert entry["details"] == {"from": ["user"], "to": ["finance", "user"]}
+    with pytest.raises(accounts.AccountError, match="non-empty subset"):
+        accounts.set_roles(app_store, admin, user.id, ["superuser"])
+    with pytest.raises(accounts.AccountError, match="own admin role"):
+        accounts.set_roles(app_store, admin, admin.id, ["user"])
+    with pytest.raises(PermissionDenied):
+        accounts.set_roles(app_store, user, user.id, ["admin"])
+
+
+def test_disable_and_enable_are_audited(app_store: Store) -> None:
+    admin, user = _user(app_store, "demo-admin"), _user(app_store, "demo-user")
+    accounts.set_disabled(app_store, admin, user.id, disabled=True)
+    accounts.set_disabled(app_store, admin, user.id, disabled=False)
+    events = [
+        d["event"] for d in app_store.find("audit_log", {"target": "demo-user"}, sort=[("at", 1)])
+    ]
+    assert events == ["account.disabled", "account.enabled"]
+
+
+def test_temporary_password_is_shown_once_and_must_be_changed(new_app, app_store: Store) -> None:
+    user = _user(app_store, "demo-user")
+    temporary = accounts.issue_temporary_password(
+        app_store, _user(app_store, "demo-admin"), user.id
+    )
+    stored = app_store.find("users", {"username": "demo-user"})[0]
+    assert bcrypt.checkpw(temporary.encode(), stored["passwordHash"].encode())
+    assert stored["mustChangePassword"] is True
+    assert temporary not in str(app_store.find("audit_log", {}))
+
+    at = login(new_app(), "demo-user", temporary)
+    assert at.title[0].value == "Change your password"
+    at.text_input[0].input(temporary)
+    at.text_input[1].input("Brand-new-pass1!")
+    at.text_input[2].input("Brand-new-pass1!")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Welcome")
+    stored = app_store.find("users", {"username": "demo-user"})[0]
+    assert stored["mustChangePassword"] is False
+    assert bcrypt.checkpw(b"Brand-new-pass1!", stored["passwordHash"].encode())
+    assert app_store.find("audit_log", {"event": "password.changed", "actor": "demo-user"})
+
+
+def test_registration_creates_a_user_account(new_app, app_store: Store) -> None:
+    at = new_app().run()
+    open_url_path(at, "register")
+    inputs = {t.label: t for t in at.text_input}
+    inputs["First name"].input("Ada")
+    inputs["Last name"].input("Lovelace")
+    inputs["Email"].input("ada@example.org")
+    inputs["Username"].input("ada")
+    inputs["Password"].input("Analytical-1!")
+    inputs["Repeat password"].input("Analytical-1!")
+    captcha = Encryptor(DEMO_COOKIE_KEY).decrypt(at.session_state["register_user_captcha"])
+    inputs["Captcha"].input(captcha)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert "Account created" in at.success[0].value
+    (doc,) = app_store.find("users", {"username": "ada"})
+    assert doc["roles"] == ["user"]
+    assert doc["email"] == "ada@example.org"
+    assert bcrypt.checkpw(b"Analytical-1!", doc["passwordHash"].encode())
+    logged = login(new_app(), "ada", "Analytical-1!")
+    assert logged.session_state["authentication_status"] is True
+
+
+def test_registration_can_be_turned_off(new_app, monkeypatch) -> None:
+    monkeypatch.setenv("SPENDLENS_ALLOW_REGISTRATION", "false")
+    at = new_app().run()
+    assert "register" not in {i.get("url_pathname") for i in at._registered_pages.values()}
+
+
+def test_update_details_writes_back_to_users(new_app, app_store: Store) -> None:
+    at = login_as(new_app, "user")
+    at.switch_page("pages/common/account.py").run()
+    at.selectbox[0].select("Email")
+    next(t for t in at.text_input if t.label == "New value").input("dana@new.example")
+    next(b for b in at.button if b.label == "Update").click().run()
+    assert not at.exception
+    (doc,) = app_store.find("users", {"username": "demo-user"})
+    assert doc["email"] == "dana@new.example"
+    entries = app_store.find("audit_log", {"event": "account.updated", "target": "demo-user"})
+    assert entries[0]["details"] == {"fields": ["email"]}

@@ -1,0 +1,145 @@
+"""Settings: defaults, every error message, secrets, and the README's configuration table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dashboard.core.settings import (
+    DEMO_COOKIE_KEY,
+    VARIABLES,
+    Settings,
+    SettingsError,
+    load_settings,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_defaults_make_the_embedded_mode_work_with_nothing_set() -> None:
+    settings = load_settings({})
+    assert settings == Settings()
+    assert settings.uses_embedded
+    assert settings.store_uri == f"embedded://{(Path('data')).resolve()}"
+    assert settings.mongodb_db == "expense_tracker"
+    assert settings.read_preference == "secondaryPreferred"
+    assert settings.max_time_ms == 15_000
+    assert settings.cache_ttl_statistics == 30 * 60
+    assert settings.cache_ttl_profile == 60 * 60
+    assert settings.env == "development"
+    assert not settings.is_production
+
+
+def test_values_are_read_and_typed() -> None:
+    settings = load_settings(
+        {
+            "MONGODB_URI": "mongodb://db1:27017,db2:27017/?replicaSet=rs0",
+            "MONGODB_DB": "tracker",
+            "MONGODB_READ_PREFERENCE": "nearest",
+            "MONGODB_MAX_TIME_MS": "5000",
+            "REDIS_URL": "redis://cache:6379/1",
+            "CACHE_TTL_STATISTICS": "0",
+            "SPENDLENS_ENV": "Production",
+            "AUTH_COOKIE_KEY": "k" * 40,
+            "SPENDLENS_DATA_DIR": "/srv/spendlens",
+        }
+    )
+    assert settings.store_uri == "mongodb://db1:27017,db2:27017/?replicaSet=rs0"
+    assert not settings.uses_embedded
+    assert settings.mongodb_db == "tracker"
+    assert settings.read_preference == "nearest"
+    assert settings.max_time_ms == 5000
+    assert settings.redis_url == "redis://cache:6379/1"
+    assert settings.cache_ttl_statistics == 0
+    assert settings.is_production
+    assert settings.data_dir == Path("/srv/spendlens")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "accepted"),
+    [
+        ("MONGODB_URI", "postgres://localhost/db", "mongodb:// or mongodb+srv:// URI"),
+        ("MONGODB_URI", "mongodb://", "mongodb:// or mongodb+srv:// URI"),
+        ("MONGODB_DB", "bad/name", "a database name"),
+        ("MONGODB_READ_PREFERENCE", "secondaries", "secondaryPreferred, nearest"),
+        ("MONGODB_MAX_TIME_MS", "-1", "a positive whole number of ms"),
+        ("MONGODB_MAX_TIME_MS", "fast", "a positive whole number of ms"),
+        ("MONGODB_SERVER_SELECTION_TIMEOUT_MS", "0", "a positive whole number of ms"),
+        ("MONGODB_MAX_POOL_SIZE", "1.5", "a positive whole number"),
+        ("REDIS_URL", "http://cache:6379", "a redis:// or rediss:// URL"),
+        ("CACHE_TTL_STATISTICS", "-60", "0 or more"),
+        ("CACHE_TTL_PROFILE", "an hour", "0 or more"),
+        ("CACHE_TTL_RECENT", "-1", "0 or more"),
+        ("SPENDLENS_ENV", "staging", "development, production"),
+        ("AUTH_COOKIE_KEY", "short", "32 characters or more"),
+        ("AUTH_COOKIE_NAME", "bad name;", "letters, digits, _ and -"),
+        ("AUTH_COOKIE_EXPIRY_DAYS", "0", "a number of days above 0"),
+        ("SPENDLENS_ALLOW_REGISTRATION", "maybe", "true or false"),
+        ("LOGIN_MAX_ATTEMPTS", "0", "a positive whole number"),
+        ("LOGIN_WINDOW_MINUTES", "-5", "a positive whole number"),
+    ],
+)
+def test_invalid_value_names_the_variable_and_what_it_accepts(
+    name: str, value: str, accepted: str
+) -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({name: value})
+    message = str(info.value)
+    assert name in message
+    assert accepted in message
+
+
+def test_every_problem_is_reported_at_once_and_secrets_are_not_echoed() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({"SPENDLENS_ENV": "prod", "MONGODB_URI": "http://user:hunter2@db"})
+    message = str(info.value)
+    assert "SPENDLENS_ENV" in message
+    assert "MONGODB_URI" in message
+    assert "hunter2" not in message
+
+
+def test_secrets_fill_in_secret_variables_and_environment_wins() -> None:
+    secrets = {"MONGODB_URI": "mongodb://from-secrets/", "REDIS_URL": "redis://s:6379"}
+    assert load_settings({}, secrets=secrets).mongodb_uri == "mongodb://from-secrets/"
+    env = {"MONGODB_URI": "mongodb://from-env/"}
+    assert load_settings(env, secrets=secrets).mongodb_uri == "mongodb://from-env/"
+    assert load_settings(env, secrets=secrets).redis_url == "redis://s:6379"
+
+
+def test_secrets_do_not_supply_non_secret_settings() -> None:
+    assert load_settings({}, secrets={"SPENDLENS_ENV": "production"}).env == "development"
+
+
+def test_every_variable_is_in_the_readme_configuration_table() -> None:
+    readme = (ROOT / "README.md").read_text()
+    table_rows = re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.MULTILINE)
+    missing = [var.name for var in VARIABLES if var.name not in table_rows]
+    assert not missing, f"add these variables to the README's configuration table: {missing}"
+
+
+def test_every_variable_read_in_the_package_is_a_declared_setting() -> None:
+    """A variable read straight from os.environ elsewhere would escape the README check."""
+    declared = {var.name for var in VARIABLES} | {"CI"}
+    found: set[str] = set()
+    for path in (ROOT / "dashboard").rglob("*.py"):
+        text = path.read_text()
+        found |= set(re.findall(r"environ(?:\.get)?\(\s*[\"']([A-Z_]+)[\"']", text))
+        found |= set(re.findall(r"getenv\(\s*[\"']([A-Z_]+)[\"']", text))
+    assert found <= declared, f"undeclared environment variables: {sorted(found - declared)}"
+
+
+def test_production_refuses_to_start_without_its_own_cookie_key() -> None:
+    with pytest.raises(SettingsError, match="AUTH_COOKIE_KEY is not set"):
+        load_settings({"SPENDLENS_ENV": "production"})
+    with pytest.raises(SettingsError, match="public demo key"):
+        load_settings({"SPENDLENS_ENV": "production", "AUTH_COOKIE_KEY": DEMO_COOKIE_KEY})
+    key = "x" * 48
+    settings = load_settings({"SPENDLENS_ENV": "production", "AUTH_COOKIE_KEY": key})
+    assert settings.effective_cookie_key == key
+
+
+def test_development_uses_the_demo_key_when_none_is_set() -> None:
+    assert load_settings({}).effective_cookie_key == DEMO_COOKIE_KEY
+    assert load_settings({"SPENDLENS_ALLOW_REGISTRATION": "off"}).allow_registration is False
