@@ -50,7 +50,7 @@ def _child(mode: str, uri: str, period: str, fmt: str) -> None:
 
     from dashboard.cache import MemoryCache
     from dashboard.core.identity import AuthUser
-    from dashboard.core.report_period import parse_period
+    from dashboard.core.periods import parse_period
     from dashboard.core.settings import Settings
     from dashboard.data.runner import Runner
     from dashboard.exports import export_report
@@ -72,7 +72,7 @@ def _child(mode: str, uri: str, period: str, fmt: str) -> None:
             rows = export_report(runner, user, rp, fmt=fmt, out=handle).rows
         seconds = time.perf_counter() - started
     else:
-        frame = pl.concat(list(iter_rows(runner, user, rp.period)))
+        frame = pl.concat(list(iter_rows(runner, user, rp)))
         rows = frame.height
         started = time.perf_counter()
         if fmt == "csv":

@@ -68,6 +68,8 @@ def get_throttle(settings: Settings) -> LoginThrottle:
     )
 
 
-def get_runner(settings: Settings) -> Runner:
-    """The store, cache and settings bundled for a page's data functions."""
+def get_runner(settings: Settings | None = None) -> Runner:
+    """The store, cache and settings bundled for a page's data functions (this run's settings
+    unless given)."""
+    settings = settings or get_settings()
     return Runner(store=get_store(settings), cache=get_cache(settings), settings=settings)

@@ -57,6 +57,8 @@ def run() -> None:
     notice = st.session_state.pop("_spendlens_notice", None)
     if notice:
         st.warning(notice)
+    for problem in user.problems if user is not None else ():
+        st.warning(problem, icon=":material/schedule:")
 
     def login() -> None:
         st.title("Spendlens")

@@ -17,6 +17,7 @@ import bcrypt
 import bson
 
 from dashboard.core.identity import ROLES, AuthUser, PermissionDenied
+from dashboard.core.periods import check_zone
 from dashboard.data.audit_log import audit
 from dashboard.store import DuplicateKeyError, Store
 
@@ -236,11 +237,11 @@ def issue_temporary_password(store: Store, actor: AuthUser, user_id: bson.Object
 
 def update_preferences(store: Store, user: AuthUser, *, timezone: str, week_start: int) -> None:
     """Change the user's time zone and first day of the week (the dashboards group by them)."""
-    import zoneinfo
-
-    if timezone not in zoneinfo.available_timezones():
-        msg = f"time zone: {timezone!r} is not an IANA time zone such as Europe/Berlin"
-        raise AccountError(msg)
+    try:
+        check_zone(timezone)
+    except ValueError as exc:
+        msg = f"time zone: {exc}"
+        raise AccountError(msg) from None
     if not isinstance(week_start, int) or not 1 <= week_start <= 7:
         msg = f"week start: expected 1 (Monday) to 7 (Sunday), got {week_start!r}"
         raise AccountError(msg)

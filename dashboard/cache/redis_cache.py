@@ -23,7 +23,7 @@ from dashboard.cache.base import Cache, CacheResult, Compute, from_ms, stale_win
 from dashboard.cache.breaker import CircuitBreaker
 from dashboard.cache.keys import KEY_VERSION
 from dashboard.cache.serialize import pack, unpack
-from dashboard.store.connect import describe_uri
+from dashboard.core.settings import describe_uri
 
 __all__ = ["RedisCache"]
 

@@ -251,7 +251,7 @@ def _report_user(store: Store, username: str | None) -> AuthUser:
 def _report(args: argparse.Namespace) -> int:
     from dashboard.cache import connect as connect_cache
     from dashboard.cli.progress import TerminalProgress
-    from dashboard.core.report_period import parse_period
+    from dashboard.core.periods import parse_period
     from dashboard.data.runner import Runner
     from dashboard.exports import export_file
 

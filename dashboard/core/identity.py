@@ -8,6 +8,8 @@ from typing import Any
 
 import bson
 
+from dashboard.core.periods import check_zone
+
 __all__ = ["ROLES", "WEEKDAY_NAMES", "AuthUser", "PermissionDenied"]
 
 #: user: own spending · product: usage and system performance · finance: reports over all users ·
@@ -37,6 +39,8 @@ class AuthUser:
     must_change_password: bool = False
     #: First day of the week for weekly charts: 1 = Monday … 7 = Sunday.
     week_start: int = 1
+    #: What was wrong with the stored profile and what is used instead, for a notice on every page.
+    problems: tuple[str, ...] = ()
 
     @property
     def scope(self) -> str:
@@ -49,16 +53,36 @@ class AuthUser:
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> AuthUser:
+        """The user of a ``users`` document. A stored time zone or week start Spendlens cannot use
+        is refused here, once: the user gets UTC or Monday and :attr:`problems` says so."""
+        problems = []
+        timezone = doc.get("timezone") or "UTC"
+        try:
+            check_zone(timezone)
+        except ValueError:
+            problems.append(
+                f"Your profile's time zone {timezone!r} is not a time zone Spendlens knows; days "
+                "are shown in UTC. Choose yours on the Account page."
+            )
+            timezone = "UTC"
+        week_start = doc.get("weekStart", 1)
+        if week_start is None or isinstance(week_start, bool) or week_start not in range(1, 8):
+            problems.append(
+                f"Your profile's first day of the week ({week_start!r}) is not 1 to 7; weeks "
+                "start on Monday. Choose yours on the Account page."
+            )
+            week_start = 1
         return cls(
             id=doc["_id"],
             username=str(doc["username"]),
             name=str(doc.get("name") or doc["username"]),
             email=doc.get("email"),
             roles=tuple(r for r in doc.get("roles") or () if r in ROLES),
-            timezone=str(doc.get("timezone") or "UTC"),
+            timezone=timezone,
             currency=str(doc.get("currency") or "USD"),
             must_change_password=bool(doc.get("mustChangePassword", False)),
-            week_start=_week_start(doc.get("weekStart")),
+            week_start=int(week_start),
+            problems=tuple(problems),
         )
 
     @property
@@ -68,9 +92,3 @@ class AuthUser:
 
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def _week_start(value: Any) -> int:
-    return (
-        value if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 7 else 1
-    )

@@ -20,6 +20,7 @@ __all__ = [
     "VARIABLES",
     "Settings",
     "SettingsError",
+    "describe_uri",
     "load_settings",
 ]
 
@@ -160,13 +161,9 @@ def _cookie_key(value: str) -> str:
 
 
 def _timezone(value: str) -> str:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    from dashboard.core.periods import check_zone
 
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError from None
-    return value
+    return check_zone(value)
 
 
 def _db_name(value: str) -> str:
@@ -252,3 +249,12 @@ def load_settings(
     if problems:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(problems))
     return Settings(**values)
+
+
+def describe_uri(uri: str) -> str:
+    """The URI without its password, for logs and the home page."""
+    parts = urlsplit(uri)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return uri.replace(parts.netloc, netloc)
+    return uri

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from dashboard.core.identity import AuthUser
-from dashboard.core.report_period import ReportPeriod
+from dashboard.core.periods import Period
 from dashboard.data.audit_log import audit
 from dashboard.data.runner import Runner
 from dashboard.exports.csv_export import write_csv
 from dashboard.exports.parquet_export import write_parquet
 from dashboard.exports.rows import CHUNK_ROWS, Progress, iter_rows, plan_rows
 from dashboard.exports.xlsx_export import EXCEL_MAX_ROWS, rows_note, write_xlsx
-from dashboard.views.finance import Report, build_report
+from dashboard.views.finance import Report, build_report, report_filters
 from queries.scope import require_roles
 
 __all__ = [
@@ -55,21 +55,21 @@ class ExportResult:
     note: str | None = None
 
 
-def file_name(period: ReportPeriod, fmt: str) -> str:
+def file_name(period: Period, fmt: str) -> str:
     """``spendlens-finance-2025-10.xlsx``."""
     return f"spendlens-finance-{period.slug()}.{fmt}"
 
 
-def _report(runner: Runner, user: AuthUser, subject: Report | ReportPeriod) -> Report:
+def _report(runner: Runner, user: AuthUser, subject: Report | Period) -> Report:
     if isinstance(subject, Report):
         return subject
-    return build_report(runner, user, subject.spec, tz=subject.tz)
+    return build_report(runner, user, subject)
 
 
 def export_report(
     runner: Runner,
     user: AuthUser,
-    subject: Report | ReportPeriod,
+    subject: Report | Period,
     *,
     fmt: str,
     out: BinaryIO,
@@ -97,8 +97,8 @@ def export_report(
         write_pdf(_report(runner, user, subject), out)
         rows = 0
     else:
-        plan = plan_rows(runner, user, rp.period, chunk_rows=chunk_rows)
-        chunks = iter_rows(runner, user, rp.period, plan=plan, progress=progress)
+        plan = plan_rows(runner, user, rp, chunk_rows=chunk_rows)
+        chunks = iter_rows(runner, user, rp, plan=plan, progress=progress)
         if fmt == "csv":
             rows = write_csv(chunks, out, bom=bom)
         elif fmt == "parquet":
@@ -114,7 +114,7 @@ def export_report(
             )
     details: dict[str, object] = {
         "report": "finance.period",
-        "filters": rp.filters(),
+        "filters": report_filters(rp),
         "format": fmt,
         "rows": rows,
     }
@@ -125,7 +125,7 @@ def export_report(
 
 
 def export_bytes(
-    runner: Runner, user: AuthUser, subject: Report | ReportPeriod, *, fmt: str, bom: bool = False
+    runner: Runner, user: AuthUser, subject: Report | Period, *, fmt: str, bom: bool = False
 ) -> bytes:
     """The export as bytes, for a download button (small periods; see :func:`export_file`)."""
     buffer = io.BytesIO()
@@ -136,7 +136,7 @@ def export_bytes(
 def export_file(
     runner: Runner,
     user: AuthUser,
-    subject: Report | ReportPeriod,
+    subject: Report | Period,
     *,
     fmt: str,
     path: Path,

@@ -97,9 +97,9 @@ def _summary(pdf: _Statement, report: Report) -> None:
     pdf.set_font(_FONT, "", 9)
     generated = report.generated_at.astimezone(dt.UTC)
     for line in (
-        f"Period: {p.period.label()} ({p.tz}; days are local calendar days there)",
+        f"Period: {p.days_label()} ({p.tz}; days are local calendar days there)",
         "Filters: all users, all categories, all currencies; soft-deleted expenses excluded",
-        f"Compared with: previous {p.previous().label()}; last year {p.year_before().label()}",
+        f"Compared with: previous {p.previous().days_label()}; last year {p.year_before().days_label()}",
         f"Generated: {generated:%Y-%m-%d %H:%M} UTC",
     ):
         pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")

@@ -184,8 +184,8 @@ def _summary(book: _Book, report: Report, note: str | None) -> None:
     )
     lines: list[tuple[str, Any, str]] = [
         ("Period", report.period.label(), "text"),
-        ("From", report.period.period.start, "date"),
-        ("To", report.period.period.end, "date"),
+        ("From", report.period.start, "date"),
+        ("To", report.period.end, "date"),
         ("Time zone", report.tz, "text"),
         ("Users", "all users", "text"),
         ("Soft-deleted expenses", "excluded (listed on the Soft-deleted sheet)", "text"),

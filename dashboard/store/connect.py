@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 from dashboard.store.base import Store
 
-__all__ = ["connect", "describe_uri"]
+__all__ = ["connect"]
 
 _SCHEMES = "mongodb://, mongodb+srv://, embedded:///absolute/dir or memory://"
 
@@ -56,12 +56,3 @@ def _embedded(uri: str, *, db_name: str) -> Store:
         msg = f"embedded URI points at {path}, which is a file, not a directory"
         raise ValueError(msg)
     return EmbeddedStore(path, db_name=db_name)
-
-
-def describe_uri(uri: str) -> str:
-    """The URI without its password, for logs and the home page."""
-    parts = urlsplit(uri)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return uri.replace(parts.netloc, netloc)
-    return uri

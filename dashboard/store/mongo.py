@@ -18,9 +18,9 @@ from pymongo import MongoClient, monitoring
 from pymongo.errors import ConnectionFailure, PyMongoError
 from pymongo.read_preferences import ReadPreference
 
+from dashboard.core.settings import describe_uri
 from dashboard.store import frames
 from dashboard.store.base import IndexKeys, Pipeline, Store, normalize_index_keys
-from dashboard.store.connect import describe_uri
 from dashboard.store.errors import DatabaseUnavailable
 from dashboard.store.timings import CommandTiming, CommandTimings
 

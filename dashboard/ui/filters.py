@@ -1,7 +1,10 @@
-"""The spending pages' filters: period and categories, bound to the URL so a link reproduces a view.
+"""The one period picker every page uses, and the spending pages' filter bar (period and categories).
 
-Streamlit's bound widgets silently drop a URL value they cannot use; we check the values first and
-say so ("ignored …, showing …"), so a broken link never looks like a different answer.
+:func:`period_picker` draws any :class:`~dashboard.core.periods.PeriodMenu` in the sidebar: a preset
+(bound to the URL for menus that ask for it, so a link reproduces a view), the month, quarter or
+year of a calendar preset, or a custom range. Streamlit's bound widgets silently drop a URL value
+they cannot use; the picker checks the values first and says so ("ignored …, showing …"), so a
+broken link never looks like a different answer.
 """
 
 from __future__ import annotations
@@ -9,28 +12,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
 from dashboard.core.identity import AuthUser
-from dashboard.core.periods import DEFAULT_PRESET, PRESETS, Period, local_today, period_for
+from dashboard.core.periods import (
+    PRESETS,
+    SPENDING_PERIODS,
+    Period,
+    PeriodMenu,
+    local_today,
+    parse_period,
+    recent_specs,
+)
 
-__all__ = [
-    "PeriodChoice",
-    "SpendingFilters",
-    "period_filter",
-    "period_notices",
-    "show_notices",
-    "spending_filters",
-]
+__all__ = ["SpendingFilters", "period_picker", "show_notices", "spending_filters"]
 
 
-@dataclass(frozen=True)
-class SpendingFilters:
-    preset: str
-    period: Period
-    categories: tuple[str, ...]
-    notices: tuple[str, ...] = ()
+def show_notices(notices: Sequence[str]) -> None:
+    """Each notice about the current link as a warning in the page."""
+    for notice in notices:
+        st.warning(notice, icon=":material/link_off:")
 
 
 def _parse_day(value: str | None) -> dt.date | None:
@@ -42,90 +45,126 @@ def _parse_day(value: str | None) -> dt.date | None:
         return None
 
 
-def period_notices() -> list[str]:
+def _link_notices(menu: PeriodMenu) -> list[str]:
     """What is wrong with the period values of the current link, if anything."""
+    if not menu.bind:
+        return []
     notices = []
-    raw = st.query_params.get("period")
+    labels = menu.labels()
+    raw = st.query_params.get(menu.key)
     # A bound selectbox writes its *label* to the URL (?period=Last+30+days).
-    if raw is not None and raw not in PRESETS.values():
+    if raw is not None and raw not in labels.values():
         notices.append(
-            f"The link's period “{raw}” is not one Spendlens knows; showing "
-            f"{PRESETS[DEFAULT_PRESET].lower()} instead."
+            f"The link's period “{raw}” is not one this page knows; showing "
+            f"{labels[menu.default].lower()} instead."
         )
-    for key in ("from", "to"):
-        value = st.query_params.get(key)
+    for end in ("from", "to"):
+        value = st.query_params.get(f"{menu.prefix}{end}")
         if value is not None and _parse_day(value) is None:
             notices.append(
-                f"The link's “{key}” date “{value}” is not a date (YYYY-MM-DD); it was ignored."
+                f"The link's “{end}” date “{value}” is not a date (YYYY-MM-DD); it was ignored."
             )
     return notices
 
 
-def _url_notices(options: Sequence[str]) -> list[str]:
-    notices = period_notices()
-    unknown = [c for c in st.query_params.get_all("categories") if c not in options]
-    if unknown:
-        notices.append(
-            f"Ignored categories from the link that you have no expenses in: {', '.join(unknown)}."
+def _custom_range(menu: PeriodMenu, today: dt.date, bind: dict[str, Any]) -> tuple[dt.date, ...]:
+    first = today - dt.timedelta(days=29)
+    start = st.date_input("From", value=first, key=f"{menu.prefix}from", **bind) or first
+    end = st.date_input("To", value=today, key=f"{menu.prefix}to", **bind) or today
+    return start, end
+
+
+def period_picker(
+    menu: PeriodMenu,
+    *,
+    tz: str,
+    today: dt.date | None = None,
+    heading: str = "Filters",
+    sidebar_extra: Any = None,
+) -> Period:
+    """Draw ``menu``'s period choice in the sidebar and return the chosen period in zone ``tz``.
+
+    Notices about the link's values, and a custom range given end first, show in the page.
+    ``sidebar_extra`` (a no-argument callable) draws more filters below the period, in the sidebar.
+    """
+    today = today or local_today(tz)
+    notices = _link_notices(menu)
+    bind: dict[str, Any] = {"bind": "query-params"} if menu.bind else {}
+    labels = menu.labels()
+    with st.sidebar:
+        st.subheader(heading)
+        preset = st.selectbox(
+            "Period",
+            list(labels),
+            index=list(labels).index(menu.default),
+            format_func=labels.__getitem__,
+            key=menu.key,
+            **bind,
         )
-    return notices
+        preset = preset or menu.default
+        mode = PRESETS[preset].mode
+        instance, custom = None, None
+        if mode == "calendar":
+            choice = PRESETS[preset]
+            specs = recent_specs(preset, today, choice.count)  # type: ignore[arg-type]
+            instance = st.selectbox(
+                choice.label,
+                specs,
+                index=choice.default,
+                format_func=lambda spec: parse_period(spec, tz=tz).label(),
+                key=f"{menu.prefix}{preset}",
+            )
+        elif mode == "custom":
+            start, end = _custom_range(menu, today, bind)
+            if end < start:
+                notices.append(
+                    f"The range was given end first ({start:%d %b %Y} to {end:%d %b %Y}); "
+                    f"showing {end:%d %b %Y} – {start:%d %b %Y}."
+                )
+                start, end = end, start
+            custom = (start, end)
+        if sidebar_extra is not None:
+            sidebar_extra()
+    show_notices(notices)
+    return menu.period_for(preset, today=today, tz=tz, custom=custom, instance=instance)
 
 
 @dataclass(frozen=True)
-class PeriodChoice:
-    preset: str
+class SpendingFilters:
     period: Period
-
-
-def period_filter(*, tz: str, today: dt.date | None = None) -> PeriodChoice:
-    """Draw the sidebar's period filter (presets, custom range), bound to the URL, in zone ``tz``.
-
-    Call it from inside ``st.sidebar``; pages add their own filters below it.
-    """
-    today = today or local_today(tz)
-    presets = list(PRESETS)
-    st.subheader("Filters")
-    preset = st.selectbox(
-        "Period",
-        presets,
-        index=presets.index(DEFAULT_PRESET),
-        format_func=PRESETS.__getitem__,
-        key="period",
-        bind="query-params",
-    )
-    custom = None
-    if preset == "custom":
-        default_start = today - dt.timedelta(days=29)
-        start = st.date_input("From", value=default_start, key="from", bind="query-params")
-        end = st.date_input("To", value=today, key="to", bind="query-params")
-        custom = (start or default_start, end or today)
-    preset = preset or DEFAULT_PRESET
-    return PeriodChoice(preset, period_for(preset, today=today, tz=tz, custom=custom))
-
-
-def show_notices(notices: Sequence[str]) -> None:
-    for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+    categories: tuple[str, ...]
+    notices: tuple[str, ...] = ()
 
 
 def spending_filters(
     user: AuthUser, *, options: Sequence[str], today: dt.date | None = None
 ) -> SpendingFilters:
-    """Draw the period and category filters in the sidebar and return what they select."""
-    notices = _url_notices(options)
-    with st.sidebar:
-        choice = period_filter(tz=user.timezone, today=today)
-        chosen = st.multiselect(
-            "Categories",
-            list(options),
-            key="categories",
-            bind="query-params",
-            placeholder="All categories",
+    """The spending pages' filter bar: the period (in the user's zone) and categories, in the URL."""
+    unknown = [c for c in st.query_params.get_all("categories") if c not in options]
+    chosen: list[str] = []
+
+    def categories() -> None:
+        chosen.extend(
+            st.multiselect(
+                "Categories",
+                list(options),
+                key="categories",
+                bind="query-params",
+                placeholder="All categories",
+            )
         )
-    show_notices(notices)
+
+    period = period_picker(
+        SPENDING_PERIODS, tz=user.timezone, today=today, sidebar_extra=categories
+    )
+    notices = []
+    if unknown:
+        notices.append(
+            f"Ignored categories from the link that you have no expenses in: {', '.join(unknown)}."
+        )
+        show_notices(notices)
     return SpendingFilters(
-        preset=choice.preset,
-        period=choice.period,
+        period=period,
         categories=tuple(c for c in chosen if c in options),
         notices=tuple(notices),
     )

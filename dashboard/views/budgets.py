@@ -3,14 +3,13 @@ over and under budget, and creating or editing a budget (a write: it invalidates
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 import polars as pl
 
 from dashboard.core.forecast import forecast_month
 from dashboard.core.identity import AuthUser
-from dashboard.core.periods import Period
+from dashboard.core.periods import Period, month_period
 from dashboard.core.shaping import to_local_date
 from dashboard.data.runner import Runner
 from queries import spending
@@ -26,11 +25,6 @@ class BudgetError(ValueError):
     """A budget that cannot be saved; the message says which field is wrong."""
 
 
-def _month_period(month: dt.date, tz: str) -> Period:
-    first = month.replace(day=1)
-    return Period(first, first.replace(day=calendar.monthrange(first.year, first.month)[1]), tz)
-
-
 def _budgets(runner: Runner, user: AuthUser, first: dt.date, last: dt.date) -> pl.DataFrame:
     frame = runner.frame(budgets_between(user, first, last))
     return frame.with_columns(pl.col("month").dt.date())
@@ -38,7 +32,7 @@ def _budgets(runner: Runner, user: AuthUser, first: dt.date, last: dt.date) -> p
 
 def month_status(runner: Runner, user: AuthUser, *, month: dt.date, today: dt.date) -> pl.DataFrame:
     """Budget against actual per category for one month, with the month-end forecast."""
-    period = _month_period(month, user.timezone)
+    period = month_period(month, user.timezone)
     daily = runner.frame(spending.by_category_over_time(user, period, unit="day"))
     daily = to_local_date(daily, "bucket", user.timezone).rename({"bucket": "day"})
     budgets = _budgets(runner, user, period.start, period.start).select("category", "limit")
@@ -58,7 +52,7 @@ def budget_history(
     last = today.replace(day=1)
     index = last.year * 12 + last.month - 1 - (months - 1)
     first = dt.date(index // 12, index % 12 + 1, 1)
-    period = Period(first, _month_period(last, user.timezone).end, user.timezone)
+    period = Period(first, month_period(last, user.timezone).end, user.timezone)
     spent = runner.frame(spending.by_category_over_time(user, period, unit="month"))
     spent = to_local_date(spent, "bucket", user.timezone).rename({"bucket": "month"})
     budgets = _budgets(runner, user, first, last)

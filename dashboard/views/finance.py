@@ -19,12 +19,19 @@ import polars as pl
 
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
-from dashboard.core.report_period import ReportPeriod, parse_period
 from dashboard.core.shaping import change
 from dashboard.data.runner import Runner
 from queries import finance
 
-__all__ = ["MONEY", "Report", "as_floats", "build_report", "cents_to_amount", "name_users"]
+__all__ = [
+    "MONEY",
+    "Report",
+    "as_floats",
+    "build_report",
+    "cents_to_amount",
+    "name_users",
+    "report_filters",
+]
 
 #: The dtype of every amount in a report frame.
 MONEY = pl.Decimal(38, 2)
@@ -71,7 +78,7 @@ class Report:
       of its monthly totals, the difference, and the soft-deleted count and amount.
     """
 
-    period: ReportPeriod
+    period: Period
     generated_at: dt.datetime
     expenses: int
     spenders: int
@@ -111,7 +118,19 @@ class Report:
 
     def filters(self) -> dict[str, str]:
         """What the report covers, for audit entries and document headers."""
-        return self.period.filters()
+        return report_filters(self.period)
+
+
+def report_filters(period: Period) -> dict[str, str]:
+    """What a finance report over ``period`` covers, for audit entries and document headers."""
+    return {
+        "period": period.spec,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "timezone": period.tz,
+        "users": "all",
+        "soft_deleted": "excluded",
+    }
 
 
 def name_users(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
@@ -244,19 +263,17 @@ def _reconciliation(
 def build_report(
     runner: Runner,
     user: AuthUser,
-    period: str,
+    period: Period,
     *,
-    tz: str,
     top: int = 10,
     now: dt.datetime | None = None,
 ) -> Report:
-    """The report for ``period`` (``2025-10``, ``2025-Q4``, ``2025``, ``FROM:TO``) read in ``tz``.
+    """The report for ``period`` (a month, quarter and year are compared with the one before, a
+    range of days with as many days just before; all with the same days a year earlier).
 
-    Raises ``ValueError`` for a period it cannot read and ``PermissionDenied`` unless ``user`` has
-    the finance (or admin) role.
+    Raises ``PermissionDenied`` unless ``user`` has the finance (or admin) role.
     """
-    rp = parse_period(period, tz=tz)
-    p, prev, year = rp.period, rp.previous(), rp.year_before()
+    p, prev, year = period, period.previous(), period.year_before()
     currency_now = runner.frame(finance.totals_by_currency(user, p))
     by_currency, grand = _by_currency(
         currency_now,
@@ -278,10 +295,10 @@ def build_report(
         _amount("cents").alias("total"),
         (pl.col("cents") / pl.col("currency").replace_strict(grand, default=None)).alias("share"),
     ).select("currency", "place", "user", "user_id", "total", "count", "share")
-    deleted = _deleted(runner.frame(finance.deleted_expenses(user, p)), names, rp.tz)
+    deleted = _deleted(runner.frame(finance.deleted_expenses(user, p)), names, p.tz)
     spenders = runner.frame(finance.spender_count(user, p))
     return Report(
-        period=rp,
+        period=p,
         generated_at=now or dt.datetime.now(dt.UTC),
         expenses=int(by_currency["count"].sum() or 0),
         spenders=int(spenders["spenders"][0]) if spenders.height else 0,

@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 import polars as pl
 
-from dashboard.core import periods
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
 from dashboard.core.timings import discrete_percentile, summarize
@@ -28,8 +27,6 @@ from queries import system as q
 from queries.system import Unit
 
 __all__ = [
-    "DEFAULT_PERIOD",
-    "PERIODS",
     "TARGETS",
     "ApiReport",
     "ApiSummary",
@@ -41,7 +38,6 @@ __all__ = [
     "incident_table",
     "page_durations",
     "page_load_p95",
-    "period_for",
     "query_durations",
     "route_latency",
     "scorecard",
@@ -49,19 +45,6 @@ __all__ = [
     "unit_for",
 ]
 
-#: URL value → label, in the order shown. Days are UTC calendar days ending today.
-PERIODS: dict[str, str] = {
-    "today": "Today",
-    "last-3-days": "Last 3 days",
-    "last-7-days": "Last 7 days",
-    "last-30-days": "Last 30 days",
-    "last-90-days": "Last 90 days",
-    "last-12-months": "Last 12 months",
-    "custom": "Custom range",
-}
-#: The seed hides its slow day in the last third of its 12 months and its error burst anywhere after
-#: the first 15 %: only the whole year is sure to show both (docs/product-dashboards.md).
-DEFAULT_PERIOD = "last-12-months"
 #: The scaling notes' "page load < 2 s", in ms.
 PAGE_LOAD_TARGET_MS = 2000.0
 #: Periods up to this many days are bucketed by hour, longer ones by day.
@@ -73,7 +56,6 @@ DOWN_MIN_SHARE = 0.5
 AMBER_MARGIN = 0.25
 
 Status = Literal["green", "amber", "red", "none"]
-_DAYS = {"today": 1, "last-3-days": 3, "last-7-days": 7}
 _EPS = 1e-9  # float slack when a measure sits exactly on a boundary
 _NO_MINUTES = pl.DataFrame(schema={"minute": pl.Datetime("ms", "UTC")})
 
@@ -120,18 +102,6 @@ class Score:
     status: Status
     note: str
     detail: str = ""
-
-
-def period_for(
-    preset: str, *, today: dt.date, custom: tuple[dt.date, dt.date] | None = None
-) -> Period:
-    """The UTC period a preset of :data:`PERIODS` means on ``today``."""
-    if preset not in PERIODS:
-        msg = f"unknown period {preset!r}; expected one of {', '.join(PERIODS)}"
-        raise ValueError(msg)
-    if preset in _DAYS:
-        return Period(today - dt.timedelta(days=_DAYS[preset] - 1), today, "UTC")
-    return periods.period_for(preset, today=today, tz="UTC", custom=custom)
 
 
 def unit_for(period: Period) -> Unit:

@@ -3,7 +3,6 @@ comparisons; reconciliation with the soft-deleted expenses; exports (CSV, Parque
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -11,50 +10,23 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard.app.resources import get_runner, get_settings
+from dashboard.app.resources import get_runner
 from dashboard.charts.categories import category_breakdown
 from dashboard.charts.timeline import monthly_trend
-from dashboard.core.periods import local_today
-from dashboard.core.report_period import recent_months, recent_quarters
+from dashboard.core.periods import REPORT_PERIODS
 from dashboard.exports import EXCEL_MAX_ROWS, FORMATS, export_bytes, export_file, file_name
 from dashboard.exports.xlsx_export import rows_note
+from dashboard.ui.components import empty_state
+from dashboard.ui.filters import period_picker
 from dashboard.ui.signed_in import signed_in_user
-from dashboard.ui.spending import empty_state
 from dashboard.views.finance import Report, as_floats, build_report
 
 #: Above this many rows, row exports are prepared on the server with a progress bar first.
 LARGE_EXPORT_ROWS = 100_000
-_KINDS = {"month": "Month", "quarter": "Quarter", "year": "Year", "custom": "Custom range"}
 
-runner = get_runner(get_settings())
+runner = get_runner()
 user = signed_in_user()
 tz = runner.settings.report_timezone
-
-
-def period_picker(today: dt.date) -> str:
-    """The sidebar's period choice as a report period text (``2025-10``, ``2025-Q4`` …)."""
-    with st.sidebar:
-        st.subheader("Report period")
-        kind = st.radio("Period", list(_KINDS), format_func=_KINDS.__getitem__, key="fr_kind")
-        if kind == "month":
-            months = recent_months(today, 36)
-            return st.selectbox(
-                "Month",
-                months,
-                index=1,
-                key="fr_month",
-                format_func=lambda m: dt.date.fromisoformat(f"{m}-01").strftime("%B %Y"),
-            )
-        if kind == "quarter":
-            return st.selectbox("Quarter", recent_quarters(today, 12), index=1, key="fr_quarter")
-        if kind == "year":
-            years = [str(today.year - i) for i in range(6)]
-            return st.selectbox("Year", years, key="fr_year")
-        chosen = st.date_input(
-            "From – to", value=(today - dt.timedelta(days=29), today), key="fr_range"
-        )
-        start, end = (*chosen, chosen[-1])[:2] if chosen else (today, today)
-        return f"{start:%Y-%m-%d}:{end:%Y-%m-%d}"
 
 
 _MONEY = st.column_config.NumberColumn(format="%.2f")
@@ -130,16 +102,11 @@ def _prepare_large(report: Report, *, bom: bool) -> None:
 
 
 st.title("Finance reports")
-spec = period_picker(local_today(tz))
+period = period_picker(REPORT_PERIODS, tz=tz, heading="Report period")
 mark = runner.mark()
-try:
-    report = build_report(runner, user, spec, tz=tz)
-except ValueError as exc:
-    st.error(str(exc))
-    st.stop()
-period = report.period
+report = build_report(runner, user, period)
 st.caption(
-    f"{period.label()} · {period.period.label()} · days in {tz} · all users · "
+    f"{period.label()} · {period.days_label()} · days in {tz} · all users · "
     "soft-deleted expenses excluded from every total"
 )
 a, b, c, d = st.columns(4)
@@ -161,8 +128,8 @@ else:
 
 st.subheader("Totals by currency")
 st.caption(
-    f"Compared with the previous period ({period.previous().label()}) and the same period last "
-    f"year ({period.year_before().label()}). Amounts in different currencies are never added."
+    f"Compared with the previous period ({period.previous().days_label()}) and the same period last "
+    f"year ({period.year_before().days_label()}). Amounts in different currencies are never added."
 )
 _table(report.by_currency, "fr_currency")
 

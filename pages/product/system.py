@@ -11,16 +11,17 @@ import streamlit as st
 from dashboard import charts
 from dashboard.app.page_timings import PAGE_TIMINGS
 from dashboard.app.resources import get_runner, get_settings
-from dashboard.core.periods import Period
+from dashboard.core.periods import SYSTEM_PERIODS
+from dashboard.ui.filters import period_picker
 from dashboard.ui.signed_in import signed_in_user
-from dashboard.views import system as perf
+from dashboard.views import system
 from dashboard.views.health import check_health
 
 settings = get_settings()
 runner = get_runner(settings)
 user = signed_in_user()
 now = dt.datetime.now(dt.UTC)
-TARGETS = perf.TARGETS
+TARGETS = system.TARGETS
 COLORS = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
 STATUS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "No data"}
 RULE = (
@@ -33,51 +34,21 @@ WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC"
 SHARE = st.column_config.NumberColumn(format="percent")
 
 
-def _period() -> Period:
-    """The period filter in the sidebar, bound to the URL, in UTC days."""
-    raw = st.query_params.get("perf_period")
-    today, presets = now.date(), list(perf.PERIODS)
-    with st.sidebar:
-        st.subheader("Filters")
-        preset = st.selectbox(
-            "Period",
-            presets,
-            index=presets.index(perf.DEFAULT_PERIOD),
-            format_func=perf.PERIODS.__getitem__,
-            key="perf_period",
-            bind="query-params",
-        )
-        custom = None
-        if preset == "custom":
-            first = today - dt.timedelta(days=29)
-            start = st.date_input("From (UTC)", value=first, key="perf_from", bind="query-params")
-            end = st.date_input("To (UTC)", value=today, key="perf_to", bind="query-params")
-            custom = (start or first, end or today)
-    # A bound selectbox writes its label to the URL (?perf_period=Last+90+days).
-    if raw is not None and raw not in perf.PERIODS.values():
-        st.warning(
-            f"The link's period “{raw}” is not one this page knows; showing "
-            f"{perf.PERIODS[perf.DEFAULT_PERIOD].lower()} instead.",
-            icon=":material/link_off:",
-        )
-    return perf.period_for(preset or perf.DEFAULT_PERIOD, today=today, custom=custom)
-
-
 def _ms(value: float) -> str:
     return f"{value:,.1f}" if value < 10 else f"{value:,.0f}"
 
 
 st.title("System performance")
-period = _period()
-st.caption(f"{period.label()} · UTC · {perf.unit_for(period)} buckets")
+period = period_picker(SYSTEM_PERIODS, tz="UTC", today=now.date())
+st.caption(f"{period.label()} · UTC · {system.unit_for(period)} buckets")
 
 mark = runner.mark()
-report = perf.api_report(runner, user, period, now=now)
+report = system.api_report(runner, user, period, now=now)
 pages, stats = PAGE_TIMINGS.frame(), runner.cache.stats()
-scores = perf.scorecard(
+scores = system.scorecard(
     summary=report.summary,
     availability=report.availability,
-    page_p95_ms=perf.page_load_p95(pages),
+    page_p95_ms=system.page_load_p95(pages),
     cache=stats,
 )
 for column, score in zip(st.columns(len(scores)), scores, strict=True):
@@ -119,7 +90,7 @@ routes = {label: (m, r) for label, m, r in report.routes.select("label", "method
 choice = st.selectbox("Route", ["All routes", *routes], key="perf_route")
 if choice in routes:
     method, route = routes[choice]
-    latency = perf.route_latency(runner, user, period, method=method, route=route, now=now)
+    latency = system.route_latency(runner, user, period, method=method, route=route, now=now)
 else:
     latency = report.traffic
 st.plotly_chart(
@@ -150,13 +121,13 @@ st.caption("This app process since it started: its own queries, page scripts and
 left, right = st.columns(2)
 left.plotly_chart(
     charts.duration_bars(
-        perf.query_durations(runner.store.timings.frame()), name="query", title="Query durations"
+        system.query_durations(runner.store.timings.frame()), name="query", title="Query durations"
     ),
     key="perf_queries",
 )
 right.plotly_chart(
     charts.duration_bars(
-        perf.page_durations(pages),
+        system.page_durations(pages),
         name="page",
         target_ms=TARGETS["page_load"].limit,
         title="Page script durations",

@@ -6,23 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts
-from dashboard.app.resources import get_runner, get_settings
-from dashboard.core.periods import Period, local_today
-from dashboard.ui.filters import period_filter, period_notices, show_notices
+from dashboard.app.resources import get_runner
+from dashboard.core.periods import SPENDING_PERIODS, Period, local_today
+from dashboard.ui.filters import period_picker
 from dashboard.ui.signed_in import signed_in_user
 from dashboard.views import usage
 
-runner = get_runner(get_settings())
+runner = get_runner()
 user = signed_in_user()
-
-
-def _period() -> Period:
-    """The shared period filter in the sidebar, bound to the URL, in UTC."""
-    notices = period_notices()
-    with st.sidebar:
-        choice = period_filter(tz="UTC")
-    show_notices(notices)
-    return choice.period
 
 
 def _value(kpi: usage.UsageKpi, value: float | None) -> str:
@@ -53,7 +44,7 @@ def _metrics(kpis: list[usage.UsageKpi], previous: Period) -> None:
 
 
 st.title("Usage")
-period = _period()
+period = period_picker(SPENDING_PERIODS, tz="UTC")
 st.caption(
     f"{period.label()} · UTC days · active = an API request or a new expense · "
     f"compared with {period.previous().label()}"

@@ -9,16 +9,16 @@ import polars as pl
 import streamlit as st
 
 from dashboard import charts
-from dashboard.app.resources import get_runner, get_settings
+from dashboard.app.resources import get_runner
 from dashboard.core.forecast import forecast_sentence
 from dashboard.core.money import format_money
 from dashboard.core.periods import local_today
+from dashboard.ui.components import empty_state
 from dashboard.ui.signed_in import signed_in_user
-from dashboard.ui.spending import empty_state
 from dashboard.views.budgets import BudgetError, budget_history, month_status, save_budget
 from queries.spending import categories as category_query
 
-runner = get_runner(get_settings())
+runner = get_runner()
 user = signed_in_user()
 currency = user.currency
 today = local_today(user.timezone)

@@ -6,13 +6,16 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts
+from dashboard.app.resources import get_runner
 from dashboard.core.money import format_money
 from dashboard.ui.spending import spending_page
 from dashboard.ui.transactions import transactions_view
 from dashboard.views import spending
 
 page = spending_page(
-    "Categories", empty="Record expenses in the Expense Tracker to see your categories."
+    get_runner(),
+    "Categories",
+    empty="Record expenses in the Expense Tracker to see your categories.",
 )
 runner, user, f = page.runner, page.user, page.filters
 currency = user.currency

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.app.resources import get_runner
 from dashboard.core.periods import local_today
 from dashboard.ui.spending import spending_page
 from dashboard.views import spending
 
-page = spending_page("Insights", empty="Insights appear once you have a few weeks of expenses.")
+page = spending_page(
+    get_runner(), "Insights", empty="Insights appear once you have a few weeks of expenses."
+)
 runner, user, f = page.runner, page.user, page.filters
 mark = runner.mark()
 found = spending.insights(

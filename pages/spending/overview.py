@@ -5,11 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import charts
-from dashboard.ui.spending import kpi_row, spending_page
+from dashboard.app.resources import get_runner
+from dashboard.ui.components import kpi_row
+from dashboard.ui.spending import spending_page
 from dashboard.views import spending
 
 page = spending_page(
-    "Overview", empty="Record expenses in the Expense Tracker; your overview appears here."
+    get_runner(),
+    "Overview",
+    empty="Record expenses in the Expense Tracker; your overview appears here.",
 )
 runner, user, f = page.runner, page.user, page.filters
 currency = user.currency

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.app.resources import get_runner
 from dashboard.ui.spending import spending_page
 from dashboard.ui.transactions import transactions_view
 
 page = spending_page(
-    "Transactions", empty="Record expenses in the Expense Tracker to list them here."
+    get_runner(), "Transactions", empty="Record expenses in the Expense Tracker to list them here."
 )
 runner, user, f = page.runner, page.user, page.filters
 st.caption(f"{f.period.label()} · times in {user.timezone} · soft-deleted expenses are hidden")

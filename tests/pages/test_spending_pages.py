@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.core.periods import DEFAULT_PRESET, local_today, period_for
+from dashboard.core.periods import SPENDING_PERIODS, local_today, period_for
 from dashboard.store import Store
 from tests.apptest import login_as
 
@@ -61,7 +61,9 @@ def test_overview_kpis_equal_a_plain_polars_computation(
     at = user_app.switch_page("pages/spending/overview.py").run()
     assert not at.exception
     user, raw = _raw_expenses(app_store, "demo-user")
-    period = period_for(DEFAULT_PRESET, today=local_today(user["timezone"]), tz=user["timezone"])
+    period = period_for(
+        SPENDING_PERIODS.default, today=local_today(user["timezone"]), tz=user["timezone"]
+    )
     lo, hi = period.utc_bounds()
     inside = raw.filter((pl.col("date") >= lo) & (pl.col("date") < hi))
     metrics = {m.label: m.value for m in at.metric}
@@ -104,7 +106,7 @@ def test_an_invalid_link_value_falls_back_with_a_visible_notice(user_app: AppTes
     at.run()
     assert not at.exception
     notices = " ".join(w.value for w in at.warning)
-    assert "“forever” is not one Spendlens knows" in notices
+    assert "“forever” is not one this page knows" in notices
     assert "Caviar" in notices
 
 
@@ -127,7 +129,9 @@ def test_transactions_are_paged_and_searchable(user_app: AppTest, app_store: Sto
     caption = " ".join(c.value for c in at.caption)
     total = int(re.search(r"([\d,]+) transactions", caption).group(1).replace(",", ""))
     user, raw = _raw_expenses(app_store, "demo-user")
-    period = period_for(DEFAULT_PRESET, today=local_today(user["timezone"]), tz=user["timezone"])
+    period = period_for(
+        SPENDING_PERIODS.default, today=local_today(user["timezone"]), tz=user["timezone"]
+    )
     lo, hi = period.utc_bounds()
     assert total == raw.filter((pl.col("date") >= lo) & (pl.col("date") < hi)).height
     dates = list(table["date"])

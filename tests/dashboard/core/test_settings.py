@@ -12,6 +12,7 @@ from dashboard.core.settings import (
     VARIABLES,
     Settings,
     SettingsError,
+    describe_uri,
     load_settings,
 )
 
@@ -143,3 +144,8 @@ def test_production_refuses_to_start_without_its_own_cookie_key() -> None:
 def test_development_uses_the_demo_key_when_none_is_set() -> None:
     assert load_settings({}).effective_cookie_key == DEMO_COOKIE_KEY
     assert load_settings({"SPENDLENS_ALLOW_REGISTRATION": "off"}).allow_registration is False
+
+
+def test_describe_uri_hides_the_password() -> None:
+    assert describe_uri("mongodb://u:p4ss@h:27017/db") == "mongodb://u:***@h:27017/db"
+    assert describe_uri("redis://cache:6379") == "redis://cache:6379"

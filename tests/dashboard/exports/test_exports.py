@@ -14,7 +14,7 @@ import pypdf
 import pytest
 
 from dashboard.core.money import format_money
-from dashboard.core.report_period import parse_period
+from dashboard.core.periods import parse_period
 from dashboard.data.runner import Runner
 from dashboard.exports import ExportResult, export_bytes, export_file, export_report
 from dashboard.store import Store
@@ -33,7 +33,7 @@ def runner(store: Store) -> Runner:
 
 @pytest.fixture
 def report(runner: Runner) -> Report:
-    return build_report(runner, finance_user(), "2025-10", tz=TZ)
+    return build_report(runner, finance_user(), parse_period("2025-10", tz=TZ))
 
 
 def _totals(frame: pl.DataFrame) -> dict[str, Decimal]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from dashboard.store import DatabaseUnavailable, connect
-from dashboard.store.connect import describe_uri
 from dashboard.store.embedded import EmbeddedStore
 from dashboard.store.mongo import MongoStore
 
@@ -65,8 +64,3 @@ def test_unreachable_mongodb_fails_ping_quickly_with_a_clear_error() -> None:
     with pytest.raises(DatabaseUnavailable, match="MongoDB did not answer a ping"):
         store.ping()
     store.close()
-
-
-def test_describe_uri_hides_the_password() -> None:
-    assert describe_uri("mongodb://u:p4ss@h:27017/db") == "mongodb://u:***@h:27017/db"
-    assert describe_uri("redis://cache:6379") == "redis://cache:6379"

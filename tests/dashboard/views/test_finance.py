@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from dashboard.core.identity import PermissionDenied
+from dashboard.core.periods import parse_period
 from dashboard.store import Store
 from dashboard.views.finance import Report, build_report, cents_to_amount
 from tests.finance_data import (
@@ -25,7 +26,7 @@ TZ = "Europe/Paris"
 @pytest.fixture
 def report(store: Store) -> Report:
     seed_finance(store)
-    return build_report(runner_for(store), finance_user(), "2025-10", tz=TZ)
+    return build_report(runner_for(store), finance_user(), parse_period("2025-10", tz=TZ))
 
 
 def test_totals_equal_a_plain_decimal_computation(store: Store, report: Report) -> None:
@@ -92,7 +93,7 @@ def test_top_spenders_are_named_and_ranked(report: Report) -> None:
 
 def test_months_cover_the_whole_period(store: Store) -> None:
     seed_finance(store)
-    report = build_report(runner_for(store), finance_user(), "2025-Q4", tz=TZ)
+    report = build_report(runner_for(store), finance_user(), parse_period("2025-Q4", tz=TZ))
     months = report.by_month.filter(pl.col("currency") == "USD")["month"].to_list()
     assert months == [dt.date(2025, 10, 1), dt.date(2025, 11, 1), dt.date(2025, 12, 1)]
     assert report.by_month.filter(pl.col("month") == dt.date(2025, 12, 1))["count"].sum() == 0
@@ -102,13 +103,13 @@ def test_months_cover_the_whole_period(store: Store) -> None:
 def test_an_empty_period_and_the_role_check(store: Store) -> None:
     seed_finance(store)
     runner = runner_for(store)
-    empty = build_report(runner, finance_user(), "2020", tz="UTC")
+    empty = build_report(runner, finance_user(), parse_period("2020", tz="UTC"))
     assert empty.expenses == 0 and empty.spenders == 0 and empty.reconciled
     assert empty.by_currency.is_empty() and empty.top_spenders.is_empty()
     with pytest.raises(PermissionDenied):
-        build_report(runner, finance_user(("user",)), "2025-10", tz="UTC")
+        build_report(runner, finance_user(("user",)), parse_period("2025-10", tz="UTC"))
     with pytest.raises(ValueError, match="is not one of"):
-        build_report(runner, finance_user(), "October", tz="UTC")
+        build_report(runner, finance_user(), parse_period("October", tz="UTC"))
 
 
 def test_cents_to_amount() -> None:

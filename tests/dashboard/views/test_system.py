@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from dashboard.app.page_timings import PageTiming, PageTimings
-from dashboard.core.periods import Period
+from dashboard.core.periods import SYSTEM_PERIODS, Period
 from dashboard.data.runner import Runner
 from dashboard.store.timings import CommandTiming, CommandTimings
 from dashboard.views import system as perf
@@ -33,16 +33,11 @@ def _minutes(*moments: dt.datetime) -> pl.DataFrame:
 # -- periods -------------------------------------------------------------------------------------
 
 
-def test_presets_are_utc_days_and_short_periods_use_hours() -> None:
+def test_short_periods_use_hour_buckets() -> None:
     today = dt.date(2026, 11, 28)
-    assert perf.period_for("today", today=today) == Period(today, today, "UTC")
-    three = perf.period_for("last-3-days", today=today)
-    assert (three.start, three.days, perf.unit_for(three)) == (dt.date(2026, 11, 26), 3, "hour")
-    week = perf.period_for("last-7-days", today=today)
-    assert (week.days, perf.unit_for(week)) == (7, "day")
-    assert perf.period_for("last-90-days", today=today).days == 90
-    with pytest.raises(ValueError, match="unknown period"):
-        perf.period_for("this-month", today=today)
+    three = SYSTEM_PERIODS.period_for("last-3-days", today=today, tz="UTC")
+    week = SYSTEM_PERIODS.period_for("last-7-days", today=today, tz="UTC")
+    assert (perf.unit_for(three), perf.unit_for(week)) == ("hour", "day")
 
 
 # -- traffic, availability, incidents ------------------------------------------------------------

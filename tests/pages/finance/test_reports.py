@@ -66,8 +66,8 @@ def test_the_reporting_zone_comes_from_the_settings(new_app, monkeypatch) -> Non
     monkeypatch.setenv("SPENDLENS_REPORT_TIMEZONE", "Asia/Tokyo")
     at = _open(new_app)
     assert "days in Asia/Tokyo" in at.caption[0].value
-    at.radio(key="fr_kind").set_value("custom").run()
+    at.selectbox(key="fr_period").set_value("custom").run()
     assert not at.exception
-    at.radio(key="fr_kind").set_value("quarter").run()
+    at.selectbox(key="fr_period").set_value("quarter").run()
     assert not at.exception
     assert "Q" in at.caption[0].value

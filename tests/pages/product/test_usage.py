@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.core.periods import DEFAULT_PRESET, Period, local_today, period_for
+from dashboard.core.periods import SPENDING_PERIODS, Period, local_today, period_for
 from dashboard.store import Store
 from tests.apptest import login_as, open_url_path
 
@@ -96,7 +96,7 @@ def test_usage_kpis_equal_a_plain_polars_computation(
 ) -> None:
     at = product_app.switch_page(SCRIPT).run()
     assert not at.exception
-    period = period_for(DEFAULT_PRESET, today=local_today("UTC"), tz="UTC")
+    period = period_for(SPENDING_PERIODS.default, today=local_today("UTC"), tz="UTC")
     expected = _expected(app_store, period)
     assert expected["Active users"] > 0  # the seeded data lies inside the default period
     shown = {m.label: m.value for m in at.metric}
@@ -129,8 +129,8 @@ def test_an_unknown_period_in_the_link_falls_back_with_a_notice(product_app: App
     at.query_params["period"] = "forever"
     at.run()
     assert not at.exception
-    assert "“forever” is not one Spendlens knows" in at.warning[0].value
-    assert at.selectbox(key="period").value == DEFAULT_PRESET
+    assert "“forever” is not one this page knows" in at.warning[0].value
+    assert at.selectbox(key="period").value == SPENDING_PERIODS.default
 
 
 def test_a_plain_user_cannot_reach_the_usage_page(new_app, app_store: Store) -> None:

@@ -1,0 +1,48 @@
+"""Small Streamlit pieces shared by the pages: a row of KPIs with their comparisons, empty states."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from dashboard.core.money import format_money
+from dashboard.views.spending import Kpi
+
+__all__ = ["empty_state", "kpi_row"]
+
+
+def _fmt(kpi: Kpi, currency: str) -> str:
+    if kpi.value is None:
+        return "—"
+    if kpi.kind == "money":
+        return format_money(kpi.value, currency)
+    if kpi.kind == "share":
+        return f"{kpi.value:.0%}"
+    return f"{kpi.value:,.0f}"
+
+
+def _pct(value: float | None) -> str | None:
+    return None if value is None else f"{value:+.0%}"
+
+
+def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
+    """One metric per KPI: the value, its change against the previous period, and last year's."""
+    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+        column.metric(
+            kpi.label,
+            _fmt(kpi, currency),
+            delta=_pct(kpi.vs_previous),
+            delta_color="inverse" if kpi.kind in ("money", "share") else "off",
+            help=(
+                f"Change against the previous period of the same length: "
+                f"{_pct(kpi.vs_previous) or 'no data'}. Against the same period last year: "
+                f"{_pct(kpi.vs_last_year) or 'no data'}."
+            ),
+        )
+        column.caption(f"{_pct(kpi.vs_last_year) or '—'} vs last year")
+
+
+def empty_state(title: str, body: str) -> None:
+    """A friendly message that says what to do next, instead of empty axes."""
+    st.info(f"**{title}** {body}", icon=":material/lightbulb:")
