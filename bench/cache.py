@@ -26,7 +26,7 @@ from dashboard.cache.breaker import CircuitBreaker
 from dashboard.cache.memory import MemoryCache
 from dashboard.cache.redis_cache import RedisCache
 from dashboard.core.settings import Settings
-from dashboard.data.runner import run_query
+from dashboard.data.runner import Runner
 from dashboard.store import connect
 from queries.base import Query
 
@@ -120,10 +120,10 @@ def main() -> None:
     view = [_daily_query(c) for c in ("Food", "Rent", "Travel", "Health", "Fun")]
     before = len(store.timings)
     for q in view:
-        run_query(q, store=store, cache=redis_cache, settings=settings)
+        Runner(store=store, cache=redis_cache, settings=settings).run(q)
     first_view = len(store.timings) - before
     for q in view:
-        run_query(q, store=store, cache=redis_cache, settings=settings)
+        Runner(store=store, cache=redis_cache, settings=settings).run(q)
     second_view = len(store.timings) - before - first_view
 
     # A dead Redis (closed port) and a hung one (accepts, never answers), after the breaker opens.

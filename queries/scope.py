@@ -18,7 +18,14 @@ import bson
 
 from dashboard.core.identity import AuthUser, PermissionDenied
 
-__all__ = ["literal", "literal_in", "own_documents", "own_expenses", "require_roles"]
+__all__ = [
+    "literal",
+    "literal_in",
+    "own_documents",
+    "own_expenses",
+    "require_admin",
+    "require_roles",
+]
 
 _SCALARS = (str, int, float, bool, dt.datetime, bson.ObjectId, decimal.Decimal, type(None))
 
@@ -50,6 +57,13 @@ def require_roles(user: AuthUser, *roles: str) -> None:
     """Raise :class:`PermissionDenied` unless ``user`` holds one of ``roles`` (or is admin)."""
     if not isinstance(user, AuthUser) or not user.has_role(*roles):
         msg = f"this query spans users and needs the {' or '.join(roles)} role"
+        raise PermissionDenied(msg)
+
+
+def require_admin(user: AuthUser, action: str) -> None:
+    """Raise :class:`PermissionDenied` ("only an admin can <action>") unless ``user`` is an admin."""
+    if not isinstance(user, AuthUser) or "admin" not in user.roles:
+        msg = f"only an admin can {action}"
         raise PermissionDenied(msg)
 
 

@@ -117,7 +117,7 @@ def transactions_all(
     """Every matching transaction in view order (the CSV export of the current view)."""
     page = transactions_page(user, f, sort_by=sort_by, descending=descending, page=1, page_size=1)
     pipeline = [stage for stage in page.pipeline if "$skip" not in stage and "$limit" not in stage]
-    return Query(name="transactions.all", collection="expenses", pipeline=pipeline, schema=ROW_SCHEMA,
+    return Query(name="transactions.export", collection="expenses", pipeline=pipeline, schema=ROW_SCHEMA,
                  family="recent", scope=user.scope)  # fmt: skip
 
 

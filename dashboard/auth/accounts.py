@@ -1,7 +1,8 @@
-"""Accounts in the ``users`` collection: lookups, credentials for the authenticator, admin changes.
+"""Accounts and their rules: credentials for the authenticator, registration, admin changes.
 
 Credentials live only in ``users`` (bcrypt hashes in ``passwordHash``); the authenticator gets a
-credentials dict built from the documents it needs and every change it makes is written back here.
+credentials dict built from the documents it needs and every change it makes is written back
+through :mod:`dashboard.data.users`. Every change is audited.
 """
 
 from __future__ import annotations
@@ -16,26 +17,26 @@ from typing import Any
 import bcrypt
 import bson
 
-from dashboard.core.identity import ROLES, AuthUser, PermissionDenied
+from dashboard.cache import Cache
+from dashboard.core.identity import ROLES, AuthUser
 from dashboard.core.periods import check_zone
+from dashboard.data import users
 from dashboard.data.audit_log import audit
 from dashboard.store import DuplicateKeyError, Store
+from queries.base import GLOBAL
+from queries.scope import require_admin
 
 __all__ = [
     "AccountError",
     "credentials_for",
-    "find_user",
     "hash_password",
     "issue_temporary_password",
     "register_account",
     "save_credentials",
-    "search_users",
     "set_disabled",
     "set_roles",
     "update_preferences",
 ]
-
-USERS = "users"
 
 
 class AccountError(ValueError):
@@ -44,14 +45,6 @@ class AccountError(ValueError):
 
 def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
-
-
-def find_user(store: Store, username: str) -> dict[str, Any] | None:
-    """The user document with this username (matched literally, case-insensitively stored lower)."""
-    if not isinstance(username, str) or not username:
-        return None
-    found = store.find(USERS, {"username": {"$eq": username.strip().lower()}}, limit=1)
-    return found[0] if found else None
 
 
 def credentials_for(documents: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -93,7 +86,7 @@ def save_credentials(
             update["mustChangePassword"] = False
         if update:
             try:
-                store.update_many(USERS, {"username": {"$eq": username}}, {"$set": update})
+                users.set_fields_by_username(store, username, update)
             except DuplicateKeyError as exc:
                 msg = "that email address belongs to another account"
                 raise AccountError(msg) from exc
@@ -134,7 +127,7 @@ def register_account(
         "disabled": False,
     }
     try:
-        doc["_id"] = store.insert_many(USERS, [doc])[0]
+        doc["_id"] = users.insert(store, doc)
     except DuplicateKeyError as exc:
         msg = "that username or email address is already registered"
         raise AccountError(msg) from exc
@@ -142,41 +135,19 @@ def register_account(
     return doc
 
 
-def _require_admin(actor: AuthUser) -> None:
-    if "admin" not in actor.roles:
-        msg = "only an admin can manage accounts"
-        raise PermissionDenied(msg)
-
-
-def search_users(
-    store: Store, actor: AuthUser, text: str = "", *, limit: int = 200
-) -> list[dict[str, Any]]:
-    """Users whose username, name or email contains ``text`` (literally), for the admin page."""
-    _require_admin(actor)
-    query: dict[str, Any] = {}
-    if text.strip():
-        pattern = re.escape(text.strip())
-        query = {
-            "$or": [
-                {field: {"$regex": pattern, "$options": "i"}}
-                for field in ("username", "name", "email")
-            ]
-        }
-    projection = {"passwordHash": 0}
-    return store.find(USERS, query, projection=projection, sort=[("username", 1)], limit=limit)
-
-
-def _target(store: Store, user_id: bson.ObjectId) -> dict[str, Any]:
-    found = store.find(USERS, {"_id": {"$eq": user_id}}, limit=1)
-    if not found:
+def _target(store: Store, user_id: bson.ObjectId | str) -> dict[str, Any]:
+    found = users.by_id(store, user_id)
+    if found is None:
         msg = f"no user with id {user_id}"
         raise AccountError(msg)
-    return found[0]
+    return found
 
 
-def set_roles(store: Store, actor: AuthUser, user_id: bson.ObjectId, roles: list[str]) -> None:
+def set_roles(
+    store: Store, actor: AuthUser, user_id: bson.ObjectId | str, roles: list[str]
+) -> None:
     """Give a user exactly ``roles`` (takes effect on their next page run)."""
-    _require_admin(actor)
+    require_admin(actor, "manage accounts")
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         msg = f"roles must be a non-empty subset of {', '.join(ROLES)}; got {roles}"
@@ -185,7 +156,7 @@ def set_roles(store: Store, actor: AuthUser, user_id: bson.ObjectId, roles: list
     if target["_id"] == actor.id and "admin" not in roles:
         msg = "you cannot remove your own admin role"
         raise AccountError(msg)
-    store.update_many(USERS, {"_id": {"$eq": user_id}}, {"$set": {"roles": sorted(set(roles))}})
+    users.set_fields(store, target["_id"], {"roles": sorted(set(roles))})
     audit(
         store,
         "role.changed",
@@ -195,20 +166,30 @@ def set_roles(store: Store, actor: AuthUser, user_id: bson.ObjectId, roles: list
     )
 
 
-def set_disabled(store: Store, actor: AuthUser, user_id: bson.ObjectId, *, disabled: bool) -> None:
-    """Disable or enable an account; a disabled user is signed out on their next page run."""
-    _require_admin(actor)
+def set_disabled(
+    store: Store,
+    actor: AuthUser,
+    user_id: bson.ObjectId | str,
+    *,
+    disabled: bool,
+    cache: Cache | None = None,
+) -> None:
+    """Disable or enable an account; a disabled user is signed out on their next page run, and
+    the staff pages' user counts (the ``global`` cache scope) are recomputed."""
+    require_admin(actor, "manage accounts")
     target = _target(store, user_id)
     if target["_id"] == actor.id and disabled:
         msg = "you cannot disable your own account"
         raise AccountError(msg)
-    store.update_many(USERS, {"_id": {"$eq": user_id}}, {"$set": {"disabled": disabled}})
+    users.set_fields(store, target["_id"], {"disabled": disabled})
     audit(
         store,
         "account.disabled" if disabled else "account.enabled",
         actor=actor.username,
         target=target["username"],
     )
+    if cache is not None:
+        cache.invalidate(GLOBAL)
 
 
 def _temporary_password() -> str:
@@ -221,22 +202,28 @@ def _temporary_password() -> str:
             return password
 
 
-def issue_temporary_password(store: Store, actor: AuthUser, user_id: bson.ObjectId) -> str:
+def issue_temporary_password(store: Store, actor: AuthUser, user_id: bson.ObjectId | str) -> str:
     """Set a random temporary password (shown once to the admin); it must be changed at login."""
-    _require_admin(actor)
+    require_admin(actor, "manage accounts")
     target = _target(store, user_id)
     password = _temporary_password()
-    store.update_many(
-        USERS,
-        {"_id": {"$eq": user_id}},
-        {"$set": {"passwordHash": hash_password(password), "mustChangePassword": True}},
+    users.set_fields(
+        store, target["_id"], {"passwordHash": hash_password(password), "mustChangePassword": True}
     )
     audit(store, "password.reset_issued", actor=actor.username, target=target["username"])
     return password
 
 
-def update_preferences(store: Store, user: AuthUser, *, timezone: str, week_start: int) -> None:
-    """Change the user's time zone and first day of the week (the dashboards group by them)."""
+def update_preferences(
+    store: Store,
+    user: AuthUser,
+    *,
+    timezone: str,
+    week_start: int,
+    cache: Cache | None = None,
+) -> None:
+    """Change the user's time zone and first day of the week; the dashboards group by them, so
+    the user's cached results are recomputed."""
     try:
         check_zone(timezone)
     except ValueError as exc:
@@ -245,8 +232,8 @@ def update_preferences(store: Store, user: AuthUser, *, timezone: str, week_star
     if not isinstance(week_start, int) or not 1 <= week_start <= 7:
         msg = f"week start: expected 1 (Monday) to 7 (Sunday), got {week_start!r}"
         raise AccountError(msg)
-    store.update_many(
-        USERS, {"_id": {"$eq": user.id}}, {"$set": {"timezone": timezone, "weekStart": week_start}}
-    )
+    users.set_fields(store, user.id, {"timezone": timezone, "weekStart": week_start})
     audit(store, "account.preferences", actor=user.username, target=user.username,
           details={"timezone": timezone, "weekStart": week_start})  # fmt: skip
+    if cache is not None:
+        cache.invalidate(user.scope)

@@ -13,38 +13,27 @@ from typing import Any
 
 import bson
 
-from dashboard.auth.accounts import USERS
 from dashboard.cache import Cache
 from dashboard.core.csv_safe import neutralise
-from dashboard.core.identity import AuthUser, PermissionDenied
-from dashboard.data.audit_log import AUDIT_COLLECTION, audit
+from dashboard.core.identity import AuthUser, user_scope
+from dashboard.data import audit_log, owned, users
+from dashboard.data.audit_log import audit
 from dashboard.store import Store
+from queries.base import GLOBAL
+from queries.scope import require_admin
 
 __all__ = [
     "confirm_deletion",
     "export_csv_zip",
     "export_json",
     "export_user_data",
-    "pending_deletions",
     "request_deletion",
 ]
-
-_PRIVATE = ("passwordHash",)
 
 
 def export_user_data(store: Store, user: AuthUser) -> dict[str, list[dict[str, Any]]]:
     """Every document that is the user's: profile, expenses (soft-deleted too), budgets, API log."""
-    profile = store.find(USERS, {"_id": {"$eq": user.id}})
-    for doc in profile:
-        for field in _PRIVATE:
-            doc.pop(field, None)
-    owned = {"userId": {"$eq": user.id}}
-    data = {
-        "profile": profile,
-        "expenses": store.find("expenses", owned, sort=[("date", 1)]),
-        "budgets": store.find("budgets", owned, sort=[("month", 1)]),
-        "api_requests": store.find("api_requests", owned, sort=[("ts", 1)]),
-    }
+    data = {"profile": users.profile(store, user.id), **owned.documents(store, user.id)}
     audit(store, "data.exported", actor=user.username, target=user.username,
           details={k: len(v) for k, v in data.items()})  # fmt: skip
     return data
@@ -93,21 +82,8 @@ def export_csv_zip(data: dict[str, list[dict[str, Any]]]) -> bytes:
 
 def request_deletion(store: Store, user: AuthUser) -> None:
     """Ask for the account's deletion; an admin confirms it."""
-    store.update_many(
-        USERS, {"_id": {"$eq": user.id}}, {"$currentDate": {"deletionRequestedAt": True}}
-    )
+    users.request_deletion(store, user.id)
     audit(store, "deletion.requested", actor=user.username, target=user.username)
-
-
-def pending_deletions(store: Store, actor: AuthUser) -> list[dict[str, Any]]:
-    if "admin" not in actor.roles:
-        raise PermissionDenied("only an admin can see deletion requests")
-    return store.find(
-        USERS,
-        {"deletionRequestedAt": {"$ne": None}},
-        projection={"username": 1, "name": 1, "email": 1, "deletionRequestedAt": 1},
-        sort=[("deletionRequestedAt", 1)],
-    )
 
 
 def _pseudonym(user_id: bson.ObjectId) -> str:
@@ -115,32 +91,29 @@ def _pseudonym(user_id: bson.ObjectId) -> str:
 
 
 def confirm_deletion(
-    store: Store, cache: Cache, actor: AuthUser, user_id: bson.ObjectId
+    store: Store, cache: Cache, actor: AuthUser, user_id: bson.ObjectId | str
 ) -> dict[str, int]:
     """Delete the user's expenses, budgets and account; anonymise their API log and audit trail."""
-    if "admin" not in actor.roles:
-        raise PermissionDenied("only an admin can delete accounts")
-    found = store.find(USERS, {"_id": {"$eq": user_id}}, limit=1)
-    if not found:
+    require_admin(actor, "delete accounts")
+    target = users.by_id(store, user_id)
+    if target is None:
         msg = f"no user with id {user_id}"
         raise ValueError(msg)
-    target = found[0]
-    if target["_id"] == actor.id:
+    user_id = target["_id"]
+    if user_id == actor.id:
         msg = "you cannot delete your own account"
         raise ValueError(msg)
     username = target["username"]
-    owned = {"userId": {"$eq": user_id}}
     counts = {
-        "expenses": store.delete_many("expenses", owned),
-        "budgets": store.delete_many("budgets", owned),
-        "api_requests": store.update_many("api_requests", owned, {"$set": {"userId": None}}),
+        "expenses": owned.delete_expenses(store, user_id),
+        "budgets": owned.delete_budgets(store, user_id),
+        "api_requests": owned.anonymise_requests(store, user_id),
     }
     alias = _pseudonym(user_id)
-    for field in ("actor", "target"):
-        store.update_many(AUDIT_COLLECTION, {field: {"$eq": username}}, {"$set": {field: alias}})
-    store.delete_many(USERS, {"_id": {"$eq": user_id}})
+    audit_log.rename_user(store, username, alias)
+    users.delete(store, user_id)
     audit(store, "account.deleted", actor=actor.username, target=username,
           details={**counts, "userId": str(user_id), "pseudonym": alias})  # fmt: skip
-    cache.invalidate(f"user:{user_id}")
-    cache.invalidate("global")
+    cache.invalidate(user_scope(user_id))
+    cache.invalidate(GLOBAL)
     return counts

@@ -16,6 +16,7 @@ from bson import ObjectId
 
 from dashboard.core.identity import AuthUser, PermissionDenied
 from dashboard.core.settings import SettingsError, load_settings
+from dashboard.data import users
 from dashboard.store import DatabaseUnavailable, Store, connect
 
 __all__ = ["main"]
@@ -134,7 +135,7 @@ def _seed(args: argparse.Namespace) -> int:
             if not isinstance(store, EmbeddedStore):
                 print(f"{store.description}: not seeding a MongoDB database automatically")
                 return 0
-            if store.count_documents("users", {}) > 0:
+            if users.count(store) > 0:
                 print(f"{store.description}: data present, not seeding")
                 return 0
             print(f"First run: seeding a demo data set into {store.description}")
@@ -239,11 +240,11 @@ def _report_user(store: Store, username: str | None) -> AuthUser:
             email=None,
             roles=("finance",),
         )
-    found = store.find("users", {"username": {"$eq": username}})
-    if not found:
+    found = users.by_username(store, username)
+    if found is None:
         raise CliError(f"no user named {username!r}")
-    user = AuthUser.from_document(found[0])
-    if found[0].get("disabled") or not user.has_role("finance"):
+    user = AuthUser.from_document(found)
+    if found.get("disabled") or not user.has_role("finance"):
         raise CliError(f"user {username!r} is disabled or lacks the finance role")
     return user
 

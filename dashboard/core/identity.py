@@ -10,11 +10,16 @@ import bson
 
 from dashboard.core.periods import check_zone
 
-__all__ = ["ROLES", "WEEKDAY_NAMES", "AuthUser", "PermissionDenied"]
+__all__ = ["ROLES", "WEEKDAY_NAMES", "AuthUser", "PermissionDenied", "user_scope"]
 
 #: user: own spending · product: usage and system performance · finance: reports over all users ·
 #: admin: all of these plus user management.
 ROLES = ("user", "product", "finance", "admin")
+
+
+def user_scope(user_id: object) -> str:
+    """The cache scope of one user's own data, ``user:<id>``: a write to their data clears it."""
+    return f"user:{user_id}"
 
 
 class PermissionDenied(PermissionError):
@@ -45,7 +50,7 @@ class AuthUser:
     @property
     def scope(self) -> str:
         """The cache scope of this user's own data."""
-        return f"user:{self.id}"
+        return user_scope(self.id)
 
     def has_role(self, *roles: str) -> bool:
         """Whether the user holds any of ``roles`` (admin holds every role)."""

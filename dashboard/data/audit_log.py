@@ -1,16 +1,34 @@
-"""The audit log: who did what, when (logins, lockouts, role changes, exports, deletions)."""
+"""The ``audit_log`` collection: who did what, when (logins, lockouts, role changes, exports,
+deletions). Appending, renaming a deleted user, and reading entries for the admin page.
+
+Entries are read here, not as a query, because their ``details`` are free-form documents that a
+typed frame cannot hold; the admin page shows them as JSON text, newest first and never cached.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from dashboard.store import Store
+import polars as pl
 
-__all__ = ["AUDIT_COLLECTION", "audit"]
+from dashboard.core.identity import AuthUser
+from dashboard.store import Store
+from queries.scope import literal, require_admin
+
+__all__ = ["AUDIT_COLLECTION", "ENTRY_SCHEMA", "audit", "entries", "rename_user"]
 
 AUDIT_COLLECTION = "audit_log"
+#: The columns of :func:`entries`.
+ENTRY_SCHEMA = {
+    "at": pl.Datetime("ms", "UTC"),
+    "event": pl.String,
+    "actor": pl.String,
+    "target": pl.String,
+    "details": pl.String,
+}
 
 
 def audit(
@@ -34,3 +52,40 @@ def audit(
             }
         ],
     )
+
+
+def rename_user(store: Store, username: str, alias: str) -> None:
+    """Replace ``username`` by ``alias`` as actor and target (an account's deletion)."""
+    for field in ("actor", "target"):
+        store.update_many(AUDIT_COLLECTION, {field: {"$eq": username}}, {"$set": {field: alias}})
+
+
+def entries(
+    store: Store,
+    admin: AuthUser,
+    *,
+    event: str | None = None,
+    username: str | None = None,
+    limit: int = 500,
+) -> pl.DataFrame:
+    """The newest ``limit`` entries, optionally of one event and one user (as actor or target),
+    matched literally; ``details`` as JSON text. Admins only."""
+    require_admin(admin, "read the audit log")
+    query: dict[str, Any] = {}
+    if event:
+        query["event"] = literal(event)
+    if username:
+        name = literal(username.strip().lower())
+        query["$or"] = [{"actor": name}, {"target": name}]
+    docs = store.find(AUDIT_COLLECTION, query, sort=[("at", -1)], limit=limit)
+    rows = [
+        {
+            "at": d.get("at"),
+            "event": d.get("event"),
+            "actor": d.get("actor"),
+            "target": d.get("target"),
+            "details": json.dumps(d.get("details") or {}, default=str),
+        }
+        for d in docs
+    ]
+    return pl.DataFrame(rows, schema=ENTRY_SCHEMA)

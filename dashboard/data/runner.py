@@ -1,51 +1,40 @@
-"""Running queries through the cache: the one path every number on a page takes."""
+"""The one way to run a read: every query from :mod:`queries` goes through :class:`Runner`.
+
+The runner adds what every read needs: the result cache (Redis or in-process) under the query's
+scope and lifetime family, the time limit (``MONGODB_MAX_TIME_MS``), the query's name as the
+MongoDB ``comment`` (so the store's timings and the profiler name it), and a record of this page
+run's results for the "Data as of …" captions. ``live`` queries skip the cache but nothing else.
+Writes and streaming reads are not queries: they go through the named functions of the collection
+family modules next to this one (``docs/architecture.md``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import polars as pl
 
 from dashboard.cache import Cache, CacheResult, make_key
 from dashboard.core.settings import Settings
 from dashboard.store import Store
-from queries.base import Query
+from queries.base import Family, Query
 
-__all__ = ["Runner", "run_query", "ttl_for"]
+__all__ = ["Runner", "ttl_for"]
 
 
-def ttl_for(settings: Settings, family: str) -> int:
+def ttl_for(settings: Settings, family: Family) -> int:
     """Cache lifetime in seconds for a query family (the scaling notes: statistics 30 min …)."""
     ttls = {
         "statistics": settings.cache_ttl_statistics,
         "profile": settings.cache_ttl_profile,
         "recent": settings.cache_ttl_recent,
+        "live": 0,
     }
     if family not in ttls:
         msg = f"unknown cache family {family!r}; expected one of {sorted(ttls)}"
         raise ValueError(msg)
     return ttls[family]
-
-
-def run_query(query: Query, *, store: Store, cache: Cache, settings: Settings) -> CacheResult:
-    """The query's frame, from the cache when it holds it, else from the store (then cached).
-
-    The key is the query's name plus a hash of the database, the collection and the pipeline, so
-    two pages asking the same question share one entry, whatever function built it, and two
-    deployments sharing a Redis never read each other's results.
-    """
-    key = make_key(query.name, store.description, query.collection, query.pipeline)
-
-    def compute():
-        return store.aggregate_frame(
-            query.collection,
-            query.pipeline,
-            schema=query.schema,
-            comment=query.name,
-            max_time_ms=settings.max_time_ms,
-        )
-
-    return cache.fetch(key, compute, ttl=ttl_for(settings, query.family), scope=query.scope)
 
 
 @dataclass(frozen=True)
@@ -61,9 +50,34 @@ class Runner:
     results: list[CacheResult] = field(default_factory=list)
 
     def run(self, query: Query) -> CacheResult:
-        result = run_query(query, store=self.store, cache=self.cache, settings=self.settings)
+        """The query's frame, from the cache when it holds it, else from the store (then cached).
+
+        The key is the query's name plus a hash of the database, the collection and the pipeline,
+        so two pages asking the same question share one entry, whatever function built it, and
+        two deployments sharing a Redis never read each other's results.
+        """
+
+        def compute() -> pl.DataFrame:
+            return self.store.aggregate_frame(
+                query.collection,
+                query.pipeline,
+                schema=query.schema,
+                comment=query.name,
+                max_time_ms=self.settings.max_time_ms,
+            )
+
+        if query.family == "live":
+            result = CacheResult(compute(), datetime.now(UTC), from_cache=False)
+        else:
+            key = make_key(query.name, self.store.description, query.collection, query.pipeline)
+            ttl = ttl_for(self.settings, query.family)
+            result = self.cache.fetch(key, compute, ttl=ttl, scope=query.scope)
         self.results.append(result)
         return result
+
+    def frame(self, query: Query) -> pl.DataFrame:
+        """The query's frame (see :meth:`run`)."""
+        return self.run(query).frame
 
     def mark(self) -> int:
         """A position in this run's results, to caption what a section ran after it."""
@@ -80,6 +94,3 @@ class Runner:
             f"Data as of {oldest.computed_at:%Y-%m-%d %H:%M:%S} UTC · "
             f"{cached} of {len(section)} queries from the cache"
         )
-
-    def frame(self, query: Query) -> pl.DataFrame:
-        return self.run(query).frame

@@ -19,6 +19,7 @@ import polars as pl
 
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
+from dashboard.data import expenses
 from dashboard.data.runner import Runner
 from dashboard.views.finance import MONEY, name_users
 from queries import finance
@@ -92,10 +93,7 @@ def iter_rows(
     if not plan.windows:  # still one (empty) chunk, so every file gets its header
         yield _shape(pl.DataFrame(schema=finance.EXPORT_SCHEMA), names, period.tz)
     for window in plan.windows:
-        query = finance.export_rows(user, period, window=window)
-        frame = runner.store.aggregate_frame(
-            query.collection, query.pipeline, schema=query.schema, comment=query.name
-        )
+        frame = expenses.export_window(runner.store, user, period, window)
         yield _shape(frame, names, period.tz)
         done += frame.height  # after the writer has taken the chunk: progress is rows written
         if progress is not None:

@@ -31,6 +31,7 @@ import bcrypt
 import numpy as np
 from bson import ObjectId
 
+from dashboard.data import bulk
 from dashboard.seed import profiles
 from dashboard.seed.api_log import ANONYMOUS, api_requests, incident_probes, pick_incidents
 from dashboard.seed.events import (
@@ -121,22 +122,20 @@ def seed_store(
     then after every batch; totals cost a second, array-only pass over the data.
     """
     _check_size(users, months)
-    present = set(store.list_collection_names())
-    busy = [c for c in COLLECTIONS if c in present and store.count_documents(c, {}) > 0]
+    busy = bulk.filled(store, COLLECTIONS)
     if busy and not reset:
         msg = f"refusing to seed: {', '.join(busy)} not empty; pass reset=True to drop and replace them"
         raise SeedRefused(msg)
     plan = _Plan(users=users, months=months, seed=seed, end=end)
-    for collection in COLLECTIONS if reset else ():
-        if collection in present:
-            store.drop_collection(collection)
+    if reset:
+        bulk.drop(store, COLLECTIONS)
     totals = plan.totals() if progress is not None else dict.fromkeys(COLLECTIONS, 0)
     if progress is not None:
         for collection in COLLECTIONS:
             progress(collection, 0, totals[collection])
     written = dict.fromkeys(COLLECTIONS, 0)
     for collection, docs in plan.batches(50_000):
-        store.insert_many(collection, docs)
+        bulk.insert(store, collection, docs)
         written[collection] += len(docs)
         if progress is not None:
             progress(collection, written[collection], totals[collection])

@@ -20,7 +20,6 @@ import streamlit_authenticator as stauth
 from dashboard.auth.accounts import (
     AccountError,
     credentials_for,
-    find_user,
     register_account,
     save_credentials,
 )
@@ -28,8 +27,10 @@ from dashboard.auth.throttle import LoginThrottle
 from dashboard.cache import Cache
 from dashboard.core.identity import AuthUser
 from dashboard.core.settings import Settings
+from dashboard.data import users
 from dashboard.data.audit_log import audit
 from dashboard.store import Store
+from queries.base import GLOBAL
 
 __all__ = [
     "SESSION_KEYS",
@@ -128,7 +129,7 @@ def _restore_from_cookie(store: Store, settings: Settings) -> None:
     token = authenticator.cookie_controller.get_cookie()
     if not token or "username" not in token:
         return
-    doc = find_user(store, token["username"])
+    doc = users.by_username(store, token["username"])
     credentials = credentials_for([doc] if doc else [])
     if token["username"] not in credentials["usernames"]:
         return
@@ -143,7 +144,7 @@ def current_user(store: Store, settings: Settings) -> AuthUser | None:
     username = st.session_state.get("username")
     if not st.session_state.get("authentication_status") or not username:
         return None
-    doc = find_user(store, username)
+    doc = users.by_username(store, username)
     if doc is None or doc.get("disabled"):
         audit(store, "login.revoked", actor=username, details={"reason": "disabled or removed"})
         logout(settings, audit_to=None)
@@ -174,7 +175,7 @@ def login_form(store: Store, settings: Settings, throttle: LoginThrottle) -> Non
         audit(store, "login.locked", actor=username, details={"retry_after_s": round(wait)})
         st.error(_too_many(wait))
         return
-    doc = find_user(store, username)
+    doc = users.by_username(store, username)
     if doc is not None and doc.get("disabled"):
         audit(store, "login.failure", actor=username, details={"reason": "disabled"})
         st.error("This account is disabled. Ask an admin to enable it.")
@@ -185,9 +186,7 @@ def login_form(store: Store, settings: Settings, throttle: LoginThrottle) -> Non
         authenticator.cookie_controller.set_cookie()
         _remember_cookie_write(authenticator, settings, "set")
         audit(store, "login.success", actor=username)
-        store.update_many(
-            "users", {"username": {"$eq": username}}, {"$currentDate": {"lastLoginAt": True}}
-        )
+        users.record_login(store, username)
         st.session_state["logout"] = None
         st.rerun()
     failures = throttle.record_failure(username)
@@ -239,12 +238,12 @@ def registration_form(store: Store, settings: Settings, *, cache: Cache | None =
         st.error(str(exc))
         return
     if cache is not None:
-        cache.invalidate("global")  # user counts on the staff pages changed
+        cache.invalidate(GLOBAL)  # user counts on the staff pages changed
     st.success("Account created. You can log in now.")
 
 
 def _own_credentials(store: Store, user: AuthUser) -> dict[str, Any]:
-    doc = find_user(store, user.username)
+    doc = users.by_username(store, user.username)
     return credentials_for([doc] if doc else [])
 
 

@@ -1,84 +1,23 @@
-"""The transactions table: server-side search, filters, sorting and paging, and its CSV export."""
+"""The transactions table widget: search, amount range, sorting and paging controls, the table and
+its CSV export. The rows come from :mod:`dashboard.views.transactions`."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-import polars as pl
 import streamlit as st
 
 from dashboard.core.csv_safe import frame_to_csv
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
 from dashboard.data.runner import Runner
+from dashboard.views.transactions import export_rows, fetch_page
 from queries.transactions import (
     SORTABLE,
     TransactionFilter,
-    transactions_all,
-    transactions_count,
-    transactions_page,
 )
 
-__all__ = ["PAGE_SIZE", "TransactionPage", "export_csv", "fetch_page", "transactions_view"]
-
-PAGE_SIZE = 50
-
-
-class TransactionPage:
-    """One page of rows plus the total count and the page arithmetic."""
-
-    def __init__(self, rows: pl.DataFrame, total: int, page: int, page_size: int) -> None:
-        self.rows = rows
-        self.total = total
-        self.page_size = page_size
-        self.pages = max(1, math.ceil(total / page_size))
-        self.page = min(max(1, page), self.pages)
-
-
-def fetch_page(
-    runner: Runner,
-    user: AuthUser,
-    f: TransactionFilter,
-    *,
-    sort_by: str = "date",
-    descending: bool = True,
-    page: int = 1,
-    page_size: int = PAGE_SIZE,
-) -> TransactionPage:
-    """The requested page of the user's matching transactions, with the count for the pager."""
-    count = runner.frame(transactions_count(user, f))
-    total = int(count["n"][0]) if count.height else 0
-    pages = max(1, math.ceil(total / page_size))
-    page = min(max(1, page), pages)
-    rows = runner.frame(
-        transactions_page(
-            user, f, sort_by=sort_by, descending=descending, page=page, page_size=page_size
-        )
-    )
-    local = rows.with_columns(pl.col("date").dt.convert_time_zone(user.timezone))
-    return TransactionPage(local, total, page, page_size)
-
-
-def export_csv(
-    runner: Runner,
-    user: AuthUser,
-    f: TransactionFilter,
-    *,
-    sort_by: str = "date",
-    descending: bool = True,
-) -> bytes:
-    """Every transaction of the current view as CSV (UTF-8, ISO-8601 dates with offset, safe cells)."""
-    rows = runner.store.aggregate_frame(
-        "expenses",
-        transactions_all(user, f, sort_by=sort_by, descending=descending).pipeline,
-        schema=transactions_all(user, f).schema,
-        comment="transactions.export",
-    )
-    local = rows.with_columns(
-        pl.col("date").dt.convert_time_zone(user.timezone).dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
-    )
-    return frame_to_csv(local, bom=True)
+__all__ = ["transactions_view"]
 
 
 def transactions_view(
@@ -139,7 +78,9 @@ def transactions_view(
     mid.caption(f"{result.total:,} transactions · page {result.page} of {result.pages}")
     right.download_button(
         "Export this view (CSV)",
-        data=lambda: export_csv(runner, user, f, sort_by=sort_by, descending=descending),
+        data=lambda: frame_to_csv(
+            export_rows(runner, user, f, sort_by=sort_by, descending=descending), bom=True
+        ),
         file_name="transactions.csv",
         mime="text/csv",
         on_click="ignore",

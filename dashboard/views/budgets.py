@@ -11,10 +11,10 @@ from dashboard.core.forecast import forecast_month
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period, month_period
 from dashboard.core.shaping import to_local_date
+from dashboard.data.budgets import set_limit
 from dashboard.data.runner import Runner
 from queries import spending
 from queries.budgets import budgets_between
-from queries.scope import literal
 
 __all__ = ["BudgetError", "budget_history", "month_status", "save_budget"]
 
@@ -97,11 +97,5 @@ def save_budget(
     if not 0 < amount <= MAX_LIMIT:
         msg = f"limit: must be above 0 and at most {MAX_LIMIT:,.0f}, got {amount}"
         raise BudgetError(msg)
-    first = dt.datetime.combine(month.replace(day=1), dt.time(), tzinfo=dt.UTC)
-    runner.store.update_many(
-        "budgets",
-        {"userId": user.id, "month": first, "category": literal(category)},
-        {"$set": {"limit": amount}, "$currentDate": {"updatedAt": True}},
-        upsert=True,
-    )
+    set_limit(runner.store, user.id, month=month, category=category, limit=amount)
     runner.cache.invalidate(user.scope)

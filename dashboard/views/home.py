@@ -1,15 +1,13 @@
-"""What the home page reports: the connected database and cache, and how much data there is."""
+"""What the home page reports: the user's own expenses at a glance and, for staff, the connected
+database and cache and how much data there is."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from dashboard.cache import Cache
 from dashboard.core.identity import AuthUser
-from dashboard.core.settings import Settings
-from dashboard.data.runner import run_query
-from dashboard.store import Store
+from dashboard.data.runner import Runner
 from queries.profile import data_inventory, my_summary
 
 __all__ = ["COLLECTIONS", "Inventory", "MySummary", "inventory", "summary_for"]
@@ -38,22 +36,25 @@ class MySummary:
     as_of: str
 
 
-def inventory(user: AuthUser, *, store: Store, cache: Cache, settings: Settings) -> Inventory:
+def inventory(runner: Runner, user: AuthUser) -> Inventory:
     """Document counts of the main collections (spans users: product, finance or admin)."""
     counts: dict[str, int] = {}
     as_of = ""
     for name in COLLECTIONS:
-        result = run_query(data_inventory(user, name), store=store, cache=cache, settings=settings)
+        result = runner.run(data_inventory(user, name))
         counts[name] = int(result.frame["n"][0]) if result.frame.height else 0
         as_of = result.caption
     return Inventory(
-        database=store.description, cache=cache.description, counts=counts, as_of=as_of
+        database=runner.store.description,
+        cache=runner.cache.description,
+        counts=counts,
+        as_of=as_of,
     )
 
 
-def summary_for(user: AuthUser, *, store: Store, cache: Cache, settings: Settings) -> MySummary:
+def summary_for(runner: Runner, user: AuthUser) -> MySummary:
     """The signed-in user's own expense count, total and date range."""
-    result = run_query(my_summary(user), store=store, cache=cache, settings=settings)
+    result = runner.run(my_summary(user))
     if result.frame.height == 0:
         return MySummary(0, 0.0, None, None, result.caption)
     row = result.frame.row(0, named=True)

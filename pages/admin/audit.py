@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app.resources import get_settings, get_store
-from dashboard.auth.admin_audit import audit_events, read_audit_log
+from dashboard.app.resources import get_runner
 from dashboard.ui.signed_in import signed_in_user
+from dashboard.views.admin import audit_entries, audit_events
 
-settings = get_settings()
-store = get_store(settings)
+runner = get_runner()
 admin = signed_in_user()
 
 st.title("Audit log")
 left, right = st.columns(2)
-event = left.selectbox("Event", ["(all)", *audit_events(store, admin)], key="audit_event")
+event = left.selectbox("Event", ["(all)", *audit_events(runner, admin)], key="audit_event")
 who = right.text_input("User (actor or target)", key="audit_user")
-log = read_audit_log(store, admin, event=None if event == "(all)" else event, username=who or None)
+log = audit_entries(runner, admin, event=None if event == "(all)" else event, username=who or None)
 if log.is_empty():
     st.info("No audit entries match these filters.")
 else:

@@ -13,7 +13,7 @@ from dashboard.ui import session
 from dashboard.ui.signed_in import signed_in_user
 
 settings = get_settings()
-store = get_store(settings)
+store, cache = get_store(settings), get_cache(settings)
 user = signed_in_user()
 
 st.title("Account")
@@ -34,12 +34,11 @@ with preferences:
         if st.form_submit_button("Save preferences"):
             try:
                 accounts.update_preferences(
-                    store, user, timezone=tz or "UTC", week_start=int(week_start)
+                    store, user, timezone=tz or "UTC", week_start=int(week_start), cache=cache
                 )
             except accounts.AccountError as exc:
                 st.error(str(exc))
             else:
-                get_cache(settings).invalidate(user.scope)
                 st.success("Preferences saved; the dashboards now group days and weeks by them.")
 with password:
     session.password_form(store, settings, user)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app.resources import get_cache, get_settings, get_store
+from dashboard.app.resources import get_runner
 from dashboard.ui.signed_in import signed_in_user
 from dashboard.views.home import inventory, summary_for
 
-settings = get_settings()
-store, cache = get_store(settings), get_cache(settings)
+runner = get_runner()
 user = signed_in_user()
 
 st.title(f"Welcome, {user.name}")
 
 if "user" in user.roles:
-    mine = summary_for(user, store=store, cache=cache, settings=settings)
+    mine = summary_for(runner, user)
     if mine.expenses == 0:
         st.info(
             "You have no expenses yet. Record some in the Expense Tracker app; they appear here "
@@ -29,7 +28,7 @@ if "user" in user.roles:
     st.caption(mine.as_of)
 
 if user.has_role("product", "finance"):
-    inv = inventory(user, store=store, cache=cache, settings=settings)
+    inv = inventory(runner, user)
     st.subheader("Data source")
     left, right = st.columns(2)
     left.markdown(f"**Database** · {inv.database}")
