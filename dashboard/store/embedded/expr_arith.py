@@ -18,16 +18,16 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dashboard.store.embedded.expr_support import (
+from dashboard.store.embedded.expr_args import (
     arity,
     compile_until_null,
     is_date,
     null_if_any,
     reached,
-    true_div,
     type_errors,
 )
 from dashboard.store.embedded.expressions import args_list, operator
+from dashboard.store.embedded.float_math import true_div
 from dashboard.store.embedded.registry import import_families
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
 from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type, is_number, lit_val

@@ -18,8 +18,8 @@ from typing import Any
 import polars as pl
 
 from dashboard.store.embedded.codec import merge_dtypes
+from dashboard.store.embedded.expr_args import arity, compile_until_null, type_errors
 from dashboard.store.embedded.expr_scope import element_scope
-from dashboard.store.embedded.expr_support import arity, compile_until_null, type_errors
 from dashboard.store.embedded.expressions import args_list, compile_expr, operator, truthy
 from dashboard.store.embedded.runtime_errors import fail_where
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number, lit_val, type_expr

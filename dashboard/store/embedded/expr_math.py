@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dashboard.store.embedded.expr_args import arity, null_if_any
 from dashboard.store.embedded.expr_arith import F64, I64, INT_LIMIT, OVERFLOW, no_decimal
-from dashboard.store.embedded.expr_support import arity, null_if_any, numpy_unary, true_div
 from dashboard.store.embedded.expressions import operator
+from dashboard.store.embedded.float_math import numpy_unary, true_div
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 

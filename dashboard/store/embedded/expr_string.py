@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.expr_support import arity, compile_until_null, type_errors
+from dashboard.store.embedded.expr_args import arity, compile_until_null, type_errors
 from dashboard.store.embedded.expressions import args_list, compile_expr, operator
 from dashboard.store.embedded.registry import import_families
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where

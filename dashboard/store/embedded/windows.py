@@ -4,7 +4,7 @@ The stage evaluates ``partitionBy`` and the ``sortBy`` keys into columns and sta
 (partition, sortBy) — the order MongoDB returns the documents in — then numbers the rows. Every
 window becomes a half-open interval ``[s, e)`` of row positions inside the current document's
 partition: document windows by arithmetic on positions, range windows by ``search_sorted`` within
-the partition. The operators are computed from those intervals (see :mod:`.windows_ops`):
+the partition. The operators are computed from those intervals (see :mod:`.window_functions`):
 
 - ``$count``, ``$first``, ``$last``, ``$shift``, the rank operators, ``$derivative``,
   ``$integral``, ``$expMovingAvg``: gathers and per-partition scans, O(n);
@@ -68,7 +68,7 @@ class Frame:
 
 @stage("$setWindowFields")
 def _set_window_fields(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
-    from dashboard.store.embedded.windows_ops import compute
+    from dashboard.store.embedded.window_functions import compute
 
     spec = _check_spec(spec)
     ctx = state.ctx(lf, "$setWindowFields")

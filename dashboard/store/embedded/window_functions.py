@@ -10,8 +10,8 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.expr_support import true_div
 from dashboard.store.embedded.expressions import choose, compile_expr
+from dashboard.store.embedded.float_math import true_div
 from dashboard.store.embedded.group import ACCUMULATORS
 from dashboard.store.embedded.runtime_errors import raise_where, with_checks
 from dashboard.store.embedded.values import DATE, Val, is_number, lit_val
