@@ -1,8 +1,9 @@
 """Aggregation pipelines compiled stage by stage onto one Polars ``LazyFrame``.
 
 Each stage is a function ``(spec, frame, env) -> frame`` registered in :data:`STAGES` with
-:func:`stage`. Core stages live here; the others in ``stages_more`` (``$unwind``, ``$facet``,
-``$bucket``, ``$lookup``, ``$densify``, ``$fill``, ``$merge``, ``$out`` …) and ``windows``
+:func:`stage`. Core stages live here; the others in ``stages_unwind``, ``stages_facet_bucket``
+(``$facet``, ``$bucket``, ``$bucketAuto``), ``stages_lookup_union`` (``$lookup``, ``$unionWith``),
+``stages_fill`` (``$densify``, ``$fill``), ``stages_merge_out`` (``$merge``, ``$out``) and ``windows``
 (``$setWindowFields``). The frame's schema is read before each stage, so every stage compiles against
 the exact document shape the previous one produced.
 """
@@ -348,5 +349,13 @@ def _new_root_message(kind: str) -> str:
 
 
 # The stage families kept in their own modules (each optional while it is being built).
-import_families("stages_more", "windows", optional=True)
+import_families(
+    "stages_unwind",
+    "stages_facet_bucket",
+    "stages_lookup_union",
+    "stages_fill",
+    "stages_merge_out",
+    "windows",
+    optional=True,
+)
 __all__ += ["RunState", "is_presence", "presence_name", "user_columns"]

@@ -17,16 +17,17 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.codec import presence_name
+from dashboard.store.embedded.codec import concat_lazy, hidden, presence_name
 from dashboard.store.embedded.documents import assign
 from dashboard.store.embedded.expressions import compile_expr, field_path
 from dashboard.store.embedded.pipeline import STAGES, RunState, sort_exprs, stage
 from dashboard.store.embedded.runtime_errors import raise_where
-from dashboard.store.embedded.stages_more import FAILED_TO_PARSE, concat_lazy, hidden
 from dashboard.store.embedded.values import DATE, Val, python_to_polars
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
 __all__: list[str] = []
+
+FAILED_TO_PARSE = 9
 
 _UNIT_MS = {
     "millisecond": 1,

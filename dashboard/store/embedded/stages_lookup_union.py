@@ -1,4 +1,7 @@
-"""``$lookup``: a left outer join that adds an array of matching foreign documents.
+"""``$lookup`` and ``$unionWith``: the stages that read another collection.
+
+``$unionWith`` appends the documents of another collection (through its own pipeline) to the input.
+``$lookup`` is a left outer join that adds an array of matching foreign documents.
 
 Every form is planned as (local row, foreign document) pairs, grouped back into one array per local
 row. The pairs come from:
@@ -23,21 +26,17 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.codec import user_columns
+from dashboard.store.embedded.codec import concat_lazy, hidden, user_columns
 from dashboard.store.embedded.documents import assign
 from dashboard.store.embedded.expressions import compile_expr, field_path
 from dashboard.store.embedded.pipeline import STAGES, RunState, compile_pipeline, stage
-from dashboard.store.embedded.stages_more import (
-    FAILED_TO_PARSE,
-    documents_array,
-    hidden,
-    sub_pipeline,
-    sub_state,
-)
+from dashboard.store.embedded.subpipelines import documents_array, sub_pipeline, sub_state
 from dashboard.store.embedded.values import DATE, Ctx, Val, bson_rank
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
 __all__: list[str] = []
+
+FAILED_TO_PARSE = 9
 
 _ROW = hidden("lookup_row")
 _FROW = hidden("lookup_foreign_row")
@@ -335,3 +334,31 @@ def _run_rest(docs: pl.LazyFrame, stages: list[Mapping[str, Any]], state: RunSta
         else:
             raise UnsupportedOperation(f"{name} inside a correlated $lookup pipeline")
     return docs
+
+
+# -- $unionWith --------------------------------------------------------------------------------
+
+
+@stage("$unionWith")
+def _union_with(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    """The input documents followed by those of another collection (through its own pipeline)."""
+    if isinstance(spec, str):
+        coll, pipeline = spec, []
+    elif isinstance(spec, Mapping):
+        unknown = [k for k in spec if k not in ("coll", "pipeline")]
+        if unknown:
+            msg = f"BSON field '$unionWith.{unknown[0]}' is an unknown field."
+            raise OperationFailure(msg, code=40415)
+        if "coll" not in spec:
+            msg = "BSON field '$unionWith.coll' is missing but a required field"
+            raise OperationFailure(msg, code=40414)
+        coll, pipeline = spec["coll"], spec.get("pipeline", [])
+    else:
+        msg = "the $unionWith stage specification must be an object or string"
+        raise OperationFailure(msg, code=FAILED_TO_PARSE)
+    if not isinstance(coll, str):
+        msg = "$unionWith 'coll' must be a string"
+        raise OperationFailure(msg, code=FAILED_TO_PARSE)
+    stages = sub_pipeline(pipeline, owner="$unionWith", forbidden=("$out", "$merge"), code=31441)
+    other = compile_pipeline(stages, state.env.scan(coll), sub_state(state))
+    return concat_lazy([lf, other])
