@@ -1,4 +1,5 @@
-"""More ``$group`` accumulators: percentiles, the n-element family and ``$mergeObjects``.
+"""The ``$group`` accumulators: the basic ones (``$sum`` … ``$stdDevSamp``), percentiles, the
+n-element family (``$firstN`` … ``$bottomN``) and ``$mergeObjects``.
 
 Registered in :data:`~.group.ACCUMULATORS` (and so also usable as ``$setWindowFields`` window
 functions). ``$median``/``$percentile`` return exact values with MongoDB's discrete rule: the
@@ -22,6 +23,84 @@ from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 from dashboard.store.errors import OperationFailure
 
 __all__: list[str] = []
+
+
+# -- basic accumulators --------------------------------------------------------------------------
+
+
+@accumulator("$sum")
+def _sum(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if isinstance(val.dtype, pl.List):
+        return Agg(pl.lit(0).alias(name), pre)
+    if not is_number(val.dtype):
+        return Agg(pl.lit(0, dtype=pl.Int64).alias(name), pre)
+    if val.is_const:
+        return Agg((pl.len().cast(pl.Int64) * pl.lit(val.const)).alias(name), [])
+    return Agg(col.sum().alias(name), pre)
+
+
+@accumulator("$avg")
+def _avg(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if not is_number(val.dtype):
+        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
+    return Agg(col.cast(pl.Float64).mean().alias(name), pre)
+
+
+def _column_agg(op: str, agg: Callable[[pl.Expr], pl.Expr]) -> None:
+    """Register ``op`` as the Polars aggregation ``agg`` of its argument's column."""
+
+    def compile_agg(spec: Any, ctx: Ctx, name: str) -> Agg:
+        _, pre, col, _ = accumulator_input(spec, ctx, name)
+        return Agg(agg(col).alias(name), pre)
+
+    accumulator(op)(compile_agg)
+
+
+_column_agg("$min", pl.Expr.min)
+_column_agg("$max", pl.Expr.max)
+_column_agg("$first", pl.Expr.first)
+_column_agg("$last", pl.Expr.last)
+
+
+@accumulator("$count")
+def _count(spec: Any, ctx: Ctx, name: str) -> Agg:
+    if spec != {}:
+        msg = "$count takes no arguments, i.e. $count:{}"
+        raise OperationFailure(msg, code=40237)
+    return Agg(pl.len().cast(pl.Int64).alias(name))
+
+
+@accumulator("$push")
+def _push(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, present = accumulator_input(spec, ctx, name)
+    values = col if present is None else col.filter(present)
+    return Agg(values.implode().alias(name), pre)
+
+
+@accumulator("$addToSet")
+def _add_to_set(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, present = accumulator_input(spec, ctx, name)
+    values = col if present is None else col.filter(present)
+    return Agg(values.unique(maintain_order=True).implode().alias(name), pre)
+
+
+@accumulator("$stdDevPop")
+def _std_pop(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if not is_number(val.dtype):
+        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
+    return Agg(col.cast(pl.Float64).std(ddof=0).alias(name), pre)
+
+
+@accumulator("$stdDevSamp")
+def _std_samp(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if not is_number(val.dtype):
+        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
+    c = col.cast(pl.Float64)
+    return Agg(pl.when(c.count() > 1).then(c.std(ddof=1)).otherwise(None).alias(name), pre)
 
 
 def _require_object(op: str, spec: Any, code: int, message: str | None = None) -> Mapping[str, Any]:
