@@ -1,4 +1,4 @@
-"""Expression arguments handled as MongoDB does, shared by the arithmetic, string and array families.
+"""Expression arguments handled as MongoDB does: shared by the arithmetic, string, array families.
 
 How many arguments an operator takes (:func:`arity`), left-to-right evaluation stopping at the first
 null (:func:`compile_until_null`, :func:`null_if_any`, :func:`reached`) and the type errors of the

@@ -1,9 +1,9 @@
 """Comparison, boolean and conditional expression operators.
 
 ``$eq`` ``$ne`` ``$lt`` ``$lte`` ``$gt`` ``$gte`` ``$cmp`` compare in MongoDB's order
-(:func:`~.expressions.cmp_parts`); ``$in``, ``$min`` and ``$max`` compare too. ``$and``, ``$or``,
-``$not`` use MongoDB's truthiness; ``$cond``, ``$ifNull`` and ``$switch`` evaluate a branch only where
-it is taken, so its run-time errors count only there. ``$literal`` is here as well.
+(:func:`~.expressions.cmp_parts`); ``$in``, ``$min`` and ``$max`` compare too. ``$and``,
+``$or``, ``$not`` use MongoDB's truthiness; ``$cond``, ``$ifNull`` and ``$switch`` evaluate a branch
+only where it is taken, so its run-time errors count only there. ``$literal`` is here as well.
 """
 
 from __future__ import annotations
@@ -14,20 +14,19 @@ from typing import Any
 import polars as pl
 
 from dashboard.store.embedded.expressions import (
-    OPERATORS,
+    OperatorFn,
     args_list,
     choose,
     cmp_parts,
     compile_expr,
     null_val,
-    operator,
     truthy,
 )
 from dashboard.store.embedded.runtime_errors import fail_where
 from dashboard.store.embedded.values import Ctx, Val, bson_rank, lit_val
 from dashboard.store.errors import OperationFailure
 
-__all__: list[str] = []
+__all__ = ["OPERATORS"]
 
 
 def _binary(spec: Any, ctx: Ctx, name: str) -> tuple[Val, Val]:
@@ -38,28 +37,16 @@ def _binary(spec: Any, ctx: Ctx, name: str) -> tuple[Val, Val]:
     return compile_expr(args[0], ctx), compile_expr(args[1], ctx)
 
 
-def _comparison(name: str, build: Callable[[pl.Expr, pl.Expr], pl.Expr]) -> None:
+def _comparison(name: str, build: Callable[[pl.Expr, pl.Expr], pl.Expr]) -> OperatorFn:
     def compile_cmp(spec: Any, ctx: Ctx) -> Val:
         a, b = _binary(spec, ctx, name)
         lt, eq = cmp_parts(a, b)
         return Val(expr=build(lt, eq), dtype=pl.Boolean(), missing=None)
 
-    OPERATORS[name] = compile_cmp
+    return compile_cmp
 
 
-_comparison("$eq", lambda lt, eq: eq)
-_comparison("$ne", lambda lt, eq: ~eq)
-_comparison("$lt", lambda lt, eq: lt)
-_comparison("$lte", lambda lt, eq: lt | eq)
-_comparison("$gt", lambda lt, eq: ~(lt | eq))
-_comparison("$gte", lambda lt, eq: ~lt)
-_comparison(
-    "$cmp",
-    lambda lt, eq: pl.when(eq).then(pl.lit(0)).when(lt).then(pl.lit(-1)).otherwise(pl.lit(1)),
-)
-
-
-def _extreme(name: str, *, smallest: bool) -> None:
+def _extreme(name: str, *, smallest: bool) -> OperatorFn:
     """``$min`` / ``$max`` as expressions: over a list of arguments, or over the elements of a lone
     array argument; null and missing values are skipped, and null is the answer when all are."""
 
@@ -84,19 +71,13 @@ def _extreme(name: str, *, smallest: bool) -> None:
             return Val(expr=pl.lit(None), dtype=pl.Null())
         return Val(expr=best.expr, dtype=best.dtype)  # null, never missing, when all are
 
-    OPERATORS[name] = compile_extreme
+    return compile_extreme
 
 
-_extreme("$min", smallest=True)
-_extreme("$max", smallest=False)
-
-
-@operator("$literal")
 def _literal(spec: Any, ctx: Ctx) -> Val:
     return lit_val(spec)
 
 
-@operator("$and")
 def _and(spec: Any, ctx: Ctx) -> Val:
     parts: list[pl.Expr] = []
     for a in args_list(spec):
@@ -109,7 +90,6 @@ def _and(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=pl.Boolean(), missing=None)
 
 
-@operator("$or")
 def _or(spec: Any, ctx: Ctx) -> Val:
     parts: list[pl.Expr] = []
     for a in args_list(spec):
@@ -122,7 +102,6 @@ def _or(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=pl.Boolean(), missing=None)
 
 
-@operator("$not")
 def _not(spec: Any, ctx: Ctx) -> Val:
     args = args_list(spec)
     if len(args) != 1:
@@ -131,7 +110,6 @@ def _not(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=~truthy(compile_expr(args[0], ctx)), dtype=pl.Boolean(), missing=None)
 
 
-@operator("$cond")
 def _cond(spec: Any, ctx: Ctx) -> Val:
     if isinstance(spec, Mapping):
         try:
@@ -149,7 +127,6 @@ def _cond(spec: Any, ctx: Ctx) -> Val:
     return choose(cond, then, compile_expr(parts[2], ctx.guarded(~cond)), ctx)
 
 
-@operator("$ifNull")
 def _if_null(spec: Any, ctx: Ctx) -> Val:
     args = args_list(spec)
     if len(args) < 2:
@@ -166,7 +143,6 @@ def _if_null(spec: Any, ctx: Ctx) -> Val:
     return result
 
 
-@operator("$switch")
 def _switch(spec: Any, ctx: Ctx) -> Val:
     if not isinstance(spec, Mapping) or "branches" not in spec:
         msg = "$switch requires at least one branch"
@@ -199,7 +175,6 @@ _SWITCH_NO_MATCH = (
 )
 
 
-@operator("$in")
 def _in(spec: Any, ctx: Ctx) -> Val:
     needle, haystack = _binary(spec, ctx, "$in")
     if not isinstance(haystack.dtype, pl.List):
@@ -212,3 +187,29 @@ def _in(spec: Any, ctx: Ctx) -> Val:
     else:
         expr = haystack.expr.list.contains(needle.expr, nulls_equal=True)
     return Val(expr=expr.fill_null(False), dtype=pl.Boolean(), missing=None)
+
+
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$eq": _comparison("$eq", lambda lt, eq: eq),
+    "$ne": _comparison("$ne", lambda lt, eq: ~eq),
+    "$lt": _comparison("$lt", lambda lt, eq: lt),
+    "$lte": _comparison("$lte", lambda lt, eq: lt | eq),
+    "$gt": _comparison("$gt", lambda lt, eq: ~(lt | eq)),
+    "$gte": _comparison("$gte", lambda lt, eq: ~lt),
+    "$cmp": _comparison(
+        "$cmp",
+        lambda lt, eq: pl.when(eq).then(pl.lit(0)).when(lt).then(pl.lit(-1)).otherwise(pl.lit(1)),
+    ),
+    "$min": _extreme("$min", smallest=True),
+    "$max": _extreme("$max", smallest=False),
+    "$literal": _literal,
+    "$and": _and,
+    "$or": _or,
+    "$not": _not,
+    "$cond": _cond,
+    "$ifNull": _if_null,
+    "$switch": _switch,
+    "$in": _in,
+}

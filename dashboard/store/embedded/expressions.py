@@ -1,9 +1,9 @@
 """Aggregation expressions compiled to Polars: field paths, variables, literals, objects and arrays.
 
 :func:`compile_expr` turns one MongoDB expression into a :class:`~.values.Val`, looking operators up
-in :data:`OPERATORS`. Operators register themselves there with :func:`operator`; the families live
-in their own modules (``expr_logic``, ``expr_arith``, ``expr_string``, ``expr_date``, ``expr_array``,
-``expr_convert``), imported at the bottom so that importing this module gives the whole language.
+by name in :data:`OPERATORS`. That table starts empty: ``catalog`` fills it from the modules that
+list the operators (``expr_logic``, ``expr_arith``, ``expr_math``, ``expr_string``, ``expr_regex``,
+``expr_array``, ``expr_convert``, ``expr_date_parts``, ``expr_date_format``, ``expr_date_arith``).
 Also here: helpers the operators share (MongoDB's comparison order, truthiness, ``choose``).
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.registry import import_families, registrar
+from dashboard.store.embedded.codec import merge_dtypes
 from dashboard.store.embedded.values import (
     DATE,
     NO_CONST,
@@ -28,22 +28,22 @@ from dashboard.store.errors import OperationFailure
 
 __all__ = [
     "OPERATORS",
+    "OperatorFn",
     "args_list",
     "cmp_parts",
     "compile_expr",
     "field_path",
     "missing_val",
     "null_val",
-    "operator",
     "truthy",
 ]
 
+#: An expression operator: compiles its argument (the value under ``$name``) against ``ctx``.
 OperatorFn = Callable[[Any, Ctx], Val]
+
+#: Every expression operator by name: filled by ``catalog`` from the ``expr_*`` modules' own
+#: ``OPERATORS`` lists.
 OPERATORS: dict[str, OperatorFn] = {}
-
-
-#: ``@operator("$name", …)``: register an expression operator implementation under its names.
-operator = registrar(OPERATORS)
 
 
 def missing_val() -> Val:
@@ -272,19 +272,5 @@ def _common_dtype(a: Val, b: Val, ctx: Ctx) -> pl.DataType:
         if b.dtype.inner == pl.Null:
             return a.dtype
     if isinstance(a.dtype, pl.Struct) and isinstance(b.dtype, pl.Struct):
-        from dashboard.store.embedded.codec import merge_dtypes
-
         return merge_dtypes(a.dtype, b.dtype, field="$cond")
     raise ctx.unsupported(f"branches of different types ({a.dtype} and {b.dtype})")
-
-
-# The operator families kept in their own modules (each optional while it is being built).
-import_families(
-    "expr_logic",
-    "expr_arith",
-    "expr_string",
-    "expr_date",
-    "expr_array",
-    "expr_convert",
-    optional=True,
-)

@@ -3,8 +3,9 @@
 
 Each accumulator's argument is evaluated into a temporary column before grouping (with a presence
 column where it can be missing, since ``$push`` and ``$addToSet`` skip missing values but keep nulls),
-then aggregated. The accumulators (module ``accumulators``) register in :data:`ACCUMULATORS`; the
-window functions of ``$setWindowFields`` reuse them.
+then aggregated. :func:`compile_group` looks the accumulators up by name in :data:`ACCUMULATORS`, a
+table that ``catalog`` fills from the ``accumulators`` module; the window functions of
+``$setWindowFields`` reuse them.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from typing import Any
 import polars as pl
 
 from dashboard.store.embedded.expressions import compile_expr
-from dashboard.store.embedded.pipeline import RunState, stage
-from dashboard.store.embedded.registry import import_families, registrar
+from dashboard.store.embedded.pipeline import RunState, StageFn
 from dashboard.store.embedded.values import Ctx, Val
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["ACCUMULATORS", "Agg", "accumulator", "accumulator_input", "compile_group"]
+__all__ = ["ACCUMULATORS", "STAGES", "AccumulatorFn", "Agg", "accumulator_input", "compile_group"]
 
 
 @dataclass
@@ -34,12 +34,12 @@ class Agg:
     post: pl.Expr | None = None
 
 
+#: An accumulator: compiles its argument against ``ctx`` for the output field ``name``.
 AccumulatorFn = Callable[[Any, Ctx, str], Agg]
+
+#: Every accumulator by name: filled by ``catalog`` from the ``accumulators`` module's own
+#: ``ACCUMULATORS`` list (``$setWindowFields`` looks its accumulator window functions up here too).
 ACCUMULATORS: dict[str, AccumulatorFn] = {}
-
-
-#: ``@accumulator("$name", …)``: register an accumulator implementation under its names.
-accumulator = registrar(ACCUMULATORS)
 
 
 def accumulator_input(
@@ -115,7 +115,6 @@ def _is_expression(spec: Mapping[str, Any]) -> bool:
 # -- the stages ---------------------------------------------------------------------------------
 
 
-@stage("$group")
 def _group(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     if not isinstance(spec, Mapping):
         msg = "a group's fields must be specified in an object"
@@ -123,7 +122,6 @@ def _group(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     return compile_group(spec, lf, state.ctx(lf, "$group"))
 
 
-@stage("$count")
 def _count(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     if not isinstance(spec, str) or not spec or spec.startswith("$") or "." in spec:
         msg = "the count field must be a non-empty string, not start with '$' and not contain '.'"
@@ -132,11 +130,14 @@ def _count(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     return counted.filter(pl.col(spec) > 0)
 
 
-@stage("$sortByCount")
 def _sort_by_count(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     grouped = compile_group({"_id": spec, "count": {"$sum": 1}}, lf, state.ctx(lf, "$sortByCount"))
     return grouped.sort("count", descending=True, maintain_order=True)
 
 
-# The accumulators, in their own module (optional while it is being built).
-import_families("accumulators", optional=True)
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$group": _group,
+    "$count": _count,
+    "$sortByCount": _sort_by_count,
+}

@@ -1,7 +1,8 @@
 """Aggregation pipelines compiled stage by stage onto one Polars ``LazyFrame``.
 
-Each stage is a function ``(spec, frame, state) -> frame`` registered in :data:`STAGES` with
-:func:`stage`. The stages live in their own modules: ``stages_filter_sort`` (``$match``, ``$sort``,
+Each stage is a function ``(spec, frame, state) -> frame`` (a :data:`StageFn`) that
+:func:`compile_pipeline` looks up by name in :data:`STAGES`. That table starts empty: ``catalog``
+fills it from the modules that list the stages: ``stages_filter_sort`` (``$match``, ``$sort``,
 ``$limit``, ``$skip``), ``stages_fields`` (``$addFields``, ``$project`` …), ``group`` (``$group``,
 ``$count``, ``$sortByCount``), ``stages_unwind``, ``stages_facet_bucket`` (``$facet``, ``$bucket``,
 ``$bucketAuto``), ``stages_lookup_union`` (``$lookup``, ``$unionWith``), ``stages_fill``
@@ -21,11 +22,10 @@ import polars as pl
 
 from dashboard.store.embedded.expressions import field_path
 from dashboard.store.embedded.query import text_conditions
-from dashboard.store.embedded.registry import import_families, registrar
 from dashboard.store.embedded.values import Ctx, Val
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["STAGES", "Env", "RunState", "compile_pipeline", "sort_exprs", "stage"]
+__all__ = ["STAGES", "Env", "RunState", "StageFn", "apply_stage", "compile_pipeline", "sort_exprs"]
 
 
 class Env(Protocol):
@@ -58,11 +58,9 @@ class RunState:
 
 
 StageFn = Callable[[Any, pl.LazyFrame, RunState], pl.LazyFrame]
+
+#: Every stage by name: filled by ``catalog`` from the stage modules' own ``STAGES`` lists.
 STAGES: dict[str, StageFn] = {}
-
-
-#: ``@stage("$name", …)``: register a stage implementation under its names.
-stage = registrar(STAGES)
 
 
 def compile_pipeline(
@@ -95,6 +93,11 @@ def compile_pipeline(
     return lf
 
 
+def apply_stage(name: str, spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    """Apply stage ``name`` to ``lf``: for stages that run another stage on their documents."""
+    return STAGES[name](spec, lf, state)
+
+
 def sort_exprs(spec: Mapping[str, Any], ctx: Ctx) -> tuple[list[pl.Expr], list[bool], list[bool]]:
     """Sort keys in MongoDB's order: null and missing (equivalent), then values (reversed for -1).
 
@@ -119,18 +122,3 @@ def sort_exprs(spec: Mapping[str, Any], ctx: Ctx) -> tuple[list[pl.Expr], list[b
         descending.append(desc)
         nulls_last.append(desc)
     return exprs, descending, nulls_last
-
-
-# The stage families kept in their own modules (each optional while it is being built).
-import_families(
-    "stages_filter_sort",
-    "stages_fields",
-    "group",
-    "stages_unwind",
-    "stages_facet_bucket",
-    "stages_lookup_union",
-    "stages_fill",
-    "stages_merge_out",
-    "windows",
-    optional=True,
-)

@@ -24,13 +24,13 @@ import polars as pl
 from dashboard.store.embedded.codec import hidden
 from dashboard.store.embedded.expressions import cmp_parts, compile_expr
 from dashboard.store.embedded.group import compile_group
-from dashboard.store.embedded.pipeline import RunState, compile_pipeline, stage
+from dashboard.store.embedded.pipeline import RunState, StageFn, compile_pipeline
 from dashboard.store.embedded.runtime_errors import raise_where, refuse_where
 from dashboard.store.embedded.subpipelines import documents_array, sub_pipeline, sub_state
 from dashboard.store.embedded.values import Ctx, Val, bson_rank, dtype_of_python, lit_val
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
-__all__: list[str] = []
+__all__ = ["STAGES"]
 
 _DEFAULT_OUTPUT = {"count": {"$sum": 1}}
 
@@ -111,7 +111,6 @@ _MIXED_DEFAULT = (
 )
 
 
-@stage("$bucket")
 def _bucket(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """Documents grouped by the boundary range their ``groupBy`` value falls into."""
     if not isinstance(spec, Mapping):
@@ -328,7 +327,6 @@ def _check_granularity_values(values: pl.Series, dtype: pl.DataType) -> None:
         raise OperationFailure(msg, code=40260)
 
 
-@stage("$bucketAuto")
 def _bucket_auto(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """About ``buckets`` groups of equal size over the sorted ``groupBy`` values (ties together)."""
     group_by, buckets, output, granularity = _auto_options(spec)
@@ -393,7 +391,6 @@ _FACET_FORBIDDEN = (
 )
 
 
-@stage("$facet")
 def _facet(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """One document with an array field per sub-pipeline, each run over the same input."""
     if not isinstance(spec, Mapping) or not spec:
@@ -417,3 +414,11 @@ def _facet(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
         result = compile_pipeline(stages, lf, sub_state(state))
         parts.append(documents_array(result, name))
     return pl.concat(parts, how="horizontal")
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$bucket": _bucket,
+    "$bucketAuto": _bucket_auto,
+    "$facet": _facet,
+}

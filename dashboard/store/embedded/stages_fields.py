@@ -1,5 +1,5 @@
-"""``$addFields``/``$set``, ``$unset``, ``$project`` and ``$replaceRoot``/``$replaceWith``: the stages
-that reshape each document, one document out for each document in.
+"""The stages that reshape each document, one document out for each one in: ``$addFields``/``$set``,
+``$unset``, ``$project`` and ``$replaceRoot``/``$replaceWith``.
 """
 
 from __future__ import annotations
@@ -11,15 +11,14 @@ import polars as pl
 
 from dashboard.store.embedded.documents import assign, drop_fields
 from dashboard.store.embedded.expressions import compile_expr, field_path
-from dashboard.store.embedded.pipeline import RunState, stage
+from dashboard.store.embedded.pipeline import RunState, StageFn
 from dashboard.store.embedded.runtime_errors import raise_where
 from dashboard.store.embedded.values import Ctx, Val, type_expr
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["EMPTY_DOCUMENT_MARKER", "select_fields"]
+__all__ = ["EMPTY_DOCUMENT_MARKER", "STAGES", "select_fields"]
 
 
-@stage("$addFields", "$set")
 def _add_fields(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     if not isinstance(spec, Mapping):
         msg = "$addFields specification stage must be an object"
@@ -49,7 +48,6 @@ def _flatten_spec(spec: Mapping[str, Any], prefix: str = "") -> list[tuple[str, 
     return out
 
 
-@stage("$unset")
 def _unset(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     paths = [spec] if isinstance(spec, str) else list(spec)
     if not all(isinstance(p, str) and p for p in paths):
@@ -59,7 +57,6 @@ def _unset(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     return select_fields(lf, drop_fields(schema, paths))
 
 
-@stage("$project")
 def _project(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     if not isinstance(spec, Mapping) or not spec:
         msg = "$project requires at least one output field"
@@ -161,7 +158,6 @@ def _is_true(value: Any) -> bool:
     )
 
 
-@stage("$replaceRoot", "$replaceWith")
 def _replace_root(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     new_root = spec.get("newRoot") if isinstance(spec, Mapping) and "newRoot" in spec else spec
     ctx = state.ctx(lf, "$replaceRoot")
@@ -185,3 +181,14 @@ def _new_root_message(kind: str) -> str:
     shown = {"missing": "MISSING", "null": "null"}.get(kind)
     value = f"was: {shown}. Type of resulting value: '{kind}'" if shown else f"was of type '{kind}'"
     return f"'newRoot' expression must evaluate to an object, but resulting value {value}."
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$addFields": _add_fields,
+    "$set": _add_fields,
+    "$unset": _unset,
+    "$project": _project,
+    "$replaceRoot": _replace_root,
+    "$replaceWith": _replace_root,
+}

@@ -7,20 +7,18 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.pipeline import RunState, sort_exprs, stage
+from dashboard.store.embedded.pipeline import RunState, StageFn, sort_exprs
 from dashboard.store.embedded.query import compile_filter
 from dashboard.store.errors import OperationFailure
 
-__all__: list[str] = []
+__all__ = ["STAGES"]
 
 
-@stage("$match")
 def _match(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     ctx = state.ctx(lf, "$match")
     return lf.filter(compile_filter(spec, ctx))
 
 
-@stage("$sort")
 def _sort(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     if not isinstance(spec, Mapping) or not spec:
         msg = "$sort stage must have at least one sort key"
@@ -39,11 +37,18 @@ def _non_negative(name: str, value: Any, *, positive: bool) -> int:
     return int(value)
 
 
-@stage("$limit")
 def _limit(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     return lf.head(_non_negative("$limit", spec, positive=True))
 
 
-@stage("$skip")
 def _skip(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     return lf.slice(_non_negative("$skip", spec, positive=False))
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$match": _match,
+    "$sort": _sort,
+    "$limit": _limit,
+    "$skip": _skip,
+}

@@ -29,12 +29,12 @@ import polars as pl
 from dashboard.store.embedded.codec import concat_lazy, hidden, user_columns
 from dashboard.store.embedded.documents import assign
 from dashboard.store.embedded.expressions import compile_expr, field_path
-from dashboard.store.embedded.pipeline import STAGES, RunState, compile_pipeline, stage
+from dashboard.store.embedded.pipeline import RunState, StageFn, apply_stage, compile_pipeline
 from dashboard.store.embedded.subpipelines import documents_array, sub_pipeline, sub_state
 from dashboard.store.embedded.values import DATE, Ctx, Val, bson_rank
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
-__all__: list[str] = []
+__all__ = ["STAGES"]
 
 FAILED_TO_PARSE = 9
 
@@ -88,7 +88,6 @@ def _options(spec: Any) -> dict[str, Any]:
     return opts
 
 
-@stage("$lookup")
 def _lookup(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """Add the ``as`` array of matching documents from the ``from`` collection."""
     opts = _options(spec)
@@ -316,9 +315,9 @@ def _run_rest(docs: pl.LazyFrame, stages: list[Mapping[str, Any]], state: RunSta
         ((name, arg),) = spec.items()
         helpers = [c for c in docs.collect_schema() if c.startswith(hidden(""))]
         if name in _PASS_THROUGH:
-            docs = STAGES[name](arg, docs, state)
+            docs = apply_stage(name, arg, docs, state)
         elif name in _ONE_TO_ONE:
-            out = STAGES[name](arg, docs, state)
+            out = apply_stage(name, arg, docs, state)
             out = out.drop([c for c in helpers if c in out.collect_schema()])
             docs = pl.concat([docs.select(helpers), out], how="horizontal")
         elif name in ("$limit", "$skip"):
@@ -328,7 +327,7 @@ def _run_rest(docs: pl.LazyFrame, stages: list[Mapping[str, Any]], state: RunSta
                 or arg < 0
                 or (name == "$limit" and arg == 0)
             ):
-                STAGES[name](arg, docs, state)  # raises MongoDB's error for the bad argument
+                apply_stage(name, arg, docs, state)  # raises MongoDB's error for the bad argument
             position = pl.int_range(pl.len()).over(_ROW)
             docs = docs.filter(position < arg if name == "$limit" else position >= arg)
         else:
@@ -339,7 +338,6 @@ def _run_rest(docs: pl.LazyFrame, stages: list[Mapping[str, Any]], state: RunSta
 # -- $unionWith --------------------------------------------------------------------------------
 
 
-@stage("$unionWith")
 def _union_with(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """The input documents followed by those of another collection (through its own pipeline)."""
     if isinstance(spec, str):
@@ -362,3 +360,10 @@ def _union_with(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     stages = sub_pipeline(pipeline, owner="$unionWith", forbidden=("$out", "$merge"), code=31441)
     other = compile_pipeline(stages, state.env.scan(coll), sub_state(state))
     return concat_lazy([lf, other])
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$lookup": _lookup,
+    "$unionWith": _union_with,
+}

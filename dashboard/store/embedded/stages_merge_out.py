@@ -11,10 +11,10 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.pipeline import RunState, stage
+from dashboard.store.embedded.pipeline import RunState, StageFn
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
-__all__: list[str] = []
+__all__ = ["STAGES"]
 
 FAILED_TO_PARSE = 9
 
@@ -32,7 +32,6 @@ def _target(spec: Any, state: RunState, stage_name: str) -> str:
     raise OperationFailure(msg, code=FAILED_TO_PARSE)
 
 
-@stage("$out")
 def _out(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """Replace the target collection with the results (its indexes are kept); return nothing."""
     target = _target(spec, state, "$out")
@@ -45,7 +44,6 @@ _WHEN_MATCHED = ("replace", "keepExisting", "merge", "fail")
 _WHEN_NOT_MATCHED = ("insert", "discard", "fail")
 
 
-@stage("$merge")
 def _merge(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """Merge the results into a collection by the ``on`` fields (see :mod:`.writes`)."""
     if isinstance(spec, str):
@@ -85,3 +83,10 @@ def _merge(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     env, fields = state.env, list(on)
     state.writes.append(lambda frame: env.write(target, frame, mode=mode, on=fields))
     return lf
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$out": _out,
+    "$merge": _merge,
+}

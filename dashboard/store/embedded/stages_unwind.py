@@ -10,11 +10,11 @@ import polars as pl
 from dashboard.store.embedded.codec import hidden
 from dashboard.store.embedded.documents import assign
 from dashboard.store.embedded.expressions import field_path
-from dashboard.store.embedded.pipeline import RunState, stage
+from dashboard.store.embedded.pipeline import RunState, StageFn
 from dashboard.store.embedded.values import Val
 from dashboard.store.errors import OperationFailure
 
-__all__: list[str] = []
+__all__ = ["STAGES"]
 
 
 def _unwind_options(spec: Any) -> tuple[str, str | None, bool]:
@@ -65,7 +65,6 @@ def _through_documents(path: str, schema: Mapping[str, pl.DataType]) -> bool:
     return dtype is not None
 
 
-@stage("$unwind")
 def _unwind(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """One document per array element; non-arrays count as one element; null/missing/[] dropped."""
     path, index_field, preserve = _unwind_options(spec)
@@ -110,3 +109,9 @@ def _unwind(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
         new, drop = assign(schema, index_field, Val(expr=pl.col(index), dtype=pl.Int64()))
         lf = lf.with_columns(new).drop(drop)
     return lf.drop([value, index, hidden("empty")])
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$unwind": _unwind,
+}
