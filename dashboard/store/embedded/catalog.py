@@ -10,7 +10,7 @@ package ``__init__`` imports it, so the tables are full as soon as any engine mo
 Only this module imports the families: a family imports the compilers it builds on, never the
 other way round, so there is no import cycle. A name listed by two families of the same kind is an
 error. Adding a family: write the module, list its operators at its bottom, add it here
-(``tests/engine/test_catalog.py`` fails for a family missing here).
+(``tests/dashboard/store/embedded/test_catalog.py`` fails for a family missing here).
 """
 
 from __future__ import annotations
