@@ -1,7 +1,8 @@
 """The embedded engine: MongoDB's query and aggregation language executed in-process on Polars.
 
 ``connect("embedded:///abs/dir")`` persists collections under ``dir``; ``connect("memory://")`` keeps
-them in memory only. See ``docs/embedded-engine.md`` for what it covers and how it differs.
+them in memory only. See ``docs/embedded-engine.md`` for what it covers and how it differs, and
+``catalog`` for where the operators are listed (importing this package fills the engine's tables).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from pymongo.errors import ExecutionTimeout
 
 from dashboard.store import frames
 from dashboard.store.base import IndexKeys, Pipeline, Store
-from dashboard.store.embedded import codec
+from dashboard.store.embedded import (
+    catalog,  # noqa: F401  (importing it fills the tables the compilers look names up in)
+    codec,
+)
 from dashboard.store.embedded.collection import Collection
 from dashboard.store.embedded.pipeline import RunState, compile_pipeline
 from dashboard.store.embedded.query import compile_filter

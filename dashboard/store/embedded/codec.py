@@ -36,8 +36,10 @@ __all__ = [
     "PRESENT_PREFIX",
     "align",
     "concat",
+    "concat_lazy",
     "decode_rows",
     "encode",
+    "hidden",
     "is_presence",
     "merge_dtypes",
     "presence_name",
@@ -53,6 +55,15 @@ def presence_name(field: str) -> str:
 
 def is_presence(column: str) -> bool:
     return column.startswith(PRESENT_PREFIX)
+
+
+def hidden(name: str) -> str:
+    """A helper column name the documents never show (``$$ROOT``, output and ``$project`` skip it).
+
+    Presence columns are left out of documents everywhere, so a helper named like one is invisible
+    to the stages a sub-pipeline runs while it is carried along.
+    """
+    return f"{PRESENT_PREFIX}__engine:{name}"
 
 
 def user_columns(schema: Mapping[str, pl.DataType] | Iterable[str]) -> list[str]:
@@ -207,6 +218,37 @@ def merged_schema(schemas: Sequence[Mapping[str, pl.DataType]]) -> dict[str, pl.
         if any(name not in s or presence_name(name) in s for s in schemas):
             out[presence_name(name)] = pl.Boolean()
     return out
+
+
+def _int64(dtype: pl.DataType) -> pl.DataType:
+    return pl.Int64() if dtype.is_integer() else dtype
+
+
+def concat_lazy(frames: Sequence[pl.LazyFrame]) -> pl.LazyFrame:
+    """Stack lazy frames whose fields differ, keeping absent fields absent (like :func:`concat`).
+
+    Frames without any column (an empty or absent collection) contribute nothing. Integer columns
+    stack as Int64 rather than being widened to doubles.
+    """
+    pairs = [(f, {k: _int64(v) for k, v in f.collect_schema().items()}) for f in frames]
+    pairs = [(f, s) for f, s in pairs if s]
+    if not pairs:
+        return frames[0] if frames else pl.LazyFrame()
+    if len(pairs) == 1:
+        return pairs[0][0]
+    schema = merged_schema([s for _, s in pairs])
+    aligned: list[pl.LazyFrame] = []
+    for frame, own in pairs:
+        exprs: list[pl.Expr] = []
+        for name, dtype in schema.items():
+            if name in own:
+                exprs.append(pl.col(name).cast(dtype))
+            elif name.startswith(PRESENT_PREFIX):
+                exprs.append(pl.lit(name[len(PRESENT_PREFIX) :] in own).alias(name))
+            else:
+                exprs.append(pl.lit(None, dtype=dtype).alias(name))
+        aligned.append(frame.select(exprs))
+    return pl.concat(aligned, how="vertical")
 
 
 def decode_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:

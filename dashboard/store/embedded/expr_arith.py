@@ -18,21 +18,20 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from dashboard.store.embedded.expr_support import (
+from dashboard.store.embedded.expr_args import (
     arity,
     compile_until_null,
     is_date,
     null_if_any,
     reached,
-    true_div,
     type_errors,
 )
-from dashboard.store.embedded.expressions import args_list, operator
-from dashboard.store.embedded.registry import import_families
+from dashboard.store.embedded.expressions import OperatorFn, args_list
+from dashboard.store.embedded.float_math import true_div
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
 from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type, is_number, lit_val
 
-__all__ = ["F64", "I64", "INT_LIMIT", "OVERFLOW", "no_decimal"]
+__all__ = ["F64", "I64", "INT_LIMIT", "OPERATORS", "OVERFLOW", "no_decimal"]
 
 F64 = pl.Float64()
 I64 = pl.Int64()
@@ -103,7 +102,6 @@ def _or(a: pl.Expr | None, b: pl.Expr | None) -> pl.Expr | None:
     return a if b is None else a | b
 
 
-@operator("$add")
 def _add(spec: Any, ctx: Ctx) -> Val:
     vals = compile_until_null(args_list(spec), ctx)
     if not vals:
@@ -149,7 +147,6 @@ def _add(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=result_dtype)
 
 
-@operator("$subtract")
 def _subtract(spec: Any, ctx: Ctx) -> Val:
     a, b = arity(spec, ctx, "$subtract", 2)
     both = a.expr.is_not_null() & b.expr.is_not_null()
@@ -180,7 +177,6 @@ def _subtract(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=fail_where(ctx, both, pl.lit(None), message, 14), dtype=pl.Null())
 
 
-@operator("$multiply")
 def _multiply(spec: Any, ctx: Ctx) -> Val:
     vals = compile_until_null(args_list(spec), ctx)
     if not vals:
@@ -214,7 +210,6 @@ def _type_message(name: str, a: Val, b: Val) -> str:
     return f"{name} only supports numeric types, not {bson_type(a.dtype)} and {bson_type(b.dtype)}"
 
 
-@operator("$divide")
 def _divide(spec: Any, ctx: Ctx) -> Val:
     a, b, both, bad = _binary_numeric("$divide", spec, ctx)
     if bad is not None:
@@ -239,7 +234,6 @@ def _fmod(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     return pair.map_batches(fmod, return_dtype=F64, is_elementwise=True)
 
 
-@operator("$mod")
 def _mod(spec: Any, ctx: Ctx) -> Val:
     a, b, both, bad = _binary_numeric("$mod", spec, ctx)
     if bad is not None:
@@ -260,5 +254,12 @@ def _mod(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=dtype)
 
 
-# The numeric functions, in their own module.
-import_families("expr_math")
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$add": _add,
+    "$subtract": _subtract,
+    "$multiply": _multiply,
+    "$divide": _divide,
+    "$mod": _mod,
+}

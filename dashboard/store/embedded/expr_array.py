@@ -18,14 +18,14 @@ from typing import Any
 import polars as pl
 
 from dashboard.store.embedded.codec import merge_dtypes
+from dashboard.store.embedded.expr_args import arity, compile_until_null, type_errors
 from dashboard.store.embedded.expr_scope import element_scope
-from dashboard.store.embedded.expr_support import arity, compile_until_null, type_errors
-from dashboard.store.embedded.expressions import args_list, compile_expr, operator, truthy
+from dashboard.store.embedded.expressions import OperatorFn, args_list, compile_expr, truthy
 from dashboard.store.embedded.runtime_errors import fail_where
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number, lit_val, type_expr
 from dashboard.store.errors import OperationFailure
 
-__all__: list[str] = []
+__all__ = ["OPERATORS"]
 
 I64 = pl.Int64()
 NULL = pl.Null()
@@ -46,7 +46,6 @@ def _not_array(ctx: Ctx, v: Val, message: str, code: int, result: pl.DataType = 
     return Val(expr=expr, dtype=result)
 
 
-@operator("$size")
 def _size(spec: Any, ctx: Ctx) -> Val:
     (v,) = arity(spec, ctx, "$size", 1)
     message = "The argument to $size must be an array, but was of type: {}".format
@@ -89,19 +88,16 @@ def _element_at(ctx: Ctx, name: str, array: Val, index: Val | int, arity_one: bo
     return Val(expr=expr, dtype=inner, missing=out_of_range)
 
 
-@operator("$arrayElemAt")
 def _array_elem_at(spec: Any, ctx: Ctx) -> Val:
     array, index = arity(spec, ctx, "$arrayElemAt", 2)
     return _element_at(ctx, "$arrayElemAt", array, index, arity_one=False)
 
 
-@operator("$first")
 def _first(spec: Any, ctx: Ctx) -> Val:
     (array,) = arity(spec, ctx, "$first", 1)
     return _element_at(ctx, "$first", array, 0, arity_one=True)
 
 
-@operator("$last")
 def _last(spec: Any, ctx: Ctx) -> Val:
     (array,) = arity(spec, ctx, "$last", 1)
     return _element_at(ctx, "$last", array, -1, arity_one=True)
@@ -119,7 +115,6 @@ def _count(v: Val, both: pl.Expr, which: str, codes: tuple[int, int]) -> tuple[p
     return value, [(both & ~integral, message, codes[1], x)]
 
 
-@operator("$slice")
 def _slice(spec: Any, ctx: Ctx) -> Val:
     vals = arity(spec, ctx, "$slice", 2, 3)
     array, arg2 = vals[0], vals[1]
@@ -181,7 +176,6 @@ def _common_list(dtypes: list[pl.DataType], ctx: Ctx, name: str) -> pl.DataType:
     raise ctx.unsupported(f"{name} of arrays whose elements have different types")
 
 
-@operator("$concatArrays")
 def _concat_arrays(spec: Any, ctx: Ctx) -> Val:
     vals = compile_until_null(args_list(spec), ctx)
     if not vals:
@@ -194,7 +188,6 @@ def _concat_arrays(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=fail_where(ctx, bad, expr, message, 28664, detail), dtype=dtype)
 
 
-@operator("$reverseArray")
 def _reverse_array(spec: Any, ctx: Ctx) -> Val:
     (v,) = arity(spec, ctx, "$reverseArray", 1)
     if not _is_list(v.dtype):
@@ -203,7 +196,6 @@ def _reverse_array(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=v.expr.list.reverse(), dtype=v.dtype)
 
 
-@operator("$isArray")
 def _is_array(spec: Any, ctx: Ctx) -> Val:
     (v,) = arity(spec, ctx, "$isArray", 1)
     expr = v.expr.is_not_null() if _is_list(v.dtype) else pl.lit(False)
@@ -235,7 +227,6 @@ def _variable_name(spec: Mapping[str, Any], name: str) -> str:
     return var
 
 
-@operator("$filter")
 def _filter(spec: Any, ctx: Ctx) -> Val:
     spec = _named_args(spec, "$filter", {"input": 28648, "cond": 28650}, ("as", "limit"), 28647)
     var = _variable_name(spec, "$filter")
@@ -269,7 +260,6 @@ def _apply_limit(ctx: Ctx, expr: pl.Expr, array: Val, limit: Val) -> pl.Expr:
     return fail_where(ctx, reached & integral & (n <= 0), limited, message.format, 327392, n)
 
 
-@operator("$map")
 def _map(spec: Any, ctx: Ctx) -> Val:
     spec = _named_args(spec, "$map", {"input": 16880, "in": 16882}, ("as",), 16879)
     var = _variable_name(spec, "$map")
@@ -285,7 +275,6 @@ def _map(spec: Any, ctx: Ctx) -> Val:
 _FOLDS = ("$add", "$multiply", "$concat", "$concatArrays")
 
 
-@operator("$reduce")
 def _reduce(spec: Any, ctx: Ctx) -> Val:
     required = {"input": 40079, "initialValue": 40080, "in": 40081}
     spec = _named_args(spec, "$reduce", required, (), 40076)
@@ -338,3 +327,20 @@ def _fold(op: str, array: Val, initial: Val, term: Val, source: pl.Expr, ctx: Ct
     expr = pl.when(has_null.fill_null(False) | initial.expr.is_null()).then(None).otherwise(value)
     expr = pl.when(array.expr.is_null()).then(None).otherwise(expr)
     return Val(expr=expr, dtype=dtype)
+
+
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$size": _size,
+    "$arrayElemAt": _array_elem_at,
+    "$first": _first,
+    "$last": _last,
+    "$slice": _slice,
+    "$concatArrays": _concat_arrays,
+    "$reverseArray": _reverse_array,
+    "$isArray": _is_array,
+    "$filter": _filter,
+    "$map": _map,
+    "$reduce": _reduce,
+}

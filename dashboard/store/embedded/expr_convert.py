@@ -16,12 +16,12 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.expressions import choose, compile_expr, operator
+from dashboard.store.embedded.expressions import OperatorFn, choose, compile_expr
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
 from dashboard.store.embedded.values import BSON_TYPES, DATE, Ctx, Val, bson_type, is_number
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["format_double"]
+__all__ = ["OPERATORS", "format_double"]
 
 I64 = pl.Int64()
 F64 = pl.Float64()
@@ -372,7 +372,6 @@ def convert(v: Val, target: str | None, ctx: Ctx, on_error: Val | None, on_null:
     return result
 
 
-@operator("$convert")
 def _convert(spec: Any, ctx: Ctx) -> Val:
     if not isinstance(spec, Mapping):
         msg = "$convert expects an object of named arguments but found: " + type(spec).__name__
@@ -394,7 +393,7 @@ def _convert(spec: Any, ctx: Ctx) -> Val:
     return convert(v, target, ctx, on_error, on_null)
 
 
-def _shorthand(name: str, target: str) -> None:
+def _shorthand(name: str, target: str) -> OperatorFn:
     def compile_shorthand(spec: Any, ctx: Ctx) -> Val:
         args = spec if isinstance(spec, list | tuple) else [spec]
         if len(args) != 1:
@@ -402,17 +401,19 @@ def _shorthand(name: str, target: str) -> None:
             raise OperationFailure(msg, code=16020)
         return convert(compile_expr(args[0], ctx), target, ctx, None, None)
 
-    operator(name)(compile_shorthand)
+    return compile_shorthand
 
 
-for _name, _target_name in (
-    ("$toString", "string"),
-    ("$toInt", "int"),
-    ("$toLong", "long"),
-    ("$toDouble", "double"),
-    ("$toDecimal", "decimal"),
-    ("$toDate", "date"),
-    ("$toBool", "bool"),
-    ("$toObjectId", "objectId"),
-):
-    _shorthand(_name, _target_name)
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$convert": _convert,
+    "$toString": _shorthand("$toString", "string"),
+    "$toInt": _shorthand("$toInt", "int"),
+    "$toLong": _shorthand("$toLong", "long"),
+    "$toDouble": _shorthand("$toDouble", "double"),
+    "$toDecimal": _shorthand("$toDecimal", "decimal"),
+    "$toDate": _shorthand("$toDate", "date"),
+    "$toBool": _shorthand("$toBool", "bool"),
+    "$toObjectId": _shorthand("$toObjectId", "objectId"),
+}

@@ -1,10 +1,10 @@
-"""Date expression operators: shared machinery (argument checks, calendar math).
+"""What the date expression operators share: units, argument checks and calendar math.
 
 Dates are ``Datetime("ms", "UTC")`` instants; time zones (``expr_date_zone``) turn them into local
 wall-clock times and back. The operators live in ``expr_date_parts`` (``$year`` … ``$dateToParts``,
 ``$dateFromParts``), ``expr_date_format`` (``$dateToString``, ``$dateFromString``) and
-``expr_date_arith`` (``$dateTrunc``, ``$dateAdd``, ``$dateSubtract``, ``$dateDiff``), imported at the
-bottom so that importing this module registers the whole family.
+``expr_date_arith`` (``$dateTrunc``, ``$dateAdd``, ``$dateSubtract``, ``$dateDiff``); this module
+holds no operator.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.registry import import_families
 from dashboard.store.embedded.runtime_errors import raise_where, with_checks
 from dashboard.store.embedded.values import DATE, Val, bson_type
 from dashboard.store.errors import OperationFailure
@@ -202,7 +201,3 @@ def days_in_month(year: pl.Expr, month: pl.Expr) -> pl.Expr:
     """The number of days of month ``month`` (1-12) of ``year``."""
     first = pl.date(year.cast(pl.Int64).clip(-_YEAR_LIMIT, _YEAR_LIMIT), month, 1)
     return first.dt.days_in_month().cast(pl.Int64)
-
-
-# The date operators kept in their own modules.
-import_families("expr_date_parts", "expr_date_format", "expr_date_arith")

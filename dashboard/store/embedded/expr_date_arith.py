@@ -25,12 +25,12 @@ from dashboard.store.embedded.expr_date import (
     with_null,
 )
 from dashboard.store.embedded.expr_date_zone import UTC, Zone, compile_zone
-from dashboard.store.embedded.expressions import compile_expr, operator
+from dashboard.store.embedded.expressions import OperatorFn, compile_expr
 from dashboard.store.embedded.runtime_errors import raise_where, with_checks
 from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type
 from dashboard.store.errors import OperationFailure
 
-__all__: list[str] = []
+__all__ = ["OPERATORS"]
 
 #: 2000-01-01T00:00:00Z, MongoDB's reference point for ``$dateTrunc`` bins.
 _REFERENCE_MS = 946_684_800_000
@@ -96,7 +96,6 @@ def _trunc_div(a: pl.Expr, b: int) -> pl.Expr:
 
 
 # -- $dateTrunc ------------------------------------------------------------------------------------
-@operator("$dateTrunc")
 def _date_trunc(spec: Any, ctx: Ctx) -> Val:
     args = options(
         spec,
@@ -233,18 +232,15 @@ def add_units(date: pl.Expr, unit: str, amount: pl.Expr, zone: Zone) -> pl.Expr:
     return zone.from_local(moved, date)
 
 
-@operator("$dateAdd")
 def _date_add_op(spec: Any, ctx: Ctx) -> Val:
     return _date_add(spec, ctx, "$dateAdd", 1)
 
 
-@operator("$dateSubtract")
 def _date_subtract_op(spec: Any, ctx: Ctx) -> Val:
     return _date_add(spec, ctx, "$dateSubtract", -1)
 
 
 # -- $dateDiff -------------------------------------------------------------------------------------
-@operator("$dateDiff")
 def _date_diff(spec: Any, ctx: Ctx) -> Val:
     args = options(
         spec,
@@ -310,3 +306,13 @@ def diff_units(start: pl.Expr, end: pl.Expr, unit: str, zone: Zone, start_of_wee
     size = UNIT_MS[unit]
     shift = (s_ms - start.cast(pl.Int64)) - (e_ms - end.cast(pl.Int64))  # offset change, in ms
     return (e_ms // size - s_ms // size) + _trunc_div(shift, size)
+
+
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$dateTrunc": _date_trunc,
+    "$dateAdd": _date_add_op,
+    "$dateSubtract": _date_subtract_op,
+    "$dateDiff": _date_diff,
+}

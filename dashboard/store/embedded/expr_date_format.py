@@ -25,12 +25,12 @@ from dashboard.store.embedded.expr_date import (
 )
 from dashboard.store.embedded.expr_date_parts import PARTS
 from dashboard.store.embedded.expr_date_zone import UTC, Zone, compile_zone
-from dashboard.store.embedded.expressions import choose, compile_expr, operator
+from dashboard.store.embedded.expressions import OperatorFn, choose, compile_expr
 from dashboard.store.embedded.runtime_errors import raise_where, refuse_where, with_checks
 from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type, dtype_of_python
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
-__all__: list[str] = []
+__all__ = ["OPERATORS"]
 
 _MONTHS = [
     "January",
@@ -132,7 +132,6 @@ def _format(fmt: str, local: pl.Expr, offset_ms: pl.Expr) -> tuple[pl.Expr, pl.E
     return pl.concat_str(pieces), check
 
 
-@operator("$dateToString")
 def _date_to_string(spec: Any, ctx: Ctx) -> Val:
     args = options(
         spec,
@@ -218,7 +217,6 @@ def _zone_minutes(text: pl.Expr) -> pl.Expr:
     return sign * (hours * 60 + mins)
 
 
-@operator("$dateFromString")
 def _date_from_string(spec: Any, ctx: Ctx) -> Val:
     if not isinstance(spec, Mapping):
         kind = bson_type(dtype_of_python(spec))
@@ -356,3 +354,11 @@ def _parse(text: pl.Expr, regex: str, zone: Zone, ctx: Ctx) -> tuple[pl.Expr, pl
         ~matched | ~valid.fill_null(False) | conflict | incomplete | bad_prefix
     )
     return with_null(instant, failed, text.is_null()), failed
+
+
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$dateToString": _date_to_string,
+    "$dateFromString": _date_from_string,
+}

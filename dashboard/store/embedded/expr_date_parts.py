@@ -22,12 +22,12 @@ from dashboard.store.embedded.expr_date import (
     with_null,
 )
 from dashboard.store.embedded.expr_date_zone import UTC, Zone, compile_zone
-from dashboard.store.embedded.expressions import compile_expr, operator
+from dashboard.store.embedded.expressions import OperatorFn, compile_expr
 from dashboard.store.embedded.runtime_errors import raise_where, with_checks
 from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["PARTS", "local_date"]
+__all__ = ["OPERATORS", "PARTS", "local_date"]
 
 
 def _day_of_week(local: pl.Expr) -> pl.Expr:
@@ -91,21 +91,16 @@ def _date_and_zone(name: str, spec: Any) -> tuple[Any, Any]:
     return spec, ABSENT
 
 
-def _part_operator(name: str) -> None:
+def _part_operator(name: str) -> OperatorFn:
     def compile_part(spec: Any, ctx: Ctx) -> Val:
         date_spec, tz_spec = _date_and_zone(name, spec)
         local, zone, check = local_date(date_spec, tz_spec, ctx)
         expr = with_checks(with_null(PARTS[name](local).cast(pl.Int64), zone.null), check)
         return Val(expr=expr, dtype=pl.Int64(), missing=None)
 
-    operator(name)(compile_part)
+    return compile_part
 
 
-for _name in PARTS:
-    _part_operator(_name)
-
-
-@operator("$dateToParts")
 def _date_to_parts(spec: Any, ctx: Ctx) -> Val:
     args = options(
         spec,
@@ -155,7 +150,6 @@ _FROM_PARTS_FIELDS = (
 _BOUNDED = frozenset({"month", "day", "hour", "minute", "isoWeek", "isoDayOfWeek"})
 
 
-@operator("$dateFromParts")
 def _date_from_parts(spec: Any, ctx: Ctx) -> Val:
     args = options(spec, "$dateFromParts", _FROM_PARTS_FIELDS, {}, codes=(40519, 40518))
     if "year" not in args and "isoWeekYear" not in args:
@@ -220,3 +214,24 @@ def _range_msg(name: str, value: Any) -> str:
         f"'{name}' must evaluate to a value in the range [-32768, 32767]; "
         f"value {value} is not in range"
     )
+
+
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$year": _part_operator("$year"),
+    "$month": _part_operator("$month"),
+    "$dayOfMonth": _part_operator("$dayOfMonth"),
+    "$hour": _part_operator("$hour"),
+    "$minute": _part_operator("$minute"),
+    "$second": _part_operator("$second"),
+    "$millisecond": _part_operator("$millisecond"),
+    "$dayOfYear": _part_operator("$dayOfYear"),
+    "$dayOfWeek": _part_operator("$dayOfWeek"),
+    "$week": _part_operator("$week"),
+    "$isoWeek": _part_operator("$isoWeek"),
+    "$isoWeekYear": _part_operator("$isoWeekYear"),
+    "$isoDayOfWeek": _part_operator("$isoDayOfWeek"),
+    "$dateToParts": _date_to_parts,
+    "$dateFromParts": _date_from_parts,
+}

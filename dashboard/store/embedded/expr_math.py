@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from dashboard.store.embedded.expr_args import arity, null_if_any
 from dashboard.store.embedded.expr_arith import F64, I64, INT_LIMIT, OVERFLOW, no_decimal
-from dashboard.store.embedded.expr_support import arity, null_if_any, numpy_unary, true_div
-from dashboard.store.embedded.expressions import operator
+from dashboard.store.embedded.expressions import OperatorFn
+from dashboard.store.embedded.float_math import numpy_unary, true_div
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 
-__all__: list[str] = []
+__all__ = ["OPERATORS"]
 
 #: A run-time check: (bad rows, message, code, value formatted into the message).
 _Check = tuple[pl.Expr, Any, int, pl.Expr | None]
@@ -36,7 +37,7 @@ def _unary(name: str, spec: Any, ctx: Ctx) -> tuple[Val, pl.Expr | None]:
 
 def _numeric_unary(
     name: str, build: Callable[[Val, Ctx], tuple[pl.Expr, pl.DataType]], *, decimal: bool = False
-) -> None:
+) -> OperatorFn:
     def compile_unary(spec: Any, ctx: Ctx) -> Val:
         v, bad = _unary(name, spec, ctx)
         if bad is not None:
@@ -49,7 +50,7 @@ def _numeric_unary(
         expr, dtype = build(v, ctx)
         return Val(expr=expr, dtype=dtype)
 
-    operator(name)(compile_unary)
+    return compile_unary
 
 
 def _abs(v: Val, ctx: Ctx) -> tuple[pl.Expr, pl.DataType]:
@@ -76,21 +77,6 @@ def _sqrt(v: Val, ctx: Ctx) -> tuple[pl.Expr, pl.DataType]:
     return fail_where(ctx, x < 0, x.sqrt(), message, 28714), F64
 
 
-_numeric_unary("$abs", _abs, decimal=True)
-_numeric_unary(
-    "$ceil", lambda v, _: (v.expr if v.dtype.is_integer() else v.expr.ceil(), v.dtype), decimal=True
-)
-_numeric_unary(
-    "$floor",
-    lambda v, _: (v.expr if v.dtype.is_integer() else v.expr.floor(), v.dtype),
-    decimal=True,
-)
-_numeric_unary("$exp", lambda v, _: (v.expr.cast(F64).exp(), F64))
-_numeric_unary("$sqrt", _sqrt)
-_numeric_unary("$ln", _positive("$ln", 28766, lambda x: x.log()))
-_numeric_unary("$log10", _positive("$log10", 28761, lambda x: numpy_unary(x, np.log10)))
-
-
 def _numeric_pair(
     name: str, spec: Any, ctx: Ctx, first: tuple[str, int], second: tuple[str, int]
 ) -> tuple[Val, Val, pl.Expr, Val | None]:
@@ -109,7 +95,6 @@ def _numeric_pair(
     return a, b, both, None
 
 
-@operator("$log")
 def _log(spec: Any, ctx: Ctx) -> Val:
     x, base, both, failed = _numeric_pair("$log", spec, ctx, ("argument", 28756), ("base", 28757))
     if failed is not None:
@@ -123,7 +108,6 @@ def _log(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=F64)
 
 
-@operator("$pow")
 def _pow(spec: Any, ctx: Ctx) -> Val:
     base, exp, both, failed = _numeric_pair("$pow", spec, ctx, ("base", 28762), ("exponent", 28763))
     if failed is not None:
@@ -164,7 +148,7 @@ def _place(spec: Any, ctx: Ctx, name: str) -> tuple[Val, Val | None]:
     return vals[0], (vals[1] if len(vals) > 1 else None)
 
 
-def _round_or_trunc(name: str, mode: str) -> None:
+def _round_or_trunc(name: str, mode: str) -> OperatorFn:
     def compile_round(spec: Any, ctx: Ctx) -> Val:
         x, place = _place(spec, ctx, name)
         if x.dtype != pl.Null and not is_number(x.dtype):
@@ -186,7 +170,7 @@ def _round_or_trunc(name: str, mode: str) -> None:
             expr = fail_where(ctx, bad, expr, message, code, detail)
         return Val(expr=expr, dtype=x.dtype)
 
-    operator(name)(compile_round)
+    return compile_round
 
 
 def _place_expr(name: str, x: Val, place: Val | None) -> tuple[pl.Expr, list[_Check]]:
@@ -284,5 +268,28 @@ def _round_int(x: pl.Expr, p: pl.Expr, mode: str, name: str, ctx: Ctx) -> pl.Exp
     return fail_where(ctx, huge, out, message, 51080)
 
 
-_round_or_trunc("$round", "round")
-_round_or_trunc("$trunc", "trunc")
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$abs": _numeric_unary("$abs", _abs, decimal=True),
+    "$ceil": _numeric_unary(
+        "$ceil",
+        lambda v, _: (v.expr if v.dtype.is_integer() else v.expr.ceil(), v.dtype),
+        decimal=True,
+    ),
+    "$floor": _numeric_unary(
+        "$floor",
+        lambda v, _: (v.expr if v.dtype.is_integer() else v.expr.floor(), v.dtype),
+        decimal=True,
+    ),
+    "$exp": _numeric_unary("$exp", lambda v, _: (v.expr.cast(F64).exp(), F64)),
+    "$sqrt": _numeric_unary("$sqrt", _sqrt),
+    "$ln": _numeric_unary("$ln", _positive("$ln", 28766, lambda x: x.log())),
+    "$log10": _numeric_unary(
+        "$log10", _positive("$log10", 28761, lambda x: numpy_unary(x, np.log10))
+    ),
+    "$log": _log,
+    "$pow": _pow,
+    "$round": _round_or_trunc("$round", "round"),
+    "$trunc": _round_or_trunc("$trunc", "trunc"),
+}

@@ -15,13 +15,13 @@ from typing import Any
 import bson
 import polars as pl
 
-from dashboard.store.embedded.expressions import compile_expr, operator
+from dashboard.store.embedded.expressions import OperatorFn, compile_expr
 from dashboard.store.embedded.pcre import InvalidRegex, Untranslatable, pcre_to_rust, regex_flags
 from dashboard.store.embedded.runtime_errors import fail_where
 from dashboard.store.embedded.values import Ctx, Val, type_expr
 from dashboard.store.errors import OperationFailure
 
-__all__: list[str] = []
+__all__ = ["OPERATORS"]
 
 
 def _pattern(regex: Any, options: Val, ctx: Ctx) -> tuple[str | None, str]:
@@ -54,7 +54,6 @@ def _pattern(regex: Any, options: Val, ctx: Ctx) -> tuple[str | None, str]:
     return pattern, flags
 
 
-@operator("$regexMatch")
 def _regex_match(spec: Any, ctx: Ctx) -> Val:
     if not isinstance(spec, Mapping):
         msg = "$regexMatch expects an object of named arguments but found: " + type(spec).__name__
@@ -86,3 +85,10 @@ def _regex_match(spec: Any, ctx: Ctx) -> Val:
         raise ctx.unsupported(f"$regexMatch pattern {pattern!r} ({exc})") from None
     expr = text.expr.str.contains(translated).fill_null(False)
     return Val(expr=expr, dtype=pl.Boolean())
+
+
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$regexMatch": _regex_match,
+}

@@ -14,14 +14,13 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.expr_support import arity, compile_until_null, type_errors
-from dashboard.store.embedded.expressions import args_list, compile_expr, operator
-from dashboard.store.embedded.registry import import_families
+from dashboard.store.embedded.expr_args import arity, compile_until_null, type_errors
+from dashboard.store.embedded.expressions import OperatorFn, args_list, compile_expr
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number, lit_val, type_expr
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["coerce_to_string"]
+__all__ = ["OPERATORS", "coerce_to_string"]
 
 I64 = pl.Int64()
 _LOWER = [chr(c) for c in range(ord("a"), ord("z") + 1)]
@@ -75,7 +74,6 @@ def _ascii_case(expr: pl.Expr, upper: bool) -> pl.Expr:
     return expr.str.replace_many(source, target)
 
 
-@operator("$concat")
 def _concat(spec: Any, ctx: Ctx) -> Val:
     vals = compile_until_null(args_list(spec), ctx)
     if not vals:
@@ -87,19 +85,14 @@ def _concat(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=fail_where(ctx, bad, expr, message, 16702, detail), dtype=pl.String())
 
 
-def _case(name: str, upper: bool) -> None:
+def _case(name: str, upper: bool) -> OperatorFn:
     def compile_case(spec: Any, ctx: Ctx) -> Val:
         (v,) = arity(spec, ctx, name, 1)
         return Val(expr=_ascii_case(coerce_to_string(v, name, ctx), upper), dtype=pl.String())
 
-    operator(name)(compile_case)
+    return compile_case
 
 
-_case("$toLower", upper=False)
-_case("$toUpper", upper=True)
-
-
-@operator("$strcasecmp")
 def _strcasecmp(spec: Any, ctx: Ctx) -> Val:
     a, b = arity(spec, ctx, "$strcasecmp", 2)
     left = _ascii_case(coerce_to_string(a, "$strcasecmp", ctx), upper=True)
@@ -119,7 +112,6 @@ def _integral(v: Val, both: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
     return not_number, both & v.expr.is_not_null() & ~integral, value
 
 
-@operator("$substrCP")
 def _substr_cp(spec: Any, ctx: Ctx) -> Val:
     s, start, length = arity(spec, ctx, "$substrCP", 3)
     text = coerce_to_string(s, "$substrCP", ctx)
@@ -149,7 +141,7 @@ def _substr_cp(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=pl.String())
 
 
-def _length(name: str, code: int, measure: str) -> None:
+def _length(name: str, code: int, measure: str) -> OperatorFn:
     def compile_length(spec: Any, ctx: Ctx) -> Val:
         (v,) = arity(spec, ctx, name, 1)
         message = f"{name} requires a string argument, found: {{}}".format
@@ -161,14 +153,9 @@ def _length(name: str, code: int, measure: str) -> None:
         expr = fail_where(ctx, v.expr.is_null(), size.cast(I64), message, code, type_expr(v))
         return Val(expr=expr, dtype=I64)
 
-    operator(name)(compile_length)
+    return compile_length
 
 
-_length("$strLenCP", 34471, "chars")
-_length("$strLenBytes", 34473, "bytes")
-
-
-@operator("$split")
 def _split(spec: Any, ctx: Ctx) -> Val:
     s, sep = arity(spec, ctx, "$split", 2)
     present = s.expr.is_not_null()
@@ -194,7 +181,7 @@ def _split(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=result_dtype)
 
 
-def _trim(name: str, side: str) -> None:
+def _trim(name: str, side: str) -> OperatorFn:
     def compile_trim(spec: Any, ctx: Ctx) -> Val:
         if not isinstance(spec, Mapping):
             msg = f"{name} only supports an object as its argument"
@@ -228,12 +215,7 @@ def _trim(name: str, side: str) -> None:
         expr = pl.when(chars.expr.is_null()).then(None).otherwise(strip(chars.expr))
         return Val(expr=expr, dtype=pl.String())
 
-    operator(name)(compile_trim)
-
-
-_trim("$trim", "both")
-_trim("$ltrim", "left")
-_trim("$rtrim", "right")
+    return compile_trim
 
 
 def _char_offset(text: pl.Expr, byte_offset: pl.Expr) -> pl.Expr:
@@ -241,7 +223,6 @@ def _char_offset(text: pl.Expr, byte_offset: pl.Expr) -> pl.Expr:
     return text.cast(pl.Binary).bin.head(byte_offset).cast(pl.String).str.len_chars().cast(I64)
 
 
-@operator("$indexOfCP")
 def _index_of_cp(spec: Any, ctx: Ctx) -> Val:
     vals = arity(spec, ctx, "$indexOfCP", 2, 4)
     s, token = vals[0], vals[1]
@@ -286,7 +267,7 @@ def _index_of_cp(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=I64)
 
 
-def _replace(name: str, once: bool) -> None:
+def _replace(name: str, once: bool) -> OperatorFn:
     def compile_replace(spec: Any, ctx: Ctx) -> Val:
         if not isinstance(spec, Mapping):
             msg = f"{name} requires an object as an argument, found: {type(spec).__name__}"
@@ -315,12 +296,24 @@ def _replace(name: str, once: bool) -> None:
                 expr = fail_where(ctx, v.expr.is_not_null(), expr, message, code, type_expr(v))
         return Val(expr=expr, dtype=pl.String())
 
-    operator(name)(compile_replace)
+    return compile_replace
 
 
-_replace("$replaceOne", once=True)
-_replace("$replaceAll", once=False)
-
-
-# $regexMatch, in its own module.
-import_families("expr_regex")
+#: The expression operators this module provides, by name: ``catalog`` files them in
+#: ``expressions.OPERATORS``.
+OPERATORS: dict[str, OperatorFn] = {
+    "$concat": _concat,
+    "$toLower": _case("$toLower", upper=False),
+    "$toUpper": _case("$toUpper", upper=True),
+    "$strcasecmp": _strcasecmp,
+    "$substrCP": _substr_cp,
+    "$strLenCP": _length("$strLenCP", 34471, "chars"),
+    "$strLenBytes": _length("$strLenBytes", 34473, "bytes"),
+    "$split": _split,
+    "$trim": _trim("$trim", "both"),
+    "$ltrim": _trim("$ltrim", "left"),
+    "$rtrim": _trim("$rtrim", "right"),
+    "$indexOfCP": _index_of_cp,
+    "$replaceOne": _replace("$replaceOne", once=True),
+    "$replaceAll": _replace("$replaceAll", once=False),
+}

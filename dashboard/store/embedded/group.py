@@ -1,9 +1,11 @@
-"""``$group`` and its accumulators, compiled to one Polars ``group_by().agg()``.
+"""``$group`` compiled to one Polars ``group_by().agg()``, and the stages built on it (``$count``,
+``$sortByCount``).
 
 Each accumulator's argument is evaluated into a temporary column before grouping (with a presence
 column where it can be missing, since ``$push`` and ``$addToSet`` skip missing values but keep nulls),
-then aggregated. Accumulators register in :data:`ACCUMULATORS`; the window-capable ones are reused
-by ``$setWindowFields``.
+then aggregated. :func:`compile_group` looks the accumulators up by name in :data:`ACCUMULATORS`, a
+table that ``catalog`` fills from the ``accumulators`` module; the window functions of
+``$setWindowFields`` reuse them.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from typing import Any
 import polars as pl
 
 from dashboard.store.embedded.expressions import compile_expr
-from dashboard.store.embedded.registry import import_families, registrar
-from dashboard.store.embedded.values import Ctx, Val, is_number
+from dashboard.store.embedded.pipeline import RunState, StageFn
+from dashboard.store.embedded.values import Ctx, Val
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["ACCUMULATORS", "Agg", "accumulator", "accumulator_input", "compile_group"]
+__all__ = ["ACCUMULATORS", "STAGES", "AccumulatorFn", "Agg", "accumulator_input", "compile_group"]
 
 
 @dataclass
@@ -32,12 +34,12 @@ class Agg:
     post: pl.Expr | None = None
 
 
+#: An accumulator: compiles its argument against ``ctx`` for the output field ``name``.
 AccumulatorFn = Callable[[Any, Ctx, str], Agg]
+
+#: Every accumulator by name: filled by ``catalog`` from the ``accumulators`` module's own
+#: ``ACCUMULATORS`` list (``$setWindowFields`` looks its accumulator window functions up here too).
 ACCUMULATORS: dict[str, AccumulatorFn] = {}
-
-
-#: ``@accumulator("$name", …)``: register an accumulator implementation under its names.
-accumulator = registrar(ACCUMULATORS)
 
 
 def accumulator_input(
@@ -55,81 +57,6 @@ def accumulator_input(
         pre.append((~val.missing.fill_null(True)).alias(f"__{tag}_present:{name}"))
         present = pl.col(f"__{tag}_present:{name}")
     return val, pre, pl.col(col), present
-
-
-@accumulator("$sum")
-def _sum(spec: Any, ctx: Ctx, name: str) -> Agg:
-    val, pre, col, _ = accumulator_input(spec, ctx, name)
-    if isinstance(val.dtype, pl.List):
-        return Agg(pl.lit(0).alias(name), pre)
-    if not is_number(val.dtype):
-        return Agg(pl.lit(0, dtype=pl.Int64).alias(name), pre)
-    if val.is_const:
-        return Agg((pl.len().cast(pl.Int64) * pl.lit(val.const)).alias(name), [])
-    return Agg(col.sum().alias(name), pre)
-
-
-@accumulator("$avg")
-def _avg(spec: Any, ctx: Ctx, name: str) -> Agg:
-    val, pre, col, _ = accumulator_input(spec, ctx, name)
-    if not is_number(val.dtype):
-        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
-    return Agg(col.cast(pl.Float64).mean().alias(name), pre)
-
-
-def _column_agg(op: str, agg: Callable[[pl.Expr], pl.Expr]) -> None:
-    """Register ``op`` as the Polars aggregation ``agg`` of its argument's column."""
-
-    def compile_agg(spec: Any, ctx: Ctx, name: str) -> Agg:
-        _, pre, col, _ = accumulator_input(spec, ctx, name)
-        return Agg(agg(col).alias(name), pre)
-
-    accumulator(op)(compile_agg)
-
-
-_column_agg("$min", pl.Expr.min)
-_column_agg("$max", pl.Expr.max)
-_column_agg("$first", pl.Expr.first)
-_column_agg("$last", pl.Expr.last)
-
-
-@accumulator("$count")
-def _count(spec: Any, ctx: Ctx, name: str) -> Agg:
-    if spec != {}:
-        msg = "$count takes no arguments, i.e. $count:{}"
-        raise OperationFailure(msg, code=40237)
-    return Agg(pl.len().cast(pl.Int64).alias(name))
-
-
-@accumulator("$push")
-def _push(spec: Any, ctx: Ctx, name: str) -> Agg:
-    _, pre, col, present = accumulator_input(spec, ctx, name)
-    values = col if present is None else col.filter(present)
-    return Agg(values.implode().alias(name), pre)
-
-
-@accumulator("$addToSet")
-def _add_to_set(spec: Any, ctx: Ctx, name: str) -> Agg:
-    _, pre, col, present = accumulator_input(spec, ctx, name)
-    values = col if present is None else col.filter(present)
-    return Agg(values.unique(maintain_order=True).implode().alias(name), pre)
-
-
-@accumulator("$stdDevPop")
-def _std_pop(spec: Any, ctx: Ctx, name: str) -> Agg:
-    val, pre, col, _ = accumulator_input(spec, ctx, name)
-    if not is_number(val.dtype):
-        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
-    return Agg(col.cast(pl.Float64).std(ddof=0).alias(name), pre)
-
-
-@accumulator("$stdDevSamp")
-def _std_samp(spec: Any, ctx: Ctx, name: str) -> Agg:
-    val, pre, col, _ = accumulator_input(spec, ctx, name)
-    if not is_number(val.dtype):
-        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
-    c = col.cast(pl.Float64)
-    return Agg(pl.when(c.count() > 1).then(c.std(ddof=1)).otherwise(None).alias(name), pre)
 
 
 def compile_group(spec: Mapping[str, Any], lf: pl.LazyFrame, ctx: Ctx) -> pl.LazyFrame:
@@ -185,5 +112,32 @@ def _is_expression(spec: Mapping[str, Any]) -> bool:
     return len(spec) == 1 and str(next(iter(spec))).startswith("$")
 
 
-# More accumulators, in their own module (optional while it is being built).
-import_families("accumulators_more", optional=True)
+# -- the stages ---------------------------------------------------------------------------------
+
+
+def _group(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    if not isinstance(spec, Mapping):
+        msg = "a group's fields must be specified in an object"
+        raise OperationFailure(msg, code=15947)
+    return compile_group(spec, lf, state.ctx(lf, "$group"))
+
+
+def _count(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    if not isinstance(spec, str) or not spec or spec.startswith("$") or "." in spec:
+        msg = "the count field must be a non-empty string, not start with '$' and not contain '.'"
+        raise OperationFailure(msg, code=40156)
+    counted = lf.select(pl.len().cast(pl.Int64).alias(spec))
+    return counted.filter(pl.col(spec) > 0)
+
+
+def _sort_by_count(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    grouped = compile_group({"_id": spec, "count": {"$sum": 1}}, lf, state.ctx(lf, "$sortByCount"))
+    return grouped.sort("count", descending=True, maintain_order=True)
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$group": _group,
+    "$count": _count,
+    "$sortByCount": _sort_by_count,
+}

@@ -17,16 +17,17 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.codec import presence_name
+from dashboard.store.embedded.codec import concat_lazy, hidden, presence_name
 from dashboard.store.embedded.documents import assign
 from dashboard.store.embedded.expressions import compile_expr, field_path
-from dashboard.store.embedded.pipeline import STAGES, RunState, sort_exprs, stage
+from dashboard.store.embedded.pipeline import RunState, StageFn, apply_stage, sort_exprs
 from dashboard.store.embedded.runtime_errors import raise_where
-from dashboard.store.embedded.stages_more import FAILED_TO_PARSE, concat_lazy, hidden
 from dashboard.store.embedded.values import DATE, Val, python_to_polars
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
-__all__: list[str] = []
+__all__ = ["STAGES"]
+
+FAILED_TO_PARSE = 9
 
 _UNIT_MS = {
     "millisecond": 1,
@@ -119,7 +120,6 @@ def _check_bounds(bounds: list[Any], unit: str | None) -> None:
         raise OperationFailure(msg, code=5733402)
 
 
-@stage("$densify")
 def _densify(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """Add documents for the missing ``step``s of ``field`` (per partition) over the range."""
     field, parts, step, unit, bounds = _densify_options(spec)
@@ -287,7 +287,6 @@ def _fill_options(spec: Any) -> tuple[dict[str, Any], dict[str, str], Any, Any]:
 _REPEATED = "There can be no repeated values in the sort field of a $fill with method 'linear'"
 
 
-@stage("$fill")
 def _fill(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """Fill null and missing fields with a value, the last value seen, or by interpolation."""
     values, methods, sort_by, partition = _fill_options(spec)
@@ -295,7 +294,7 @@ def _fill(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
         lf = _fill_methods(lf, state, methods, sort_by, partition)
     if values:
         fills = {name: {"$ifNull": [f"${name}", expr]} for name, expr in values.items()}
-        lf = STAGES["$addFields"](fills, lf, state)
+        lf = apply_stage("$addFields", fills, lf, state)
     return lf
 
 
@@ -353,3 +352,10 @@ def _fill_methods(
         schema = {k: v for k, v in schema.items() if k not in drops}
     all_drops = [c for c in ctx.schema if c not in schema]
     return lf.with_columns(exprs).drop([*all_drops, *part_cols])
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$densify": _densify,
+    "$fill": _fill,
+}

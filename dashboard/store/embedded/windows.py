@@ -4,7 +4,9 @@ The stage evaluates ``partitionBy`` and the ``sortBy`` keys into columns and sta
 (partition, sortBy) — the order MongoDB returns the documents in — then numbers the rows. Every
 window becomes a half-open interval ``[s, e)`` of row positions inside the current document's
 partition: document windows by arithmetic on positions, range windows by ``search_sorted`` within
-the partition. The operators are computed from those intervals (see :mod:`.windows_ops`):
+the partition. :func:`compute` looks each output's window function up by name in
+:data:`WINDOW_FUNCTIONS`, a table that ``catalog`` fills from :mod:`.window_functions`, where the
+functions compute their values from those intervals:
 
 - ``$count``, ``$first``, ``$last``, ``$shift``, the rank operators, ``$derivative``,
   ``$integral``, ``$expMovingAvg``: gathers and per-partition scans, O(n);
@@ -17,7 +19,7 @@ the partition. The operators are computed from those intervals (see :mod:`.windo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +28,24 @@ import polars as pl
 from dashboard.store.embedded.documents import assign
 from dashboard.store.embedded.expr_date import UNITS
 from dashboard.store.embedded.expressions import compile_expr, field_path
-from dashboard.store.embedded.pipeline import RunState, sort_exprs, stage
+from dashboard.store.embedded.pipeline import RunState, StageFn, sort_exprs
 from dashboard.store.embedded.runtime_errors import raise_where, with_checks
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["END", "PID", "POS", "START", "Frame", "Window", "window_interval"]
+__all__ = [
+    "END",
+    "PID",
+    "POS",
+    "STAGES",
+    "START",
+    "WINDOW_FUNCTIONS",
+    "Frame",
+    "Window",
+    "WindowFunctionFn",
+    "compute",
+    "window_interval",
+]
 
 POS, PID, START, END, PART = "__w:pos", "__w:pid", "__w:start", "__w:end", "__w:part"
 _FAILED_TO_PARSE, _TYPE_MISMATCH = 9, 14
@@ -66,10 +80,43 @@ class Frame:
         return bool(self.keys)
 
 
-@stage("$setWindowFields")
-def _set_window_fields(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
-    from dashboard.store.embedded.windows_ops import compute
+#: A window function: ``(name, argument, window, frame, out, lf)`` → ``lf`` with column ``out``.
+WindowFunctionFn = Callable[[str, Any, Window, Frame, str, pl.LazyFrame], pl.LazyFrame]
 
+#: Every window function by name: filled by ``catalog`` from :mod:`.window_functions`.
+WINDOW_FUNCTIONS: dict[str, WindowFunctionFn] = {}
+
+_RANK = frozenset({"$rank", "$denseRank", "$documentNumber"})
+#: Window functions that take no ``window`` field.
+_IMPLICIT = _RANK | {"$shift", "$expMovingAvg"}
+#: Window functions that need a ``sortBy``.
+_ORDERED = _RANK | {"$shift", "$first", "$last", "$expMovingAvg", "$derivative", "$integral"}
+
+
+def compute(
+    op: str, arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
+) -> pl.LazyFrame:
+    """``lf`` with column ``out``: window function ``op`` evaluated for every document."""
+    if op in _IMPLICIT and window.explicit:
+        msg = f"{op} does not accept a 'window' field"
+        raise OperationFailure(msg, code=5371601)
+    if op in _ORDERED and not frame.has_sort:
+        msg = f"{op} must be specified with a top level sortBy expression"
+        raise OperationFailure(msg, code=5371602)
+    if window.explicit and not window.whole and not frame.has_sort:
+        kind = "Document" if window.kind == "documents" else "Range"
+        msg = f"{kind}-based bounds require a sortBy"
+        raise OperationFailure(msg, code=5339901)
+    fn = WINDOW_FUNCTIONS.get(op)
+    if fn is not None:
+        return fn(op, arg, window, frame, out, lf)
+    if op.startswith("$"):
+        raise frame.ctx.unsupported(f"window function {op}")
+    msg = f"Unrecognized window function, {op}"
+    raise OperationFailure(msg, code=5397500)
+
+
+def _set_window_fields(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     spec = _check_spec(spec)
     ctx = state.ctx(lf, "$setWindowFields")
     user = dict(ctx.schema)
@@ -282,3 +329,9 @@ def _duration(amount: float, unit: str) -> str:
     codes |= {"day": (n, "d"), "hour": (n, "h"), "minute": (n, "m"), "second": (n, "s")}
     count, code = codes.get(unit, (n, "ms"))
     return f"{count}{code}"
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$setWindowFields": _set_window_fields,
+}

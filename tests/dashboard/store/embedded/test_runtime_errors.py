@@ -23,7 +23,7 @@ from dashboard.store.embedded.runtime_errors import (
 )
 from dashboard.store.embedded.values import Ctx, bson_type
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
-from tests.engine.conftest import RunFn
+from tests.dashboard.store.embedded.conftest import RunFn
 
 
 def docs(*fields: Mapping[str, Any]) -> list[dict[str, Any]]:

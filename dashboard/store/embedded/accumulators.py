@@ -1,7 +1,9 @@
-"""More ``$group`` accumulators: percentiles, the n-element family and ``$mergeObjects``.
+"""The ``$group`` accumulators: the basic ones (``$sum`` … ``$stdDevSamp``), percentiles, the
+n-element family (``$firstN`` … ``$bottomN``) and ``$mergeObjects``.
 
-Registered in :data:`~.group.ACCUMULATORS` (and so also usable as ``$setWindowFields`` window
-functions). ``$median``/``$percentile`` return exact values with MongoDB's discrete rule: the
+Listed in :data:`ACCUMULATORS` at the bottom, which ``catalog`` files in
+:data:`~.group.ACCUMULATORS`; most are also window functions (see :mod:`.window_functions`).
+``$median``/``$percentile`` return exact values with MongoDB's discrete rule: the
 ``max(0, ceil(p·n) − 1)``-th smallest numeric input (``n − 1`` for ``p = 1``), which is what
 ``mongod`` computes in windows and what its t-digest returns for the small inputs of the manual's
 examples. ``$top``/``$bottom``/``$topN``/``$bottomN`` order with :func:`~.pipeline.sort_exprs`
@@ -17,11 +19,77 @@ from typing import Any
 import polars as pl
 
 from dashboard.store.embedded.expressions import compile_expr
-from dashboard.store.embedded.group import Agg, accumulator, accumulator_input
+from dashboard.store.embedded.group import AccumulatorFn, Agg, accumulator_input
+from dashboard.store.embedded.pipeline import sort_exprs
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 from dashboard.store.errors import OperationFailure
 
-__all__: list[str] = []
+__all__ = ["ACCUMULATORS"]
+
+
+# -- basic accumulators --------------------------------------------------------------------------
+
+
+def _sum(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if isinstance(val.dtype, pl.List):
+        return Agg(pl.lit(0).alias(name), pre)
+    if not is_number(val.dtype):
+        return Agg(pl.lit(0, dtype=pl.Int64).alias(name), pre)
+    if val.is_const:
+        return Agg((pl.len().cast(pl.Int64) * pl.lit(val.const)).alias(name), [])
+    return Agg(col.sum().alias(name), pre)
+
+
+def _avg(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if not is_number(val.dtype):
+        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
+    return Agg(col.cast(pl.Float64).mean().alias(name), pre)
+
+
+def _column_agg(op: str, agg: Callable[[pl.Expr], pl.Expr]) -> AccumulatorFn:
+    """Accumulator ``op``: the Polars aggregation ``agg`` of its argument's column."""
+
+    def compile_agg(spec: Any, ctx: Ctx, name: str) -> Agg:
+        _, pre, col, _ = accumulator_input(spec, ctx, name)
+        return Agg(agg(col).alias(name), pre)
+
+    return compile_agg
+
+
+def _count(spec: Any, ctx: Ctx, name: str) -> Agg:
+    if spec != {}:
+        msg = "$count takes no arguments, i.e. $count:{}"
+        raise OperationFailure(msg, code=40237)
+    return Agg(pl.len().cast(pl.Int64).alias(name))
+
+
+def _push(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, present = accumulator_input(spec, ctx, name)
+    values = col if present is None else col.filter(present)
+    return Agg(values.implode().alias(name), pre)
+
+
+def _add_to_set(spec: Any, ctx: Ctx, name: str) -> Agg:
+    _, pre, col, present = accumulator_input(spec, ctx, name)
+    values = col if present is None else col.filter(present)
+    return Agg(values.unique(maintain_order=True).implode().alias(name), pre)
+
+
+def _std_pop(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if not is_number(val.dtype):
+        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
+    return Agg(col.cast(pl.Float64).std(ddof=0).alias(name), pre)
+
+
+def _std_samp(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if not is_number(val.dtype):
+        return Agg(pl.lit(None, dtype=pl.Float64).alias(name), pre)
+    c = col.cast(pl.Float64)
+    return Agg(pl.when(c.count() > 1).then(c.std(ddof=1)).otherwise(None).alias(name), pre)
 
 
 def _require_object(op: str, spec: Any, code: int, message: str | None = None) -> Mapping[str, Any]:
@@ -101,14 +169,12 @@ def _discrete(values: pl.Expr | None, p: float) -> pl.Expr:
     return values.get(index, null_on_oob=True)
 
 
-@accumulator("$median")
 def _median(spec: Any, ctx: Ctx, name: str) -> Agg:
     spec = _percentile_input(spec, "$median")
     val, pre, col, _ = accumulator_input(spec["input"], ctx, name, "median")
     return Agg(_discrete(_numeric_sorted(val, col), 0.5).alias(name), pre)
 
 
-@accumulator("$percentile")
 def _percentile(spec: Any, ctx: Ctx, name: str) -> Agg:
     spec = _percentile_input(spec, "$percentile")
     ps = _percentiles(spec["p"], ctx)
@@ -170,8 +236,6 @@ def _min_max_n(spec: Any, ctx: Ctx, name: str, op: str, *, largest: bool) -> Agg
 
 
 def _top_bottom(spec: Any, ctx: Ctx, name: str, op: str, *, bottom: bool, with_n: bool) -> Agg:
-    from dashboard.store.embedded.pipeline import sort_exprs
-
     if not isinstance(spec, Mapping):
         raise OperationFailure(f"{op} requires an object", code=5788001)
     if not with_n and "n" in spec:
@@ -238,29 +302,18 @@ def _bottom_n_kept(
     return kept | (pl.len().cast(pl.Int64) <= n)
 
 
-def _register(op: str, impl: Callable[..., Agg], **flags: bool) -> None:
-    """Register accumulator ``op`` as ``impl(spec, ctx, name, op, **flags)``."""
+def _bound(op: str, impl: Callable[..., Agg], **flags: bool) -> AccumulatorFn:
+    """Accumulator ``op`` as ``impl(spec, ctx, name, op, **flags)``."""
 
     def compile_acc(spec: Any, ctx: Ctx, name: str) -> Agg:
         return impl(spec, ctx, name, op, **flags)
 
-    accumulator(op)(compile_acc)
-
-
-_register("$firstN", _first_last_n, last=False)
-_register("$lastN", _first_last_n, last=True)
-_register("$minN", _min_max_n, largest=False)
-_register("$maxN", _min_max_n, largest=True)
-_register("$top", _top_bottom, bottom=False, with_n=False)
-_register("$bottom", _top_bottom, bottom=True, with_n=False)
-_register("$topN", _top_bottom, bottom=False, with_n=True)
-_register("$bottomN", _top_bottom, bottom=True, with_n=True)
+    return compile_acc
 
 
 # -- $mergeObjects -------------------------------------------------------------------------------
 
 
-@accumulator("$mergeObjects")
 def _merge_objects(spec: Any, ctx: Ctx, name: str) -> Agg:
     """Later documents' fields overwrite earlier ones; null and missing operands are ignored.
 
@@ -277,3 +330,31 @@ def _merge_objects(spec: Any, ctx: Ctx, name: str) -> Agg:
     if not fields:
         return Agg(pl.lit(pl.Series("", [{}], dtype=pl.Struct({}))).first().alias(name), pre)
     return Agg(pl.struct(fields).alias(name), pre)
+
+
+#: The accumulators this module provides, by name: ``catalog`` files them in
+#: ``group.ACCUMULATORS``.
+ACCUMULATORS: dict[str, AccumulatorFn] = {
+    "$sum": _sum,
+    "$avg": _avg,
+    "$min": _column_agg("$min", pl.Expr.min),
+    "$max": _column_agg("$max", pl.Expr.max),
+    "$first": _column_agg("$first", pl.Expr.first),
+    "$last": _column_agg("$last", pl.Expr.last),
+    "$count": _count,
+    "$push": _push,
+    "$addToSet": _add_to_set,
+    "$stdDevPop": _std_pop,
+    "$stdDevSamp": _std_samp,
+    "$median": _median,
+    "$percentile": _percentile,
+    "$firstN": _bound("$firstN", _first_last_n, last=False),
+    "$lastN": _bound("$lastN", _first_last_n, last=True),
+    "$minN": _bound("$minN", _min_max_n, largest=False),
+    "$maxN": _bound("$maxN", _min_max_n, largest=True),
+    "$top": _bound("$top", _top_bottom, bottom=False, with_n=False),
+    "$bottom": _bound("$bottom", _top_bottom, bottom=True, with_n=False),
+    "$topN": _bound("$topN", _top_bottom, bottom=False, with_n=True),
+    "$bottomN": _bound("$bottomN", _top_bottom, bottom=True, with_n=True),
+    "$mergeObjects": _merge_objects,
+}

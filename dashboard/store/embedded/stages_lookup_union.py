@@ -1,4 +1,7 @@
-"""``$lookup``: a left outer join that adds an array of matching foreign documents.
+"""``$lookup`` and ``$unionWith``: the stages that read another collection.
+
+``$unionWith`` appends the documents of another collection (through its own pipeline) to the input.
+``$lookup`` is a left outer join that adds an array of matching foreign documents.
 
 Every form is planned as (local row, foreign document) pairs, grouped back into one array per local
 row. The pairs come from:
@@ -23,21 +26,17 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.codec import user_columns
+from dashboard.store.embedded.codec import concat_lazy, hidden, user_columns
 from dashboard.store.embedded.documents import assign
 from dashboard.store.embedded.expressions import compile_expr, field_path
-from dashboard.store.embedded.pipeline import STAGES, RunState, compile_pipeline, stage
-from dashboard.store.embedded.stages_more import (
-    FAILED_TO_PARSE,
-    documents_array,
-    hidden,
-    sub_pipeline,
-    sub_state,
-)
+from dashboard.store.embedded.pipeline import RunState, StageFn, apply_stage, compile_pipeline
+from dashboard.store.embedded.subpipelines import documents_array, sub_pipeline, sub_state
 from dashboard.store.embedded.values import DATE, Ctx, Val, bson_rank
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
-__all__: list[str] = []
+__all__ = ["STAGES"]
+
+FAILED_TO_PARSE = 9
 
 _ROW = hidden("lookup_row")
 _FROW = hidden("lookup_foreign_row")
@@ -89,7 +88,6 @@ def _options(spec: Any) -> dict[str, Any]:
     return opts
 
 
-@stage("$lookup")
 def _lookup(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """Add the ``as`` array of matching documents from the ``from`` collection."""
     opts = _options(spec)
@@ -317,9 +315,9 @@ def _run_rest(docs: pl.LazyFrame, stages: list[Mapping[str, Any]], state: RunSta
         ((name, arg),) = spec.items()
         helpers = [c for c in docs.collect_schema() if c.startswith(hidden(""))]
         if name in _PASS_THROUGH:
-            docs = STAGES[name](arg, docs, state)
+            docs = apply_stage(name, arg, docs, state)
         elif name in _ONE_TO_ONE:
-            out = STAGES[name](arg, docs, state)
+            out = apply_stage(name, arg, docs, state)
             out = out.drop([c for c in helpers if c in out.collect_schema()])
             docs = pl.concat([docs.select(helpers), out], how="horizontal")
         elif name in ("$limit", "$skip"):
@@ -329,9 +327,43 @@ def _run_rest(docs: pl.LazyFrame, stages: list[Mapping[str, Any]], state: RunSta
                 or arg < 0
                 or (name == "$limit" and arg == 0)
             ):
-                STAGES[name](arg, docs, state)  # raises MongoDB's error for the bad argument
+                apply_stage(name, arg, docs, state)  # raises MongoDB's error for the bad argument
             position = pl.int_range(pl.len()).over(_ROW)
             docs = docs.filter(position < arg if name == "$limit" else position >= arg)
         else:
             raise UnsupportedOperation(f"{name} inside a correlated $lookup pipeline")
     return docs
+
+
+# -- $unionWith --------------------------------------------------------------------------------
+
+
+def _union_with(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    """The input documents followed by those of another collection (through its own pipeline)."""
+    if isinstance(spec, str):
+        coll, pipeline = spec, []
+    elif isinstance(spec, Mapping):
+        unknown = [k for k in spec if k not in ("coll", "pipeline")]
+        if unknown:
+            msg = f"BSON field '$unionWith.{unknown[0]}' is an unknown field."
+            raise OperationFailure(msg, code=40415)
+        if "coll" not in spec:
+            msg = "BSON field '$unionWith.coll' is missing but a required field"
+            raise OperationFailure(msg, code=40414)
+        coll, pipeline = spec["coll"], spec.get("pipeline", [])
+    else:
+        msg = "the $unionWith stage specification must be an object or string"
+        raise OperationFailure(msg, code=FAILED_TO_PARSE)
+    if not isinstance(coll, str):
+        msg = "$unionWith 'coll' must be a string"
+        raise OperationFailure(msg, code=FAILED_TO_PARSE)
+    stages = sub_pipeline(pipeline, owner="$unionWith", forbidden=("$out", "$merge"), code=31441)
+    other = compile_pipeline(stages, state.env.scan(coll), sub_state(state))
+    return concat_lazy([lf, other])
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$lookup": _lookup,
+    "$unionWith": _union_with,
+}

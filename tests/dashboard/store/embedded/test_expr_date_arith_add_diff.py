@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from dashboard.store.errors import OperationFailure
-from tests.engine.conftest import RunFn
+from tests.dashboard.store.embedded.conftest import RunFn
 
 
 def D(*parts: int) -> dt.datetime:

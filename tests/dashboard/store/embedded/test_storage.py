@@ -26,7 +26,7 @@ from dashboard.store import DatabaseUnavailable, DuplicateKeyError, connect
 from dashboard.store.embedded import EmbeddedStore
 from dashboard.store.embedded.storage import StorageCorrupted
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 UTC = dt.UTC
 
 

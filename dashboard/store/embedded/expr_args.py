@@ -1,9 +1,9 @@
-"""Helpers shared by the arithmetic, string, array and conversion expression families.
+"""Expression arguments handled as MongoDB does: shared by the arithmetic, string, array families.
 
-Argument handling as MongoDB does it (arity, left-to-right evaluation stopping at the first null,
-type errors of the arguments reached), row-wise type names, and exact double arithmetic where
-Polars approximates. Run-time errors are raised through :mod:`.runtime_errors`; BSON type names and
-the number test come from :mod:`.values`.
+How many arguments an operator takes (:func:`arity`), left-to-right evaluation stopping at the first
+null (:func:`compile_until_null`, :func:`null_if_any`, :func:`reached`) and the type errors of the
+arguments reached (:func:`type_errors`). BSON type names and the number test come from
+:mod:`.values`; exact double arithmetic is in :mod:`.float_math`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from dashboard.store.embedded.expressions import args_list, compile_expr
@@ -23,40 +22,9 @@ __all__ = [
     "compile_until_null",
     "is_date",
     "null_if_any",
-    "numpy_unary",
     "reached",
-    "true_div",
     "type_errors",
 ]
-
-
-def true_div(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """IEEE division of doubles, ``a / b`` correctly rounded in every row.
-
-    Polars divides a column by a constant by multiplying with its reciprocal (``3 / 10`` gives
-    ``0.30000000000000004``), so the quotient is computed with NumPy over the whole batch instead.
-    """
-
-    def divide(s: pl.Series) -> pl.Series:
-        x = s.struct.field("a").to_numpy()
-        y = s.struct.field("b").to_numpy()
-        with np.errstate(all="ignore"):
-            return pl.Series(s.name, np.divide(x, y), dtype=pl.Float64)
-
-    pair = pl.struct(a.cast(pl.Float64).alias("a"), b.cast(pl.Float64).alias("b"))
-    out = pair.map_batches(divide, return_dtype=pl.Float64, is_elementwise=True)
-    return pl.when(a.is_null() | b.is_null()).then(None).otherwise(out)
-
-
-def numpy_unary(x: pl.Expr, fn: Callable[[Any], Any]) -> pl.Expr:
-    """A NumPy ufunc over a double column (C's libm where Polars approximates, e.g. ``log10``)."""
-
-    def apply(s: pl.Series) -> pl.Series:
-        with np.errstate(all="ignore"):
-            return pl.Series(s.name, fn(s.cast(pl.Float64).to_numpy()), dtype=pl.Float64)
-
-    out = x.cast(pl.Float64).map_batches(apply, return_dtype=pl.Float64, is_elementwise=True)
-    return pl.when(x.is_null()).then(None).otherwise(out)
 
 
 # -- types -----------------------------------------------------------------------------------------

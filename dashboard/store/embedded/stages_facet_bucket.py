@@ -1,4 +1,8 @@
-"""``$bucket`` and ``$bucketAuto``: grouping into value ranges, reusing ``$group``'s accumulators.
+"""``$facet``, ``$bucket`` and ``$bucketAuto``: the stages of faceted search.
+
+``$facet`` runs several sub-pipelines over the same input and returns one document holding each
+one's documents as an array (often ``$bucket``, ``$bucketAuto`` or ``$sortByCount`` pipelines).
+``$bucket`` and ``$bucketAuto`` group into value ranges, reusing ``$group``'s accumulators.
 
 ``$bucket`` is MongoDB's ``$group`` on a ``$switch`` over the boundaries followed by a ``$sort`` on
 ``_id``; here the bucket is found with one comparison chain and the accumulators are compiled by
@@ -17,15 +21,16 @@ from typing import Any
 
 import polars as pl
 
+from dashboard.store.embedded.codec import hidden
 from dashboard.store.embedded.expressions import cmp_parts, compile_expr
 from dashboard.store.embedded.group import compile_group
-from dashboard.store.embedded.pipeline import RunState, stage
+from dashboard.store.embedded.pipeline import RunState, StageFn, compile_pipeline
 from dashboard.store.embedded.runtime_errors import raise_where, refuse_where
-from dashboard.store.embedded.stages_more import hidden
+from dashboard.store.embedded.subpipelines import documents_array, sub_pipeline, sub_state
 from dashboard.store.embedded.values import Ctx, Val, bson_rank, dtype_of_python, lit_val
 from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
-__all__: list[str] = []
+__all__ = ["STAGES"]
 
 _DEFAULT_OUTPUT = {"count": {"$sum": 1}}
 
@@ -106,7 +111,6 @@ _MIXED_DEFAULT = (
 )
 
 
-@stage("$bucket")
 def _bucket(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """Documents grouped by the boundary range their ``groupBy`` value falls into."""
     if not isinstance(spec, Mapping):
@@ -323,7 +327,6 @@ def _check_granularity_values(values: pl.Series, dtype: pl.DataType) -> None:
         raise OperationFailure(msg, code=40260)
 
 
-@stage("$bucketAuto")
 def _bucket_auto(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     """About ``buckets`` groups of equal size over the sorted ``groupBy`` values (ties together)."""
     group_by, buckets, output, granularity = _auto_options(spec)
@@ -373,3 +376,49 @@ def _bucket_auto(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     ).lazy()
     joined = grouped.join(bounds, on="_id", how="left").sort("_id")
     return joined.select(pl.struct(["min", "max"]).alias("_id"), *[pl.col(c) for c in output])
+
+
+# -- $facet ------------------------------------------------------------------------------------
+
+_FACET_FORBIDDEN = (
+    "$collStats",
+    "$facet",
+    "$geoNear",
+    "$indexStats",
+    "$out",
+    "$merge",
+    "$planCacheStats",
+)
+
+
+def _facet(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    """One document with an array field per sub-pipeline, each run over the same input."""
+    if not isinstance(spec, Mapping) or not spec:
+        msg = "the $facet specification must be a non-empty object"
+        raise OperationFailure(msg, code=40169)
+    parts: list[pl.LazyFrame] = []
+    for name, pipeline in spec.items():
+        if not isinstance(name, str) or not name or name.startswith("$") or "." in name:
+            msg = (
+                "$facet output field names must not be empty, start with '$' or contain '.': "
+                f"{name!r}"
+            )
+            raise OperationFailure(msg, code=40174)
+        if not isinstance(pipeline, list | tuple):
+            msg = f"arguments to $facet must be arrays, {name} is type {type(pipeline).__name__}"
+            raise OperationFailure(msg, code=40170)
+        if not pipeline:
+            msg = "sub-pipeline in $facet stage cannot be empty"
+            raise OperationFailure(msg, code=40170)
+        stages = sub_pipeline(pipeline, owner="$facet", forbidden=_FACET_FORBIDDEN, code=40600)
+        result = compile_pipeline(stages, lf, sub_state(state))
+        parts.append(documents_array(result, name))
+    return pl.concat(parts, how="horizontal")
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$bucket": _bucket,
+    "$bucketAuto": _bucket_auto,
+    "$facet": _facet,
+}

@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from tests.engine.test_expr_array import docs, project, rows
+from tests.dashboard.store.embedded.test_expr_array import docs, project, rows
 
 # manual $min / $max (aggregation), "Use in $project Stage": the students collection.
 STUDENTS = docs(

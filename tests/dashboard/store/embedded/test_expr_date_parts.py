@@ -4,7 +4,7 @@
 Expected values come from the MongoDB manual's examples (cited per case) or are computed by hand
 from the manual's definitions (calendar facts noted in the comments). ``$dateToString`` and
 ``$dateFromString`` are in ``test_expr_date_format.py``; ``$dateTrunc`` in ``test_expr_date_arith.py``;
-``$dateAdd``/``$dateDiff`` in ``test_expr_date_add_diff.py``.
+``$dateAdd``/``$dateDiff`` in ``test_expr_date_arith_add_diff.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from dashboard.store.embedded import EmbeddedStore
 from dashboard.store.errors import OperationFailure
-from tests.engine.conftest import RunFn
+from tests.dashboard.store.embedded.conftest import RunFn
 
 
 def D(*parts: int) -> dt.datetime:

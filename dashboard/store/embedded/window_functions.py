@@ -1,6 +1,9 @@
-"""The window operators of ``$setWindowFields``, computed over ``[s, e)`` position intervals.
+"""The window functions of ``$setWindowFields``, computed over ``[s, e)`` position intervals.
 
-See :mod:`.windows` for the plan. Each operator adds one column (``out``) to the sorted frame.
+See :mod:`.windows` for the plan. Each function adds one column (``out``) to the sorted frame. Most
+are ``$group`` accumulators used as window functions: they share their names with
+:data:`~.group.ACCUMULATORS` on purpose (:data:`SHARED_WITH_ACCUMULATORS`), and the ones without a
+faster path run the accumulator itself over each window's members.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.expr_support import true_div
 from dashboard.store.embedded.expressions import choose, compile_expr
+from dashboard.store.embedded.float_math import true_div
 from dashboard.store.embedded.group import ACCUMULATORS
 from dashboard.store.embedded.runtime_errors import raise_where, with_checks
 from dashboard.store.embedded.values import DATE, Val, is_number, lit_val
@@ -22,62 +25,34 @@ from dashboard.store.embedded.windows import (
     START,
     Frame,
     Window,
+    WindowFunctionFn,
     window_interval,
 )
 from dashboard.store.errors import OperationFailure
 
-__all__ = ["compute"]
+__all__ = ["SHARED_WITH_ACCUMULATORS", "WINDOW_FUNCTIONS"]
 
-_RANK = frozenset({"$rank", "$denseRank", "$documentNumber"})
-_IMPLICIT = _RANK | {"$shift", "$expMovingAvg"}
-_ORDERED = _RANK | {"$shift", "$first", "$last", "$expMovingAvg", "$derivative", "$integral"}
-_GROUPED = frozenset(
-    {
-        "$sum", "$avg", "$min", "$max", "$count", "$push", "$addToSet", "$stdDevPop",
-        "$stdDevSamp", "$median", "$percentile", "$top", "$bottom", "$topN", "$bottomN",
-        "$firstN", "$lastN", "$minN", "$maxN", "$mergeObjects",
-    }
-)  # fmt: skip
 _UNIT_MS = {"week": 604_800_000, "day": 86_400_000, "hour": 3_600_000, "minute": 60_000}
 _UNIT_MS |= {"second": 1_000, "millisecond": 1}
 
 
-def compute(
+def _count(
     op: str, arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
 ) -> pl.LazyFrame:
-    """``lf`` with column ``out``: window function ``op`` evaluated for every document."""
-    if op in _IMPLICIT and window.explicit:
-        msg = f"{op} does not accept a 'window' field"
-        raise OperationFailure(msg, code=5371601)
-    if op in _ORDERED and not frame.has_sort:
-        msg = f"{op} must be specified with a top level sortBy expression"
-        raise OperationFailure(msg, code=5371602)
-    if window.explicit and not window.whole and not frame.has_sort:
-        kind = "Document" if window.kind == "documents" else "Range"
-        msg = f"{kind}-based bounds require a sortBy"
-        raise OperationFailure(msg, code=5339901)
-    if op in _RANK:
-        return _rank(op, arg, frame, out, lf)
-    special = {"$shift": _shift, "$expMovingAvg": _ema}
-    special |= {"$derivative": _derivative, "$integral": _integral}
-    if op in special:
-        return special[op](arg, window, frame, out, lf)
-    if op in ("$first", "$last"):
-        return _first_last(op, arg, window, frame, out, lf)
-    if op == "$count":
-        ACCUMULATORS["$count"](arg, frame.ctx, out)  # validates the spec
-        s, e = window_interval(window, frame)
-        return lf.with_columns((e - s).cast(pl.Int64).alias(out))
-    if op in ("$sum", "$avg", "$min", "$max") and not window.whole:
+    ACCUMULATORS["$count"](arg, frame.ctx, out)  # validates the spec
+    s, e = window_interval(window, frame)
+    return lf.with_columns((e - s).cast(pl.Int64).alias(out))
+
+
+def _running_or_grouped(
+    op: str, arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
+) -> pl.LazyFrame:
+    """``$sum``/``$avg``/``$min``/``$max``: from running values where they can, else grouped."""
+    if not window.whole:
         fast = _running(op, arg, window, frame, out, lf)
         if fast is not None:
             return fast
-    if op in _GROUPED:
-        return _grouped(op, arg, window, frame, out, lf)
-    if op.startswith("$"):
-        raise frame.ctx.unsupported(f"window function {op}")
-    msg = f"Unrecognized window function, {op}"
-    raise OperationFailure(msg, code=5397500)
+    return _grouped(op, arg, window, frame, out, lf)
 
 
 def _gather(col: str, index: pl.Expr) -> pl.Expr:
@@ -92,7 +67,9 @@ def _with_interval(
     return lf, pl.col(f"{out}:s"), pl.col(f"{out}:e")
 
 
-def _rank(op: str, arg: Any, frame: Frame, out: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+def _rank(
+    op: str, arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
+) -> pl.LazyFrame:
     if arg != {}:
         msg = f"{op} must be specified with an empty object, e.g. {op}: {{}}"
         raise OperationFailure(msg, code=5371603)
@@ -127,7 +104,9 @@ def _object(op: str, arg: Any, allowed: set[str], required: tuple[str, ...]) -> 
     return arg
 
 
-def _shift(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+def _shift(
+    op: str, arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
+) -> pl.LazyFrame:
     arg = _object("$shift", arg, {"output", "by", "default"}, ("output", "by"))
     by = arg["by"]
     if isinstance(by, bool) or not isinstance(by, int | float) or not float(by).is_integer():
@@ -288,7 +267,9 @@ def _numeric_input(op: str, arg: Mapping[str, Any], frame: Frame) -> pl.Expr:
     return val.expr.cast(pl.Float64)
 
 
-def _derivative(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+def _derivative(
+    op: str, arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
+) -> pl.LazyFrame:
     arg = _object("$derivative", arg, {"input", "unit"}, ("input",))
     if not window.explicit:
         msg = "$derivative requires explicit window bounds"
@@ -306,7 +287,9 @@ def _derivative(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFra
     return lf.with_columns(value.alias(out))
 
 
-def _integral(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+def _integral(
+    op: str, arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
+) -> pl.LazyFrame:
     arg = _object("$integral", arg, {"input", "unit"}, ("input",))
     axis, unit_ms = _axis("$integral", arg, frame)
     y = _numeric_input("$integral", arg, frame)
@@ -326,7 +309,9 @@ def _integral(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
     return lf.with_columns(value.alias(out))
 
 
-def _ema(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame) -> pl.LazyFrame:
+def _ema(
+    op: str, arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame
+) -> pl.LazyFrame:
     arg = _object("$expMovingAvg", arg, {"input", "N", "alpha"}, ("input",))
     if ("N" in arg) == ("alpha" in arg):
         msg = "$expMovingAvg requires exactly one of 'N' or 'alpha'"
@@ -352,3 +337,50 @@ def _ema(arg: Any, window: Window, frame: Frame, out: str, lf: pl.LazyFrame) -> 
         return lf.with_columns(pl.lit(None, dtype=pl.Float64).alias(out))
     ema = val.expr.cast(pl.Float64).ewm_mean(alpha=float(alpha), adjust=False, ignore_nulls=True)
     return lf.with_columns(ema.forward_fill().over(PID).alias(out))
+
+
+#: The window functions this module provides, by name: ``catalog`` files them in
+#: ``windows.WINDOW_FUNCTIONS``.
+WINDOW_FUNCTIONS: dict[str, WindowFunctionFn] = {
+    # computed from positions and the sort keys only
+    "$documentNumber": _rank,
+    "$rank": _rank,
+    "$denseRank": _rank,
+    "$shift": _shift,
+    "$expMovingAvg": _ema,
+    "$derivative": _derivative,
+    "$integral": _integral,
+    # $group accumulators used as window functions (see SHARED_WITH_ACCUMULATORS)
+    "$first": _first_last,
+    "$last": _first_last,
+    "$count": _count,
+    "$sum": _running_or_grouped,
+    "$avg": _running_or_grouped,
+    "$min": _running_or_grouped,
+    "$max": _running_or_grouped,
+    "$push": _grouped,
+    "$addToSet": _grouped,
+    "$stdDevPop": _grouped,
+    "$stdDevSamp": _grouped,
+    "$median": _grouped,
+    "$percentile": _grouped,
+    "$top": _grouped,
+    "$bottom": _grouped,
+    "$topN": _grouped,
+    "$bottomN": _grouped,
+    "$firstN": _grouped,
+    "$lastN": _grouped,
+    "$minN": _grouped,
+    "$maxN": _grouped,
+    "$mergeObjects": _grouped,
+}
+
+#: The window functions that are also ``$group`` accumulators, deliberately under the same name
+#: (MongoDB's: an accumulator used in ``$setWindowFields`` accumulates over the window).
+SHARED_WITH_ACCUMULATORS = frozenset(
+    {
+        "$first", "$last", "$count", "$sum", "$avg", "$min", "$max", "$push", "$addToSet",
+        "$stdDevPop", "$stdDevSamp", "$median", "$percentile", "$top", "$bottom", "$topN",
+        "$bottomN", "$firstN", "$lastN", "$minN", "$maxN", "$mergeObjects",
+    }
+)  # fmt: skip

@@ -1,0 +1,194 @@
+"""The stages that reshape each document, one document out for each one in: ``$addFields``/``$set``,
+``$unset``, ``$project`` and ``$replaceRoot``/``$replaceWith``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import polars as pl
+
+from dashboard.store.embedded.documents import assign, drop_fields
+from dashboard.store.embedded.expressions import compile_expr, field_path
+from dashboard.store.embedded.pipeline import RunState, StageFn
+from dashboard.store.embedded.runtime_errors import raise_where
+from dashboard.store.embedded.values import Ctx, Val, type_expr
+from dashboard.store.errors import OperationFailure
+
+__all__ = ["EMPTY_DOCUMENT_MARKER", "STAGES", "select_fields"]
+
+
+def _add_fields(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    if not isinstance(spec, Mapping):
+        msg = "$addFields specification stage must be an object"
+        raise OperationFailure(msg, code=40272)
+    ctx = state.ctx(lf, "$addFields")
+    exprs: list[pl.Expr] = []
+    drops: list[str] = []
+    schema = dict(ctx.schema)
+    for path, value in _flatten_spec(spec):
+        val = compile_expr(value, ctx)
+        new, drop = assign(schema, path, val)
+        exprs.extend(new)
+        drops.extend(drop)
+    lf = lf.with_columns(exprs)
+    return lf.drop(drops) if drops else lf
+
+
+def _flatten_spec(spec: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """``{a: {b: expr}}`` → ``[("a.b", expr)]`` (objects that are not operator expressions nest)."""
+    out: list[tuple[str, Any]] = []
+    for key, value in spec.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and not any(str(k).startswith("$") for k in value):
+            out.extend(_flatten_spec(value, path + "."))
+        else:
+            out.append((path, value))
+    return out
+
+
+def _unset(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    paths = [spec] if isinstance(spec, str) else list(spec)
+    if not all(isinstance(p, str) and p for p in paths):
+        msg = "$unset specification must be a string or an array of strings"
+        raise OperationFailure(msg, code=31002)
+    schema = dict(lf.collect_schema())
+    return select_fields(lf, drop_fields(schema, paths))
+
+
+def _project(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    if not isinstance(spec, Mapping) or not spec:
+        msg = "$project requires at least one output field"
+        raise OperationFailure(msg, code=51272)
+    ctx = state.ctx(lf, "$project")
+    items = _flatten_spec(spec)
+    id_excluded = any(p == "_id" and _is_false(v) for p, v in items)
+    rest = [(p, v) for p, v in items if p != "_id"]
+    exclusions = [p for p, v in rest if _is_false(v)]
+    inclusions = [(p, v) for p, v in rest if not _is_false(v)]
+    if exclusions and inclusions:
+        msg = f"Invalid $project :: caused by :: Cannot do exclusion on field {exclusions[0]} in inclusion projection"
+        raise OperationFailure(msg, code=31254)
+    if exclusions or (not inclusions and id_excluded):
+        paths = exclusions + (["_id"] if id_excluded else [])
+        return select_fields(lf, drop_fields(ctx.schema, paths))
+    id_item = next(((p, v) for p, v in items if p == "_id" and not _is_false(v)), None)
+    out_schema: dict[str, pl.DataType] = {}
+    exprs: list[pl.Expr] = []
+    if not id_excluded:
+        if id_item is not None and not _is_true(id_item[1]):
+            val = compile_expr(id_item[1], ctx)
+        else:
+            val = field_path("_id", ctx)
+        if not (val.missing is not None and val.dtype == pl.Null):
+            new, _ = assign(out_schema, "_id", val)
+            exprs.extend(new)
+            out_schema["_id"] = val.dtype
+    tree: dict[str, Any] = {}
+    for path, value in inclusions:
+        node = tree
+        parts = path.split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                msg = f"Invalid $project :: caused by :: Path collision at {path}"
+                raise OperationFailure(msg, code=31250)
+        node[parts[-1]] = ("leaf", path, value)
+    for name, node in tree.items():
+        val = _project_node(name, node, ctx)
+        if val is None:
+            continue
+        new, _ = assign(out_schema, name, val)
+        exprs.extend(new)
+    return select_fields(lf, exprs)
+
+
+#: A column that keeps a row alive when a document has no fields left ({}): not a field itself.
+EMPTY_DOCUMENT_MARKER = "$p:$doc"
+
+
+def select_fields(lf: pl.LazyFrame, exprs: list[pl.Expr]) -> pl.LazyFrame:
+    """The documents reduced to ``exprs``, one per input document.
+
+    ``with_columns`` then ``select`` keeps the row count when every expression is a constant (a
+    bare ``select`` of literals would give one row), and a marker column keeps documents that
+    end up with no fields at all.
+    """
+    if not exprs:
+        exprs = [pl.lit(True).alias(EMPTY_DOCUMENT_MARKER)]
+    names = [e.meta.output_name() for e in exprs]
+    return lf.with_columns(exprs).select(names)
+
+
+def _project_node(path: str, node: Any, ctx: Ctx) -> Val | None:
+    """The value of one output field of an inclusion projection (None: leave the field out)."""
+    if isinstance(node, tuple):
+        _, full, value = node
+        if _is_true(value):
+            val = field_path(full, ctx)
+            if val.dtype == pl.Null and val.missing is not None:
+                return None
+            return val
+        return compile_expr(value, ctx)
+    source = field_path(path, ctx)
+    fields: list[pl.Expr] = []
+    for name, child in node.items():
+        val = _project_node(f"{path}.{name}", child, ctx)
+        if val is not None:
+            fields.append(val.expr.alias(name))
+    if not fields:
+        return None
+    built = pl.struct(fields)
+    if isinstance(source.dtype, pl.Struct):
+        built = pl.when(source.expr.is_null()).then(None).otherwise(built)
+        return ctx.val(built, missing=source.missing)
+    return ctx.val(built)
+
+
+def _is_false(value: Any) -> bool:
+    return value is False or (
+        isinstance(value, int | float) and not isinstance(value, bool) and value == 0
+    )
+
+
+def _is_true(value: Any) -> bool:
+    return value is True or (
+        isinstance(value, int | float) and not isinstance(value, bool) and value != 0
+    )
+
+
+def _replace_root(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
+    new_root = spec.get("newRoot") if isinstance(spec, Mapping) and "newRoot" in spec else spec
+    ctx = state.ctx(lf, "$replaceRoot")
+    val = compile_expr(new_root, ctx)
+    is_object = isinstance(val.dtype, pl.Struct)
+    bad = val.expr.is_null() if is_object else pl.lit(True)
+    root, failed, kind = "__root", "__root_failed", "__root_type"
+    frame = lf.with_columns(val.expr.alias(root), bad.alias(failed), type_expr(val).alias(kind))
+    # Checked over the documents reaching the stage (an empty input never fails), as an aggregate:
+    # Polars pushes row-wise predicates into earlier filters, which would check removed documents.
+    first = pl.col(kind).filter(pl.col(failed)).first()
+    check = raise_where(pl.col(failed).any(), _new_root_message, 40228, first)
+    frame = frame.filter(~pl.col(failed) | check)
+    if not is_object:
+        return frame.select(pl.col(failed).alias(EMPTY_DOCUMENT_MARKER))
+    return frame.select(pl.col(root).struct.unnest())
+
+
+def _new_root_message(kind: str) -> str:
+    """MongoDB's message for a new root of type ``kind`` (``missing``, ``null``, ``string``…)."""
+    shown = {"missing": "MISSING", "null": "null"}.get(kind)
+    value = f"was: {shown}. Type of resulting value: '{kind}'" if shown else f"was of type '{kind}'"
+    return f"'newRoot' expression must evaluate to an object, but resulting value {value}."
+
+
+#: The stages this module provides, by name: ``catalog`` files them in ``pipeline.STAGES``.
+STAGES: dict[str, StageFn] = {
+    "$addFields": _add_fields,
+    "$set": _add_fields,
+    "$unset": _unset,
+    "$project": _project,
+    "$replaceRoot": _replace_root,
+    "$replaceWith": _replace_root,
+}
