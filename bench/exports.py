@@ -53,8 +53,8 @@ def _child(mode: str, uri: str, period: str, fmt: str) -> None:
     from dashboard.core.periods import parse_period
     from dashboard.core.settings import Settings
     from dashboard.data.runner import Runner
-    from dashboard.exports import export_report
     from dashboard.exports.rows import iter_rows
+    from dashboard.exports.write import export_report
     from dashboard.store import connect
 
     user = AuthUser(bson.ObjectId(), "bench", "Bench", None, ("finance",))

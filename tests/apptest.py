@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from streamlit.testing.v1 import AppTest
 
 from dashboard.store import Store
@@ -75,3 +77,22 @@ class RecordingStore:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+
+def money(text: str) -> float:
+    return float(re.sub(r"[^0-9.\-]", "", text))
+
+
+def raw_expenses(store: Store, username: str) -> tuple[dict, pl.DataFrame]:
+    """The user's live expenses straight from the collection, independent of queries/."""
+    user = store.find("users", {"username": username})[0]
+    docs = [
+        d
+        for d in store.find("expenses", {})
+        if d["userId"] == user["_id"] and d.get("deletedAt") is None
+    ]
+    frame = pl.DataFrame(
+        [{"date": d["date"], "amount": d["amount"], "category": d["category"]} for d in docs],
+        schema={"date": pl.Datetime("us", "UTC"), "amount": pl.Float64, "category": pl.String},
+    )
+    return user, frame

@@ -11,7 +11,7 @@ from dashboard.cache import Cache
 from dashboard.cache import connect as connect_cache
 from dashboard.core.settings import Settings, load_settings
 from dashboard.data.runner import Runner
-from dashboard.store import Store, connect
+from dashboard.store import Store, open_store
 
 __all__ = ["get_cache", "get_runner", "get_settings", "get_store", "get_throttle"]
 
@@ -29,21 +29,21 @@ def get_settings() -> Settings:
 
 
 @st.cache_resource(show_spinner=False)
-def _open_store(uri: str, db_name: str, options: tuple[tuple[str, Any], ...]) -> Store:
-    return connect(uri, db_name=db_name, **dict(options))
+def _open_store(key: tuple[Any, ...], _settings: Settings) -> Store:
+    return open_store(_settings)
 
 
 def get_store(settings: Settings) -> Store:
     """The one store of this process for these settings (a MongoClient pool or the embedded engine)."""
-    options: tuple[tuple[str, Any], ...] = ()
-    if not settings.uses_embedded:
-        options = (
-            ("read_preference", settings.read_preference),
-            ("max_time_ms", settings.max_time_ms),
-            ("server_selection_timeout_ms", settings.server_selection_timeout_ms),
-            ("max_pool_size", settings.max_pool_size),
-        )
-    return _open_store(settings.store_uri, settings.mongodb_db, options)
+    key = (
+        settings.store_uri,
+        settings.mongodb_db,
+        settings.max_time_ms,
+        settings.read_preference,
+        settings.server_selection_timeout_ms,
+        settings.max_pool_size,
+    )
+    return _open_store(key, settings)
 
 
 @st.cache_resource(show_spinner=False)

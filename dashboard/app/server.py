@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from dashboard.core.settings import SettingsError, load_settings
-from dashboard.store import DatabaseUnavailable, Store, connect
+from dashboard.store import DatabaseUnavailable, Store, open_store
 from dashboard.views.health import check_health
 
 __all__ = ["health_routes"]
@@ -27,9 +27,8 @@ def _get_store() -> Store:
 
             _store = get_store(settings)
         else:
-            _store = connect(
-                settings.store_uri,
-                db_name=settings.mongodb_db,
+            _store = open_store(
+                settings,
                 server_selection_timeout_ms=min(settings.server_selection_timeout_ms, 2_000),
             )
     return _store

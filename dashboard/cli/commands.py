@@ -17,7 +17,8 @@ from bson import ObjectId
 from dashboard.core.identity import AuthUser, PermissionDenied
 from dashboard.core.settings import SettingsError, load_settings
 from dashboard.data import users
-from dashboard.store import DatabaseUnavailable, Store, connect
+from dashboard.exports import FORMATS, offered
+from dashboard.store import DatabaseUnavailable, Store, open_store
 
 __all__ = ["main"]
 
@@ -91,7 +92,9 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--period", required=True, help="YYYY-MM, YYYY-Qn, YYYY or FROM:TO (YYYY-MM-DD:YYYY-MM-DD)"
     )
-    report.add_argument("--format", required=True, choices=("csv", "xlsx", "pdf", "parquet"))
+    report.add_argument(
+        "--format", required=True, choices=[fmt.key for fmt in offered("cli")], help="file format"
+    )
     report.add_argument("--out", required=True, type=Path, help="the file to write")
     report.add_argument(
         "--timezone", default=None, help="IANA zone (default: SPENDLENS_REPORT_TIMEZONE, else UTC)"
@@ -107,21 +110,7 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _open(uri: str | None) -> Store:
-    settings = load_settings()
-    return connect(
-        uri or settings.store_uri,
-        db_name=settings.mongodb_db,
-        **(
-            {
-                "read_preference": settings.read_preference,
-                "max_time_ms": settings.max_time_ms,
-                "server_selection_timeout_ms": settings.server_selection_timeout_ms,
-                "max_pool_size": settings.max_pool_size,
-            }
-            if (uri or settings.store_uri).startswith("mongodb")
-            else {}
-        ),
-    )
+    return open_store(load_settings(), uri=uri)
 
 
 def _seed(args: argparse.Namespace) -> int:
@@ -254,15 +243,15 @@ def _report(args: argparse.Namespace) -> int:
     from dashboard.cli.progress import TerminalProgress
     from dashboard.core.periods import parse_period
     from dashboard.data.runner import Runner
-    from dashboard.exports import export_file
+    from dashboard.exports.write import export_file
 
     settings = load_settings()
     period = parse_period(args.period, tz=args.timezone or settings.report_timezone)
     out = args.out.expanduser().resolve()
     if not out.parent.is_dir():
         raise CliError(f"cannot write {args.out}: folder {out.parent} does not exist")
-    row_format = args.format in ("csv", "parquet", "xlsx")
-    progress = None if args.quiet or not row_format else TerminalProgress()
+    reads_rows = FORMATS[args.format].reads_rows
+    progress = None if args.quiet or not reads_rows else TerminalProgress()
     with _open(args.uri) as store:
         runner = Runner(store=store, cache=connect_cache(None), settings=settings)
         user = _report_user(store, args.user)

@@ -1,7 +1,7 @@
 """Data access: one interface, a MongoDB backend and an embedded Polars engine."""
 
 from dashboard.store.base import Store
-from dashboard.store.connect import connect
+from dashboard.store.connect import connect, open_store
 from dashboard.store.errors import (
     DatabaseUnavailable,
     DuplicateKeyError,
@@ -16,4 +16,5 @@ __all__ = [
     "Store",
     "UnsupportedOperation",
     "connect",
+    "open_store",
 ]

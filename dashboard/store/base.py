@@ -52,6 +52,9 @@ class Store(ABC):
     description: str
     #: Timings of every operation this store ran (bounded).
     timings: CommandTimings
+    #: The time limit of every operation, reads and writes (``MONGODB_MAX_TIME_MS``), unless a
+    #: call gives its own; None: no limit. Set once, by :func:`~dashboard.store.connect`.
+    max_time_ms: int | None = None
 
     @abstractmethod
     def aggregate(

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from dashboard.core.settings import Settings
 from dashboard.store.base import Store
 
-__all__ = ["connect"]
+__all__ = ["connect", "open_store"]
 
 _SCHEMES = "mongodb://, mongodb+srv://, embedded:///absolute/dir or memory://"
 
@@ -34,14 +35,14 @@ def connect(uri: str, *, db_name: str = "expense_tracker", **options: Any) -> St
             raise ValueError(msg)
         from dashboard.store.embedded import EmbeddedStore
 
-        return EmbeddedStore(None, db_name=db_name)
+        return EmbeddedStore(None, db_name=db_name, max_time_ms=options.get("max_time_ms"))
     if scheme == "embedded":
-        return _embedded(uri, db_name=db_name)
+        return _embedded(uri, db_name=db_name, max_time_ms=options.get("max_time_ms"))
     msg = f"unsupported store URI {uri!r}; expected {_SCHEMES}"
     raise ValueError(msg)
 
 
-def _embedded(uri: str, *, db_name: str) -> Store:
+def _embedded(uri: str, *, db_name: str, max_time_ms: int | None) -> Store:
     from dashboard.store.embedded import EmbeddedStore
 
     parts = urlsplit(uri)
@@ -55,4 +56,18 @@ def _embedded(uri: str, *, db_name: str) -> Store:
     if path.exists() and not path.is_dir():
         msg = f"embedded URI points at {path}, which is a file, not a directory"
         raise ValueError(msg)
-    return EmbeddedStore(path, db_name=db_name)
+    return EmbeddedStore(path, db_name=db_name, max_time_ms=max_time_ms)
+
+
+def open_store(settings: Settings, *, uri: str | None = None, **overrides: Any) -> Store:
+    """The store ``settings`` describe (or ``uri``), with their time limit on every operation and,
+    for MongoDB, their read preference, server selection timeout and pool size."""
+    uri = uri or settings.store_uri
+    options: dict[str, Any] = {"max_time_ms": settings.max_time_ms}
+    if uri.startswith("mongodb"):
+        options |= {
+            "read_preference": settings.read_preference,
+            "server_selection_timeout_ms": settings.server_selection_timeout_ms,
+            "max_pool_size": settings.max_pool_size,
+        }
+    return connect(uri, db_name=settings.mongodb_db, **(options | overrides))

@@ -8,12 +8,14 @@ never infer from the first rows only.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
+import pymongo
 from pymongo import MongoClient, monitoring
 from pymongo.errors import ConnectionFailure, PyMongoError
 from pymongo.read_preferences import ReadPreference
@@ -117,6 +119,13 @@ class MongoStore(Store):
         )
         self.description = f"MongoDB at {describe_uri(uri)} (database {db_name})"
 
+    def _write_limit(self) -> contextlib.AbstractContextManager[None]:
+        """The time limit for a write: pymongo's client-side operation timeout (CSOT), as
+        ``maxTimeMS`` is for reads."""
+        if not self.max_time_ms:
+            return contextlib.nullcontext()
+        return pymongo.timeout(self.max_time_ms / 1000.0)
+
     def _guard(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
@@ -181,7 +190,8 @@ class MongoStore(Store):
 
     def insert_many(self, collection: str, documents: Sequence[Mapping[str, Any]]) -> list[Any]:
         docs = [dict(d) for d in documents]
-        result = self._guard(self._db[collection].insert_many, docs, ordered=True)
+        with self._write_limit():
+            result = self._guard(self._db[collection].insert_many, docs, ordered=True)
         return list(result.inserted_ids)
 
     def update_many(
@@ -192,13 +202,15 @@ class MongoStore(Store):
         *,
         upsert: bool = False,
     ) -> int:
-        result = self._guard(
-            self._db[collection].update_many, dict(filter), dict(update), upsert=upsert
-        )
+        with self._write_limit():
+            result = self._guard(
+                self._db[collection].update_many, dict(filter), dict(update), upsert=upsert
+            )
         return int(result.modified_count)
 
     def delete_many(self, collection: str, filter: Mapping[str, Any]) -> int:
-        return int(self._guard(self._db[collection].delete_many, dict(filter)).deleted_count)
+        with self._write_limit():
+            return int(self._guard(self._db[collection].delete_many, dict(filter)).deleted_count)
 
     def create_index(self, collection: str, keys: IndexKeys, **options: Any) -> str:
         normalized = [(f, d if d != "text" else "text") for f, d in normalize_index_keys(keys)]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import polars as pl
 import streamlit as st
 
 from dashboard.core.money import format_money
+from dashboard.views.finance import as_floats
 from dashboard.views.spending import Kpi
 
-__all__ = ["empty_state", "kpi_row"]
+__all__ = ["empty_state", "kpi_row", "report_table"]
 
 
 def _fmt(kpi: Kpi, currency: str) -> str:
@@ -46,3 +48,17 @@ def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
 def empty_state(title: str, body: str) -> None:
     """A friendly message that says what to do next, instead of empty axes."""
     st.info(f"**{title}** {body}", icon=":material/lightbulb:")
+
+
+_MONEY = st.column_config.NumberColumn(format="%.2f")
+_CHANGE = st.column_config.NumberColumn(format="percent")
+
+
+def report_table(frame: pl.DataFrame, key: str, **columns: object) -> None:
+    """A finance report frame as a table: exact amounts shown with two decimals, changes and
+    shares as percentages; ``columns`` adds or overrides column settings."""
+    config = {name: _MONEY for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)}
+    config |= {name: _CHANGE for name in ("vs_previous", "vs_last_year", "share") if name in frame}
+    st.dataframe(
+        as_floats(frame), hide_index=True, width="stretch", column_config=config | columns, key=key
+    )

@@ -1,17 +1,20 @@
 """The transactions table widget: search, amount range, sorting and paging controls, the table and
-its CSV export. The rows come from :mod:`dashboard.views.transactions`."""
+its exports (the formats :mod:`dashboard.exports.formats` offers for transactions). The rows come
+from :mod:`dashboard.views.transactions`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import streamlit as st
 
-from dashboard.core.csv_safe import frame_to_csv
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
 from dashboard.data.runner import Runner
-from dashboard.views.transactions import export_rows, fetch_page
+from dashboard.exports import offered
+from dashboard.exports.write import export_transactions
+from dashboard.views.transactions import fetch_page
 from queries.transactions import (
     SORTABLE,
     TransactionFilter,
@@ -76,14 +79,21 @@ def transactions_view(
     left, mid, right = st.columns([2, 3, 2])
     left.number_input("Page", min_value=1, max_value=result.pages, step=1, key=f"{key}_page")
     mid.caption(f"{result.total:,} transactions · page {result.page} of {result.pages}")
-    right.download_button(
-        "Export this view (CSV)",
-        data=lambda: frame_to_csv(
-            export_rows(runner, user, f, sort_by=sort_by, descending=descending), bom=True
-        ),
-        file_name="transactions.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key=f"{key}_export",
-    )
+    for fmt in offered("transactions"):
+        right.download_button(
+            f"Export this view ({fmt.key.upper()})",
+            data=partial(
+                export_transactions,
+                runner,
+                user,
+                f,
+                fmt=fmt.key,
+                sort_by=sort_by,
+                descending=descending,
+            ),
+            file_name=f"transactions.{fmt.key}",
+            mime=fmt.mime,
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"{key}_export_{fmt.key}",
+        )

@@ -7,6 +7,7 @@ them in memory only. See ``docs/embedded-engine.md`` for what it covers and how 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -37,9 +38,12 @@ __all__ = ["EmbeddedStore"]
 class EmbeddedStore(Store):
     """A :class:`~dashboard.store.base.Store` whose collections are Polars frames."""
 
-    def __init__(self, root: Path | None, *, db_name: str = "expense_tracker") -> None:
+    def __init__(
+        self, root: Path | None, *, db_name: str = "expense_tracker", max_time_ms: int | None = None
+    ) -> None:
         self.root = root
         self.db_name = db_name
+        self.max_time_ms = max_time_ms
         self.timings = CommandTimings()
         self._write_lock = threading.RLock()
         self._collections: dict[str, Collection] = {}
@@ -110,7 +114,7 @@ class EmbeddedStore(Store):
         lf = self._collection(collection).scan(first if isinstance(first, Mapping) else None)
         state = RunState(env=self, collection=collection)
         lf = compile_pipeline(pipeline, lf, state)
-        frame = _collect(lf, max_time_ms=max_time_ms)
+        frame = _collect(lf, max_time_ms=max_time_ms or self.max_time_ms)
         for write in state.writes:
             write(frame)
         return frame, state
@@ -172,7 +176,8 @@ class EmbeddedStore(Store):
             if not lf.collect_schema():
                 return 0
             ctx = self._ctx(collection, lf)
-            return lf.filter(compile_filter(filter, ctx)).select(pl.len()).collect().item()
+            counted = lf.filter(compile_filter(filter, ctx)).select(pl.len())
+            return _collect(counted, max_time_ms=self.max_time_ms).item()
 
     def _ctx(self, collection: str, lf: pl.LazyFrame) -> Ctx:
         return Ctx(
@@ -200,7 +205,8 @@ class EmbeddedStore(Store):
             frame = coll.frame()
             if frame.width:
                 ctx = self._ctx(collection, frame.lazy())
-                mask = frame.select(compile_filter(filter, ctx).alias("m")).get_column("m")
+                matches = frame.lazy().select(compile_filter(filter, ctx).alias("m"))
+                mask = _collect(matches, max_time_ms=self.max_time_ms).get_column("m")
                 if mask.len() != frame.height:  # a constant filter such as {}
                     mask = mask.new_from_index(0, frame.height)
                 matched = int(mask.sum())
@@ -225,7 +231,8 @@ class EmbeddedStore(Store):
             if not frame.width:
                 return 0
             ctx = self._ctx(collection, frame.lazy())
-            keep = frame.filter(~compile_filter(filter, ctx))
+            kept = frame.lazy().filter(~compile_filter(filter, ctx))
+            keep = _collect(kept, max_time_ms=self.max_time_ms)
             deleted = frame.height - keep.height
             if deleted:
                 coll.replace_all(keep, check_ids=False, presorted=True)
@@ -260,6 +267,12 @@ class EmbeddedStore(Store):
                 self._collections.clear()
 
 
+def _drain(query: Any) -> None:
+    """Hold a cancelled background query until Polars is done with it, whatever it ends with."""
+    with contextlib.suppress(Exception):  # "query interrupted", or a result nobody wants
+        query.fetch_blocking()
+
+
 def _collect(lf: pl.LazyFrame, *, max_time_ms: int | None) -> pl.DataFrame:
     """Run the query; with a time limit, cancel it when the limit passes (like maxTimeMS)."""
     if not max_time_ms:
@@ -273,6 +286,11 @@ def _collect(lf: pl.LazyFrame, *, max_time_ms: int | None) -> pl.DataFrame:
             return result
         if time.monotonic() >= deadline:
             query.cancel()
+            # Polars still finishes the job and sends its result; a query dropped before that
+            # panics its worker thread, which aborts the whole process. Wait for it elsewhere.
+            threading.Thread(
+                target=_drain, args=(query,), name="cancelled-query", daemon=True
+            ).start()
             msg = f"operation exceeded time limit ({max_time_ms} ms)"
             raise ExecutionTimeout(msg, code=50)
         time.sleep(delay)

@@ -64,3 +64,22 @@ def test_unreachable_mongodb_fails_ping_quickly_with_a_clear_error() -> None:
     with pytest.raises(DatabaseUnavailable, match="MongoDB did not answer a ping"):
         store.ping()
     store.close()
+
+
+def test_a_mongodb_write_gives_up_at_the_time_limit_not_the_selection_timeout() -> None:
+    """Writes run under pymongo's client-side timeout: with nothing listening, an update fails
+    after about the store's time limit (0.3 s), not after server selection's 2 s."""
+    import time
+
+    from dashboard.store import DatabaseUnavailable
+    from dashboard.store.mongo import MongoStore
+
+    for limit, lower, upper in ((300, 0.2, 1.5), (0, 1.8, 8.0)):
+        store = MongoStore(
+            "mongodb://127.0.0.1:9/", server_selection_timeout_ms=2_000, max_time_ms=limit
+        )
+        started = time.perf_counter()
+        with pytest.raises(DatabaseUnavailable):
+            store.update_many("expenses", {}, {"$set": {"a": 1}})
+        assert lower < time.perf_counter() - started < upper, limit
+        store.close()

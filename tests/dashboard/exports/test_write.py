@@ -16,7 +16,7 @@ import pytest
 from dashboard.core.money import format_money
 from dashboard.core.periods import parse_period
 from dashboard.data.runner import Runner
-from dashboard.exports import ExportResult, export_bytes, export_file, export_report
+from dashboard.exports.write import ExportResult, export_bytes, export_file, export_report
 from dashboard.store import Store
 from dashboard.views.finance import Report, build_report
 from tests.finance_data import FORMULAS, finance_user, runner_for, seed_finance
