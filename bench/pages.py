@@ -15,7 +15,7 @@ and the user with the *largest* history (most expenses). Accounts without a pass
 
 Method: ``AppTest.from_file("app.py")`` logs in through the form, then each page runs with
 ``at.switch_page(page).run()``. **Cold**: the process-wide result cache
-(``dashboard.runtime.get_cache(settings)``) is emptied with ``invalidate_all()`` before every run, so
+(``dashboard.app.resources.get_cache(settings)``) is emptied with ``invalidate_all()`` before every run, so
 every query reaches the store; **warm**: the same run again, every query answered by the cache. Each
 figure is the median and p95 (``bench/_stats.py``) next to two references measured in the same
 process on the same data:

@@ -27,7 +27,7 @@ from dashboard.core.settings import Settings
 from dashboard.data.indexes import ensure_indexes
 from dashboard.data.runner import Runner
 from dashboard.store import connect
-from dashboard.ui.transactions import fetch_page
+from dashboard.views.transactions import fetch_page
 from queries.transactions import TransactionFilter
 
 WORDS = ["Coffee", "Lunch", "Rent", "Uber ride", "Netflix", "Groceries", "Train ticket", "Pharmacy"]

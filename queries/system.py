@@ -72,7 +72,7 @@ def _query(
     collection: str = "api_requests",
 ) -> Query:
     return Query(
-        name=f"performance.{name}",
+        name=f"system.{name}",
         collection=collection,
         pipeline=pipeline,
         schema=schema,

@@ -170,6 +170,20 @@ def test_streamlit_is_imported_only_by_the_ui_the_app_and_the_pages() -> None:
     assert found == []
 
 
+def test_pages_only_render() -> None:
+    # Shaping belongs in dashboard/views, pipelines in queries/: a page imports neither Polars nor
+    # the store, the data layer or pymongo.
+    found = sorted(
+        f"{m} -> {t}"
+        for m, targets in IMPORTS.items()
+        if package_of(m) == "pages"
+        for t in targets
+        if t.split(".")[0] in ("polars", "pymongo", "bson")
+        or (t.startswith("dashboard.") and package_of(t) in ("dashboard.store", "dashboard.data"))
+    )
+    assert found == []
+
+
 def test_no_import_cycle_even_through_function_level_imports() -> None:
     graph = {m: {t for t in targets if t in MODULES and t != m} for m, targets in IMPORTS.items()}
     assert cycles(graph) == []

@@ -182,7 +182,7 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("MONGODB_READ_PREFERENCE", "read_preference", _choice(READ_PREFERENCES),
          ", ".join(READ_PREFERENCES), "Read preference for dashboard reads (replica sets)."),
     _Var("MONGODB_MAX_TIME_MS", "max_time_ms", _positive_int, "a positive whole number of ms",
-         "Time limit for one query (maxTimeMS); longer queries are stopped."),
+         "Time limit of every database operation (maxTimeMS); longer ones are stopped."),
     _Var("MONGODB_SERVER_SELECTION_TIMEOUT_MS", "server_selection_timeout_ms", _positive_int,
          "a positive whole number of ms", "How long to wait for a reachable MongoDB server."),
     _Var("MONGODB_MAX_POOL_SIZE", "max_pool_size", _positive_int, "a positive whole number",

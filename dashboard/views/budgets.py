@@ -9,14 +9,22 @@ import polars as pl
 
 from dashboard.core.forecast import forecast_month
 from dashboard.core.identity import AuthUser
-from dashboard.core.periods import Period, month_period
+from dashboard.core.periods import Period, add_months, month_period
 from dashboard.core.shaping import to_local_date
 from dashboard.data.budgets import set_limit
 from dashboard.data.runner import Runner
 from queries import spending
 from queries.budgets import budgets_between
 
-__all__ = ["BudgetError", "budget_history", "month_status", "save_budget"]
+__all__ = [
+    "BudgetError",
+    "budget_history",
+    "budget_months",
+    "budgeted",
+    "month_status",
+    "months_over",
+    "save_budget",
+]
 
 MAX_LIMIT = 1_000_000_000.0
 
@@ -30,6 +38,11 @@ def _budgets(runner: Runner, user: AuthUser, first: dt.date, last: dt.date) -> p
     return frame.with_columns(pl.col("month").dt.date())
 
 
+def budget_months(today: dt.date, count: int = 12) -> list[dt.date]:
+    """The first days of the ``count`` latest months, this one first: the months to budget."""
+    return [add_months(today, -i) for i in range(count)]
+
+
 def month_status(runner: Runner, user: AuthUser, *, month: dt.date, today: dt.date) -> pl.DataFrame:
     """Budget against actual per category for one month, with the month-end forecast."""
     period = month_period(month, user.timezone)
@@ -41,6 +54,16 @@ def month_status(runner: Runner, user: AuthUser, *, month: dt.date, today: dt.da
     )
 
 
+def budgeted(status: pl.DataFrame) -> pl.DataFrame:
+    """The rows of :func:`month_status` for categories that have a budget."""
+    return status.filter(pl.col("budget").is_not_null())
+
+
+def months_over(history: pl.DataFrame) -> int:
+    """How many months of :func:`budget_history` went over budget."""
+    return history.filter(pl.col("status") == "over").height
+
+
 def budget_history(
     runner: Runner, user: AuthUser, *, months: int = 12, today: dt.date
 ) -> pl.DataFrame:
@@ -50,8 +73,7 @@ def budget_history(
     budgets the user set.
     """
     last = today.replace(day=1)
-    index = last.year * 12 + last.month - 1 - (months - 1)
-    first = dt.date(index // 12, index % 12 + 1, 1)
+    first = add_months(last, -(months - 1))
     period = Period(first, month_period(last, user.timezone).end, user.timezone)
     spent = runner.frame(spending.by_category_over_time(user, period, unit="month"))
     spent = to_local_date(spent, "bucket", user.timezone).rename({"bucket": "month"})

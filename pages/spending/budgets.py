@@ -3,9 +3,6 @@ and under budget, and creating or editing budgets."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-import polars as pl
 import streamlit as st
 
 from dashboard import charts
@@ -15,7 +12,15 @@ from dashboard.core.money import format_money
 from dashboard.core.periods import local_today
 from dashboard.ui.components import empty_state
 from dashboard.ui.signed_in import signed_in_user
-from dashboard.views.budgets import BudgetError, budget_history, month_status, save_budget
+from dashboard.views.budgets import (
+    BudgetError,
+    budget_history,
+    budget_months,
+    budgeted,
+    month_status,
+    months_over,
+    save_budget,
+)
 from queries.spending import categories as category_query
 
 runner = get_runner()
@@ -24,20 +29,17 @@ currency = user.currency
 today = local_today(user.timezone)
 
 st.title("Budgets")
-months = [
-    dt.date(today.year - (today.month - 1 - i < 0), (today.month - 1 - i) % 12 + 1, 1)
-    for i in range(12)
-]
+months = budget_months(today)
 month = st.selectbox("Month", months, format_func=lambda d: f"{d:%B %Y}", key="budget_month")
 mark = runner.mark()
 status = month_status(runner, user, month=month, today=today)
-budgeted = status.filter(pl.col("budget").is_not_null())
-if budgeted.is_empty():
+budgeted_rows = budgeted(status)
+if budgeted_rows.is_empty():
     empty_state("No budgets for this month.", "Set one below: pick a category and a monthly limit.")
 else:
-    st.plotly_chart(charts.budget_progress(budgeted, currency=currency), key="budget_progress")
-    st.caption(budgeted["method"][0])
-    for row in budgeted.iter_rows(named=True):
+    st.plotly_chart(charts.budget_progress(budgeted_rows, currency=currency), key="budget_progress")
+    st.caption(budgeted_rows["method"][0])
+    for row in budgeted_rows.iter_rows(named=True):
         st.progress(
             min(1.0, row["share_used"] or 0.0),
             text=forecast_sentence(row, format_money=lambda v: format_money(v, currency)),
@@ -49,7 +51,7 @@ history = budget_history(runner, user, today=today)
 if history.is_empty():
     st.caption("No budget history yet.")
 else:
-    over = history.filter(pl.col("status") == "over").height
+    over = months_over(history)
     st.plotly_chart(charts.budget_history(history, currency=currency), key="budget_history")
     st.caption(f"Over budget in {over} of the last {history.height} budgeted months.")
 
