@@ -99,7 +99,7 @@ def run() -> None:
         with st.sidebar:
             st.caption(f"Signed in as **{user.name}** ({', '.join(user.roles)})")
             if st.button("Log out", key="spendlens_logout", icon=":material/logout:"):
-                session.logout(settings, audit_to=store)
+                session.logout(settings, store)
                 st.rerun()
     # Every page view is timed for the System performance page ("page load < 2 s").
     with PAGE_TIMINGS.measure(page.title):

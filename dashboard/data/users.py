@@ -9,6 +9,7 @@ in) and the writes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,20 +18,26 @@ import bson
 from dashboard.store import Store
 
 __all__ = [
+    "REVOKED_LOGINS",
     "USERS",
     "by_id",
     "by_username",
     "count",
     "delete",
     "insert",
+    "is_revoked",
     "profile",
     "record_login",
     "request_deletion",
+    "revoke_login",
     "set_fields",
     "set_fields_by_username",
 ]
 
 USERS = "users"
+#: On a user's document: the expiry (``exp_date``) of each login cookie logged out before it
+#: expired; the expiry, to the microsecond, tells one login cookie apart.
+REVOKED_LOGINS = "revokedLogins"
 _PRIVATE = ("passwordHash",)
 
 
@@ -92,3 +99,29 @@ def request_deletion(store: Store, user_id: bson.ObjectId) -> None:
 def delete(store: Store, user_id: bson.ObjectId) -> int:
     """Remove the account document."""
     return store.delete_many(USERS, {"_id": {"$eq": user_id}})
+
+
+def revoke_login(store: Store, username: str, expires: float) -> None:
+    """Refuse the login cookie that expires at ``expires`` from now on, wherever it still is.
+
+    Logout asks the browser to delete the cookie, but its component runs after the login form
+    shows (over a second later under load) and not at all if the tab closes first; until then a
+    reload or a new tab sends the cookie, still validly signed. Entries whose cookie has expired
+    anyway are dropped, unless another logout changed the list meanwhile (its entry is kept).
+    """
+    doc = by_username(store, username)
+    if doc is None:
+        return
+    match = {"username": {"$eq": doc["username"]}}
+    revoked = list(doc.get(REVOKED_LOGINS) or [])
+    kept = [e for e in revoked if isinstance(e, int | float) and e > time.time()]
+    if kept != revoked:
+        store.update_many(
+            USERS, {**match, REVOKED_LOGINS: {"$eq": revoked}}, {"$set": {REVOKED_LOGINS: kept}}
+        )
+    store.update_many(USERS, match, {"$push": {REVOKED_LOGINS: expires}})
+
+
+def is_revoked(document: Mapping[str, Any], expires: object) -> bool:
+    """Whether the login cookie expiring at ``expires`` was logged out (see :func:`revoke_login`)."""
+    return expires in (document.get(REVOKED_LOGINS) or [])

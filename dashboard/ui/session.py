@@ -4,6 +4,10 @@ The signed-in user is what streamlit-authenticator keeps in ``st.session_state``
 (``authentication_status``, ``username``, ``name``, ``email``, ``roles``). Every run re-reads that
 user from ``users``, so a disabled account or a role change takes effect at once. No widget of ours
 uses those keys.
+
+Logging out also revokes the login cookie on the server (``revokedLogins`` on the user's document):
+the browser deletes the cookie only when its component runs, which can be after the login form
+shows, and a reload or a new tab before that would otherwise sign the user in again.
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ SESSION_KEYS = ("authentication_status", "username", "name", "email", "roles")
 
 
 _RUN_KEY = "_spendlens_authenticator"
+#: The expiry (``exp_date``) of this session's login cookie: it tells that cookie apart.
+_LOGIN_EXPIRES = "_spendlens_login_expires"
 
 
 def begin_run(settings: Settings) -> None:
@@ -118,6 +124,14 @@ def _authenticator(settings: Settings, credentials: dict[str, Any]) -> stauth.Au
 def _clear_session() -> None:
     for key in SESSION_KEYS:
         st.session_state[key] = None
+    st.session_state.pop(_LOGIN_EXPIRES, None)
+
+
+def _drop_revoked_cookie(settings: Settings) -> None:
+    """This browser holds a logged-out cookie: stay signed out and delete it (again)."""
+    st.session_state["logout"] = True
+    st.session_state[_COOKIE_WRITE] = {"op": "delete"}
+    _keep_cookie_write(settings)
 
 
 def _restore_from_cookie(store: Store, settings: Settings) -> None:
@@ -133,7 +147,11 @@ def _restore_from_cookie(store: Store, settings: Settings) -> None:
     credentials = credentials_for([doc] if doc else [])
     if token["username"] not in credentials["usernames"]:
         return
+    if doc and users.is_revoked(doc, token.get("exp_date")):
+        _drop_revoked_cookie(settings)
+        return
     _authenticator(settings, credentials).authentication_controller.login(token=token)
+    st.session_state[_LOGIN_EXPIRES] = token.get("exp_date")
 
 
 def current_user(store: Store, settings: Settings) -> AuthUser | None:
@@ -147,7 +165,7 @@ def current_user(store: Store, settings: Settings) -> AuthUser | None:
     doc = users.by_username(store, username)
     if doc is None or doc.get("disabled"):
         audit(store, "login.revoked", actor=username, details={"reason": "disabled or removed"})
-        logout(settings, audit_to=None)
+        logout(settings, store, audited=False)
         st.session_state["_spendlens_notice"] = "Your account is disabled. Ask an admin for help."
         return None
     user = AuthUser.from_document(doc)
@@ -185,6 +203,7 @@ def login_form(store: Store, settings: Settings, throttle: LoginThrottle) -> Non
         throttle.reset(username)
         authenticator.cookie_controller.set_cookie()
         _remember_cookie_write(authenticator, settings, "set")
+        st.session_state[_LOGIN_EXPIRES] = authenticator.cookie_controller.cookie_model.exp_date
         audit(store, "login.success", actor=username)
         users.record_login(store, username)
         st.session_state["logout"] = None
@@ -204,17 +223,20 @@ def _too_many(wait_s: float) -> str:
     return f"Too many attempts, try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
-def logout(settings: Settings, *, audit_to: Store | None) -> None:
-    """Sign out: clear the session and delete the login cookie."""
+def logout(settings: Settings, store: Store, *, audited: bool = True) -> None:
+    """Sign out: clear the session, revoke the login cookie and delete it from the browser."""
     username = st.session_state.get("username")
+    expires = st.session_state.get(_LOGIN_EXPIRES)
     authenticator = _authenticator(settings, {"usernames": {}})
     authenticator.authentication_controller.logout()
     authenticator.cookie_controller.delete_cookie()
     _remember_cookie_write(authenticator, settings, "delete")
     _clear_session()
     st.session_state["logout"] = True
-    if audit_to is not None and username:
-        audit(audit_to, "logout", actor=username)
+    if username and isinstance(expires, int | float):
+        users.revoke_login(store, username, expires)
+    if audited and username:
+        audit(store, "logout", actor=username)
 
 
 def registration_form(store: Store, settings: Settings, *, cache: Cache | None = None) -> None:

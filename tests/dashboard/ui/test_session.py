@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import polars as pl
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard.data import users
 from dashboard.store import Store
 from tests.apptest import DEMO, Clock, login, login_as
 
@@ -89,6 +91,29 @@ def test_logout_clears_the_session_and_is_audited(new_app, app_store: Store) -> 
     assert at.session_state["authentication_status"] is None
     assert [t.label for t in at.text_input] == ["Username", "Password"]
     assert _audit(app_store, "logout", "demo-user").height == 1
+
+
+def _browser_sends(monkeypatch, cookies: dict[str, str]) -> None:
+    """The cookies a new tab's request carries (AppTest cannot seed ``st.context.cookies``)."""
+    monkeypatch.setattr(type(st.context), "cookies", property(lambda self: cookies))
+
+
+def test_a_logged_out_cookie_no_longer_signs_in(new_app, app_store: Store, monkeypatch) -> None:
+    """The browser deletes the cookie only when its component runs, after the login form shows:
+    a reload before that sends the old cookie, which must not sign the user in again."""
+    at = login_as(new_app, "user")
+    cookie = {"spendlens_auth": at.session_state["_spendlens_cookie_write"]["token"]}
+    _browser_sends(monkeypatch, cookie)
+    reloaded = new_app().run()
+    assert reloaded.session_state["authentication_status"] is True  # the cookie signs in...
+    at.button(key="spendlens_logout").click().run()
+    assert len(users.by_username(app_store, "demo-user")[users.REVOKED_LOGINS]) == 1
+    reloaded = new_app().run()  # ...until its login is logged out
+    assert not reloaded.exception
+    assert reloaded.session_state["authentication_status"] is not True
+    assert [t.label for t in reloaded.text_input] == ["Username", "Password"]
+    at = login_as(new_app, "user")  # logging in again works, with a new cookie
+    assert at.session_state["_spendlens_cookie_write"]["token"] != cookie["spendlens_auth"]
 
 
 def test_disabled_account_cannot_log_in(new_app, app_store: Store) -> None:
