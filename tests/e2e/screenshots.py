@@ -19,7 +19,7 @@ PAGES = [
     ("user", "budgets", "budgets"),
     ("user", "transactions", "transactions"),
     ("product", "usage", "usage"),
-    ("product", "system-performance", "performance"),
+    ("product", "system-performance", "system-performance"),
     ("finance", "finance-reports", "finance-reports"),
 ]
 
