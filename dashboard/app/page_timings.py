@@ -9,6 +9,7 @@ store's :class:`~dashboard.store.timings.CommandTimings`, it covers this process
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,7 +45,7 @@ class PageTimings(TimingBuffer[PageTiming]):
     def __init__(self, maxlen: int = 5_000) -> None:
         super().__init__(PageTiming, _SCHEMA, maxlen=maxlen, outcomes=CONTROL_FLOW)
 
-    def measure(self, page: str):
+    def measure(self, page: str) -> AbstractContextManager[None]:
         """Time the body as a run of ``page``."""
         return self.timed(page=page)
 

@@ -12,6 +12,7 @@ from dashboard.cache import connect as connect_cache
 from dashboard.core.settings import Settings, load_settings
 from dashboard.data.runner import Runner
 from dashboard.store import Store, open_store
+from dashboard.store.connect import store_options
 
 __all__ = ["get_cache", "get_runner", "get_settings", "get_store", "get_throttle"]
 
@@ -35,14 +36,8 @@ def _open_store(key: tuple[Any, ...], _settings: Settings) -> Store:
 
 def get_store(settings: Settings) -> Store:
     """The one store of this process for these settings (a MongoClient pool or the embedded engine)."""
-    key = (
-        settings.store_uri,
-        settings.mongodb_db,
-        settings.max_time_ms,
-        settings.read_preference,
-        settings.server_selection_timeout_ms,
-        settings.max_pool_size,
-    )
+    options = store_options(settings, settings.store_uri)
+    key = (settings.store_uri, settings.mongodb_db, *sorted(options.items()))
     return _open_store(key, settings)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from dashboard.core.periods import check_zone
+
 __all__ = [
     "DEMO_COOKIE_KEY",
     "READ_PREFERENCES",
@@ -160,12 +162,6 @@ def _cookie_key(value: str) -> str:
     return value
 
 
-def _timezone(value: str) -> str:
-    from dashboard.core.periods import check_zone
-
-    return check_zone(value)
-
-
 def _db_name(value: str) -> str:
     if not value or any(c in value for c in '/\\. "$*<>:|?') or len(value) > 63:
         raise ValueError
@@ -209,7 +205,7 @@ VARIABLES: tuple[_Var, ...] = (
          "Failed logins allowed per username in the window (scaling notes: 5)."),
     _Var("LOGIN_WINDOW_MINUTES", "login_window_minutes", _positive_int, "a positive whole number",
          "The login throttling window in minutes (scaling notes: 15)."),
-    _Var("SPENDLENS_REPORT_TIMEZONE", "report_timezone", _timezone,
+    _Var("SPENDLENS_REPORT_TIMEZONE", "report_timezone", check_zone,
          "an IANA time zone (Europe/Paris, UTC)",
          "The time zone finance reports read their periods in."),
 )  # fmt: skip

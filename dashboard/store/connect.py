@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 from dashboard.core.settings import Settings
 from dashboard.store.base import Store
 
-__all__ = ["connect", "open_store"]
+__all__ = ["connect", "open_store", "store_options"]
 
 _SCHEMES = "mongodb://, mongodb+srv://, embedded:///absolute/dir or memory://"
 
@@ -59,10 +59,9 @@ def _embedded(uri: str, *, db_name: str, max_time_ms: int | None) -> Store:
     return EmbeddedStore(path, db_name=db_name, max_time_ms=max_time_ms)
 
 
-def open_store(settings: Settings, *, uri: str | None = None, **overrides: Any) -> Store:
-    """The store ``settings`` describe (or ``uri``), with their time limit on every operation and,
-    for MongoDB, their read preference, server selection timeout and pool size."""
-    uri = uri or settings.store_uri
+def store_options(settings: Settings, uri: str) -> dict[str, Any]:
+    """The :func:`connect` options ``settings`` give a store at ``uri``: the time limit of every
+    operation and, for MongoDB, the read preference, server selection timeout and pool size."""
     options: dict[str, Any] = {"max_time_ms": settings.max_time_ms}
     if uri.startswith("mongodb"):
         options |= {
@@ -70,4 +69,10 @@ def open_store(settings: Settings, *, uri: str | None = None, **overrides: Any) 
             "server_selection_timeout_ms": settings.server_selection_timeout_ms,
             "max_pool_size": settings.max_pool_size,
         }
-    return connect(uri, db_name=settings.mongodb_db, **(options | overrides))
+    return options
+
+
+def open_store(settings: Settings, *, uri: str | None = None, **overrides: Any) -> Store:
+    """The store ``settings`` describe (or ``uri``), opened with :func:`store_options`."""
+    uri = uri or settings.store_uri
+    return connect(uri, db_name=settings.mongodb_db, **(store_options(settings, uri) | overrides))

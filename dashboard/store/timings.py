@@ -6,6 +6,7 @@ its operations itself. The System performance page reads it to show query durati
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,6 +45,8 @@ class CommandTimings(TimingBuffer[CommandTiming]):
     def __init__(self, maxlen: int = 10_000) -> None:
         super().__init__(CommandTiming, _SCHEMA, maxlen=maxlen)
 
-    def measure(self, operation: str, collection: str, *, comment: str | None = None):
+    def measure(
+        self, operation: str, collection: str, *, comment: str | None = None
+    ) -> AbstractContextManager[None]:
         """Time the body as one ``operation`` on ``collection`` (named by ``comment``)."""
         return self.timed(operation=operation, collection=collection, comment=comment)

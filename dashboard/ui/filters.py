@@ -131,9 +131,10 @@ def period_picker(
 
 @dataclass(frozen=True)
 class SpendingFilters:
+    """The spending pages' filter values: the period and the chosen categories (none: all)."""
+
     period: Period
     categories: tuple[str, ...]
-    notices: tuple[str, ...] = ()
 
 
 def spending_filters(
@@ -157,14 +158,10 @@ def spending_filters(
     period = period_picker(
         SPENDING_PERIODS, tz=user.timezone, today=today, sidebar_extra=categories
     )
-    notices = []
     if unknown:
-        notices.append(
-            f"Ignored categories from the link that you have no expenses in: {', '.join(unknown)}."
+        show_notices(
+            [
+                f"Ignored categories from the link that you have no expenses in: {', '.join(unknown)}."
+            ]
         )
-        show_notices(notices)
-    return SpendingFilters(
-        period=period,
-        categories=tuple(c for c in chosen if c in options),
-        notices=tuple(notices),
-    )
+    return SpendingFilters(period=period, categories=tuple(c for c in chosen if c in options))
