@@ -7,19 +7,13 @@ import streamlit as st
 from dashboard.app.navigation import build_navigation
 from dashboard.app.page_timings import PAGE_TIMINGS
 from dashboard.app.resources import get_cache, get_settings, get_store, get_throttle
+from dashboard.core.demo import DEMO_ACCOUNTS
 from dashboard.core.settings import SettingsError
 from dashboard.store import DatabaseUnavailable
 from dashboard.ui import session
 from dashboard.ui.signed_in import SIGNED_IN_KEY
 
 __all__ = ["run"]
-
-DEMO_ACCOUNTS = (
-    ("demo-user", "demo-user-pass", "user"),
-    ("demo-product", "demo-product-pass", "product"),
-    ("demo-finance", "demo-finance-pass", "finance"),
-    ("demo-admin", "demo-admin-pass", "admin"),
-)
 
 
 def _stop_with(title: str, body: str, *, hint: str) -> None:
@@ -69,9 +63,9 @@ def run() -> None:
             with st.expander("Demo accounts (development only)"):
                 st.table(
                     {
-                        "username": [a[0] for a in DEMO_ACCOUNTS],
-                        "password": [a[1] for a in DEMO_ACCOUNTS],
-                        "role": [a[2] for a in DEMO_ACCOUNTS],
+                        "username": [a.username for a in DEMO_ACCOUNTS],
+                        "password": [a.password for a in DEMO_ACCOUNTS],
+                        "role": [a.role for a in DEMO_ACCOUNTS],
                     }
                 )
 

@@ -31,6 +31,7 @@ import bcrypt
 import numpy as np
 from bson import ObjectId
 
+from dashboard.core.demo import DEMO_ACCOUNTS
 from dashboard.data import bulk
 from dashboard.seed import profiles
 from dashboard.seed.api_log import ANONYMOUS, api_requests, incident_probes, pick_incidents
@@ -162,7 +163,7 @@ class _Plan:
         self.incidents = pick_incidents(self.rng, self.cal.start_ms, self.cal.end_ms)
         self._prefix = {c: self.rng.bytes(5) for c in COLLECTIONS}
         self._counter0 = {c: int(self.rng.integers(0, 1 << 24)) for c in COLLECTIONS}
-        self.users = make_users(self.rng, self.cal, users, len(profiles.DEMO_ACCOUNTS))
+        self.users = make_users(self.rng, self.cal, users, len(DEMO_ACCOUNTS))
         ids = self._ids("users", self.users.signup, 0)
         self.user_docs = _user_docs(self.rng, self.users, ids, seed)
         self._user_ids = np.empty(len(self.user_docs), dtype=object)
@@ -284,16 +285,17 @@ def _user_docs(
 ) -> list[Document]:
     """User documents: demo accounts (with password hashes) first, then ordinary users with names
     from their region, unique usernames and emails at reserved example domains."""
-    n, demo = len(ids), len(profiles.DEMO_ACCOUNTS)
+    n, demo = len(ids), len(DEMO_ACCOUNTS)
     first, last, style = rng.random(n), rng.random(n), rng.integers(0, 4, n)
     digits = np.where(rng.random(n) < 0.4, rng.integers(1, 100, n), -1)
     domain = rng.integers(0, len(profiles.EMAIL_DOMAINS), n)
-    taken = {username for username, _, _ in profiles.DEMO_ACCOUNTS}
+    taken = {account.username for account in DEMO_ACCOUNTS}
     docs: list[Document] = []
     for i in range(n):
         zone = profiles.ZONES[users.zone[i]]
         if i < demo:
-            username, name, role = profiles.DEMO_ACCOUNTS[i]
+            account = DEMO_ACCOUNTS[i]
+            username, name, role = account.username, account.name, account.role
             email, roles = f"{username}@spendlens.example", [role]
         else:
             firsts, lasts = _NAMES[zone.region]
@@ -308,7 +310,7 @@ def _user_docs(
         }  # fmt: skip
         if i < demo:
             salt = hashlib.blake2b(f"spendlens:{seed}:{username}".encode(), digest_size=16).digest()
-            doc["passwordHash"] = _password_hash(f"{username}-pass", salt)
+            doc["passwordHash"] = _password_hash(DEMO_ACCOUNTS[i].password, salt)
             doc["mustChangePassword"] = False
         docs.append(doc)
     return docs

@@ -103,12 +103,6 @@ NAMES["intl"] = (
 #: Reserved example domains (RFC 2606), so no seeded address can reach a real mailbox.
 EMAIL_DOMAINS: tuple[str, ...] = ("example.com", "example.org", "example.net", "mail.example")
 
-DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
-    ("demo-user", "Dana Demo", "user"),
-    ("demo-product", "Parker Product", "product"),
-    ("demo-finance", "Frankie Finance", "finance"),
-    ("demo-admin", "Alex Admin", "admin"),
-)
 
 # --- spending habits -----------------------------------------------------------------------------
 #: Dirichlet base weights of discretionary categories (bills and subscriptions are scheduled instead).
