@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+import redis
 
 from dashboard.cache.breaker import CircuitBreaker
 from dashboard.cache.redis_cache import RedisCache
@@ -222,3 +223,25 @@ def test_a_replica_that_exits_delivers_its_pending_invalidation(spare_redis) -> 
     assert exiting.wait(timeout=60) == 0
     assert read(other, db) == ("B", False)
     other.close()
+
+
+def test_a_full_redis_that_refuses_the_increment_keeps_it_pending(spare_redis) -> None:
+    url = spare_redis("start")
+    writer, other = replica(url), replica(url)
+    db = Database(**{SCOPE: "A"})
+    read(writer, db)
+    assert read(other, db) == ("A", True)
+    admin = redis.Redis.from_url(url)
+    admin.config_set("maxmemory-policy", "noeviction")
+    admin.config_set("maxmemory", 1)  # every write is refused with OOM; reads still answer
+    try:
+        db.values[SCOPE] = "B"
+        writer.invalidate(SCOPE)
+        assert writer.stats()["pending_invalidations"] == 1
+        assert read(writer, db) == ("B", False)
+    finally:
+        admin.config_set("maxmemory", 0)
+    assert until(lambda: read(other, db)[0] == "B")
+    writer.close()
+    other.close()
+    admin.close()
