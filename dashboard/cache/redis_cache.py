@@ -240,7 +240,9 @@ class RedisCache(Cache):
         self._deliver_or_retry("the whole cache")
 
     def _deliver_or_retry(self, what: str) -> None:
-        if self._deliver(guarded=True):
+        # Wait for a delivery running in another thread (milliseconds when Redis is healthy) so a
+        # healthy Redis gets this increment now, not at the background thread's next turn.
+        if self._deliver(guarded=True, wait_s=1.0):
             return
         log.warning(
             "could not invalidate %s now (Redis unavailable): this process reads it without the "
