@@ -340,6 +340,14 @@ class RedisCache(Cache):
             "pending_invalidate_all": self._pending.everything,
         }
 
+    def flush_invalidations(self, *, wait_s: float = 5.0) -> bool:
+        """Try to deliver pending invalidations now, ignoring the breaker; True when none remain.
+
+        For a command that must not finish with the cache still stale (a reseed): it can fail
+        loudly instead of leaving the retry to a process that is about to exit.
+        """
+        return not self._pending or self._deliver(guarded=False, wait_s=wait_s)
+
     def close(self) -> None:
         """Deliver what is still pending (one last direct try), then release the connections.
 
@@ -348,7 +356,7 @@ class RedisCache(Cache):
         """
         self._closed.set()
         _OPEN.discard(self)
-        if self._pending and not self._deliver(guarded=False, wait_s=5.0):
+        if not self.flush_invalidations():
             log.error(
                 "cache invalidations lost at shutdown (Redis did not answer) for %s: other "
                 "replicas may serve results older than the last writes until they expire; once "

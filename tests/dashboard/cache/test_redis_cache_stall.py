@@ -245,3 +245,15 @@ def test_a_full_redis_that_refuses_the_increment_keeps_it_pending(spare_redis) -
     writer.close()
     other.close()
     admin.close()
+
+
+def test_a_command_can_tell_whether_its_invalidation_reached_redis(spare_redis) -> None:
+    url = spare_redis("start")
+    reseed = replica(url, retry_s=3600)
+    spare_redis("pause")
+    reseed.invalidate_all()
+    assert reseed.flush_invalidations(wait_s=1.0) is False
+    spare_redis("resume")
+    assert reseed.flush_invalidations(wait_s=1.0) is True
+    assert reseed.stats()["pending_invalidate_all"] is False
+    reseed.close()
