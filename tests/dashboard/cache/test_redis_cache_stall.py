@@ -165,6 +165,7 @@ def test_closing_delivers_a_pending_invalidation(spare_redis) -> None:
     db = Database(**{SCOPE: "A"})
     read(writer, db)
     spare_redis("pause")
+    read(writer, db)  # opens the writer's breaker: the INCR below is not sent
     db.values[SCOPE] = "B"
     writer.invalidate(SCOPE)
     spare_redis("resume")
