@@ -19,7 +19,17 @@ def _percentile(values: list[float], q: float) -> float | None:
 class CacheStats:
     """Thread-safe counters plus the last 1,000 hit and miss latencies."""
 
-    COUNTERS = ("hits", "misses", "stale_hits", "errors", "oversize", "computes", "waits")
+    #: ``bypasses``: reads that skipped the cache because an invalidation of their scope is pending.
+    COUNTERS = (
+        "hits",
+        "misses",
+        "stale_hits",
+        "errors",
+        "oversize",
+        "computes",
+        "waits",
+        "bypasses",
+    )
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

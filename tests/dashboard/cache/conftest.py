@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -95,7 +96,11 @@ def free_port() -> int:
 
 @pytest.fixture
 def spare_redis(tmp_path: Path) -> Iterator[Callable[[str], str]]:
-    """Control a real redis-server on a spare port: ``ctl("start")`` / ``ctl("stop")``; the URL."""
+    """Control a real redis-server on a spare port; each action returns its URL.
+
+    ``ctl("start")`` / ``ctl("stop")`` start and stop it; ``ctl("pause")`` / ``ctl("resume")`` send it
+    SIGSTOP / SIGCONT: a stalled Redis that accepts connections but answers nothing until resumed.
+    """
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("CI") == "true":
@@ -131,11 +136,18 @@ def spare_redis(tmp_path: Path) -> Iterator[Callable[[str], str]]:
                 if time.monotonic() > deadline:
                     pytest.fail("spare redis-server did not start")
                 time.sleep(0.05)
+        elif action in ("pause", "resume"):
+            for proc in procs:
+                proc.send_signal(signal.SIGSTOP if action == "pause" else signal.SIGCONT)
         elif action == "stop":
             for proc in procs:
+                proc.send_signal(signal.SIGCONT)  # a paused server would never handle SIGTERM
                 proc.terminate()
                 proc.wait(timeout=10)
             procs.clear()
+        else:
+            msg = f"unknown spare_redis action {action!r}; expected start, stop, pause or resume"
+            raise ValueError(msg)
         return url
 
     yield ctl

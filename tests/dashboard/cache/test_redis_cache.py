@@ -237,3 +237,27 @@ def test_a_hung_redis_opens_the_breaker_on_its_first_timeout(counter) -> None:
     assert cache.stats()["breaker"] == "open"
     assert cache.stats()["errors"] == 1
     server.close()
+
+
+def test_concurrent_invalidations_reach_a_healthy_redis_before_they_return(
+    make_redis_cache, counter
+) -> None:
+    writer, other = make_redis_cache(), make_redis_cache()
+    scopes = [f"user:{n}" for n in range(20)]
+    computes = {scope: counter() for scope in scopes}
+    for scope in scopes:
+        other.get_or_compute("k", computes[scope], ttl=60, scope=scope)
+    barrier = threading.Barrier(len(scopes))
+
+    def save(scope: str) -> None:
+        barrier.wait()
+        writer.invalidate(scope)
+
+    threads = [threading.Thread(target=save, args=(scope,)) for scope in scopes]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert writer.stats()["pending_invalidations"] == 0
+    for scope in scopes:  # every other replica misses at once: no wait for a background retry
+        assert not other.fetch("k", computes[scope], ttl=60, scope=scope).from_cache
