@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -122,15 +123,13 @@ def _settings() -> Settings:
 
 def _settings_for(uri: str | None) -> Settings:
     """The settings the app would read for the store at ``uri``: with a MongoDB URI, production
-    unless ``SPENDLENS_ENV=development`` asks otherwise; with an embedded one, development unless
-    ``SPENDLENS_ENV=production``."""
-    environ = dict(os.environ)
-    if uri is not None:
-        if uri.startswith(("mongodb://", "mongodb+srv://")):
-            environ["MONGODB_URI"] = uri
-        else:
-            environ.pop("MONGODB_URI", None)
-    return load_settings(environ, signs_cookies=False)
+    unless ``SPENDLENS_ENV`` says otherwise; with an embedded one, development unless it says
+    ``production``."""
+    settings = _settings()
+    if uri is None or (os.environ.get("SPENDLENS_ENV") or "").strip():
+        return settings
+    mongodb = uri.startswith(("mongodb://", "mongodb+srv://"))
+    return replace(settings, env="production" if mongodb else "development")
 
 
 _PRODUCTION_NEVER_SEEDS = (
