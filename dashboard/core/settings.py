@@ -305,15 +305,15 @@ def startup_check(settings: Settings, *, store_kind: str) -> StartupCheck:
     if settings.is_production:
         return StartupCheck()
     demo = store_kind in ("demo", "incomplete")
-    if store_kind == "other" and settings.cookie_key is None:
+    if store_kind == "other" and settings.effective_cookie_key == DEMO_COOKIE_KEY:
         return StartupCheck(
             refusal=(
-                "SPENDLENS_ENV is development and AUTH_COOKIE_KEY is not set, but the database "
-                "holds data that is not Spendlens' demo data set: with the public demo cookie key, "
-                "anyone could sign in as any of its users. For real data set "
-                "SPENDLENS_ENV=production and AUTH_COOKIE_KEY; to develop on this data set your "
-                "own AUTH_COOKIE_KEY; for the demo use an empty data directory (`make run` seeds "
-                "it)."
+                "SPENDLENS_ENV is development and login cookies are signed with the public demo "
+                "key (AUTH_COOKIE_KEY is unset or is that key), but the database holds data that "
+                "is not Spendlens' demo data set: anyone could sign in as any of its users. For "
+                "real data set SPENDLENS_ENV=production and AUTH_COOKIE_KEY; to develop on this "
+                "data set your own AUTH_COOKIE_KEY; for the demo use an empty data directory "
+                "(`make run` seeds it)."
             )
         )
     if store_kind == "other":

@@ -213,6 +213,7 @@ DEV, DEV_KEY, PROD = (
         (DEV, "demo", False, None, True),
         (DEV, "incomplete", False, "seed was interrupted", True),
         (DEV, "other", True, None, False),
+        (Settings(cookie_key=DEMO_COOKIE_KEY), "other", True, None, False),  # named, still public
         # Its own key makes development on other data safe from forged cookies, but loud.
         (DEV_KEY, "other", False, "not the demo data set", False),
         (DEV_KEY, "demo", False, None, True),
