@@ -20,7 +20,8 @@ $(DEV_INSTALLED): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(INSTALLED) $@
 
-## run: install, seed demo data on the first run (embedded store only), serve on :$(PORT)
+## run: install, seed demo data on the first run (or after an interrupted seed; embedded store in
+## development only, never production or MongoDB), serve on :$(PORT)
 run: $(INSTALLED)
 	$(PY) -m dashboard seed --if-empty
 	$(PY) -m streamlit run app.py --server.port $(PORT)
@@ -38,7 +39,7 @@ format: $(DEV_INSTALLED)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## seed: (re)write the demo data set into the configured store
+## seed: (re)write the demo data set into the configured store (refused in production)
 seed: $(INSTALLED)
 	$(PY) -m dashboard seed --reset
 

@@ -18,6 +18,9 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("MONGODB_URI", raising=False)
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("SPENDLENS_DATA_DIR", str(tmp_path / "data"))
+    # These stores hold hand-made data, not the demo data set: the public demo key may not sign
+    # their cookies (tests/dashboard/app/test_shell.py), so development needs a key of its own.
+    monkeypatch.setenv("AUTH_COOKIE_KEY", "t" * 40)
     return tmp_path / "data"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -10,11 +12,23 @@ from dashboard.auth.throttle import LoginThrottle, make_throttle
 from dashboard.cache import Cache
 from dashboard.cache import connect as connect_cache
 from dashboard.core.settings import Settings, load_settings
+from dashboard.data import bulk
+from dashboard.data.indexes import ensure_unique_indexes
 from dashboard.data.runner import Runner
 from dashboard.store import Store, open_store
 from dashboard.store.connect import store_options
 
-__all__ = ["get_cache", "get_runner", "get_settings", "get_store", "get_throttle"]
+__all__ = [
+    "StoreStartup",
+    "get_cache",
+    "get_runner",
+    "get_settings",
+    "get_store",
+    "get_throttle",
+    "store_startup",
+]
+
+_log = logging.getLogger(__name__)
 
 
 def _secrets() -> dict[str, Any]:
@@ -39,6 +53,30 @@ def get_store(settings: Settings) -> Store:
     options = store_options(settings, settings.store_uri)
     key = (settings.store_uri, settings.mongodb_db, *sorted(options.items()))
     return _open_store(key, settings)
+
+
+@dataclass(frozen=True)
+class StoreStartup:
+    """What the app checked on its store at start-up: what it holds (``empty``, ``demo``,
+    ``incomplete`` or ``other``, see :func:`dashboard.data.bulk.store_kind`) and the unique
+    indexes it could not create (each also logged as an error)."""
+
+    kind: str
+    index_problems: tuple[str, ...] = ()
+
+
+@st.cache_resource(show_spinner=False)
+def _store_startup(key: tuple[Any, ...], _store: Store) -> StoreStartup:
+    problems = ensure_unique_indexes(_store)
+    for problem in problems:
+        _log.error("%s: %s", _store.description, problem)
+    return StoreStartup(kind=bulk.store_kind(_store), index_problems=tuple(problems))
+
+
+def store_startup(settings: Settings, store: Store) -> StoreStartup:
+    """Once per process and store: ensure the unique indexes the app relies on (a store loaded
+    without them would accept a duplicate username) and read what the store holds."""
+    return _store_startup((settings.store_uri, settings.mongodb_db), store)
 
 
 @st.cache_resource(show_spinner=False)

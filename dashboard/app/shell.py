@@ -6,9 +6,15 @@ import streamlit as st
 
 from dashboard.app.navigation import build_navigation
 from dashboard.app.page_timings import PAGE_TIMINGS
-from dashboard.app.resources import get_cache, get_settings, get_store, get_throttle
+from dashboard.app.resources import (
+    get_cache,
+    get_settings,
+    get_store,
+    get_throttle,
+    store_startup,
+)
 from dashboard.core.demo import DEMO_ACCOUNTS
-from dashboard.core.settings import SettingsError
+from dashboard.core.settings import SettingsError, startup_check
 from dashboard.store import DatabaseUnavailable
 from dashboard.ui import session
 from dashboard.ui.signed_in import SIGNED_IN_KEY
@@ -38,6 +44,7 @@ def run() -> None:
     try:
         store = get_store(settings)
         store.ping()
+        startup = startup_check(settings, store_kind=store_startup(settings, store).kind)
     except DatabaseUnavailable as exc:
         _stop_with(
             "Database unavailable",
@@ -45,6 +52,15 @@ def run() -> None:
             hint="Check that MongoDB is running and MONGODB_URI is right; this page retries on reload.",
         )
         return
+    if startup.refusal:
+        _stop_with(
+            "Configuration error",
+            startup.refusal,
+            hint="See the README's section on environments, then restart.",
+        )
+        return
+    if startup.banner:
+        st.warning(startup.banner, icon=":material/warning:")
     session.begin_run(settings)
     user = session.current_user(store, settings)
     st.session_state[SIGNED_IN_KEY] = user
@@ -59,8 +75,8 @@ def run() -> None:
         st.caption("Analytics and reports for your Expense Tracker data.")
         session.login_form(store, settings, get_throttle(settings))
         st.caption("Forgot your password? Ask an admin: they can issue a temporary one.")
-        if not settings.is_production:
-            with st.expander("Demo accounts (development only)"):
+        if startup.list_demo_accounts:
+            with st.expander("Demo accounts (development on the demo data only)"):
                 st.table(
                     {
                         "username": [a.username for a in DEMO_ACCOUNTS],

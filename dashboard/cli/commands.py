@@ -6,8 +6,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -15,7 +17,7 @@ from typing import NoReturn
 from bson import ObjectId
 
 from dashboard.core.identity import AuthUser, PermissionDenied
-from dashboard.core.settings import SettingsError, load_settings
+from dashboard.core.settings import Settings, SettingsError, load_settings
 from dashboard.data import users
 from dashboard.exports import FORMATS, offered
 from dashboard.store import DatabaseUnavailable, Store, open_store
@@ -61,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument(
         "--if-empty",
         action="store_true",
-        help="seed only when the database holds no users (used by `make run`)",
+        help="seed only an empty embedded store, or again after an interrupted seed; never in "
+        "production or on MongoDB (used by `make run`)",
     )
 
     indexes = sub.add_parser("indexes", help="create the indexes Spendlens needs (idempotent)")
@@ -110,24 +113,63 @@ def _report_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _open(uri: str | None) -> Store:
-    return open_store(load_settings(), uri=uri)
+    return open_store(_settings(), uri=uri)
+
+
+def _settings() -> Settings:
+    """This process's settings; the command line signs no login cookie, so needs no cookie key."""
+    return load_settings(signs_cookies=False)
+
+
+def _settings_for(uri: str | None) -> Settings:
+    """The settings the app would read for the store at ``uri``: with a MongoDB URI, production
+    unless ``SPENDLENS_ENV`` says otherwise; with an embedded one, development unless it says
+    ``production``."""
+    settings = _settings()
+    if uri is None or (os.environ.get("SPENDLENS_ENV") or "").strip():
+        return settings
+    mongodb = uri.startswith(("mongodb://", "mongodb+srv://"))
+    return replace(settings, env="production" if mongodb else "development")
+
+
+_PRODUCTION_NEVER_SEEDS = (
+    "production never seeds the demo data set: its accounts' passwords are published. "
+    "Seed an embedded store in development to try Spendlens"
+)
 
 
 def _seed(args: argparse.Namespace) -> int:
     from dashboard.cli.progress import TerminalProgress
-    from dashboard.data.indexes import ensure_indexes
+    from dashboard.data import bulk
     from dashboard.seed.dataset import SeedRefused, seed_store
     from dashboard.store.embedded import EmbeddedStore
 
-    with _open(args.uri) as store:
+    settings = _settings_for(args.uri)
+    reset = args.reset
+    with open_store(settings, uri=args.uri) as store:
         if args.if_empty:
             if not isinstance(store, EmbeddedStore):
                 print(f"{store.description}: not seeding a MongoDB database automatically")
                 return 0
-            if users.count(store) > 0:
-                print(f"{store.description}: data present, not seeding")
+            if settings.is_production:
+                print(f"{store.description}: not seeding ({_PRODUCTION_NEVER_SEEDS})")
                 return 0
-            print(f"First run: seeding a demo data set into {store.description}")
+            kind = bulk.store_kind(store)
+            if kind in ("demo", "other"):
+                label = "demo data" if kind == "demo" else "data"
+                print(f"{store.description}: {label} present, not seeding")
+                return 0
+            if kind == "incomplete":
+                # Start again rather than resume: the data set depends on the day it is seeded
+                # (``--end`` defaults to today) and on the options, and a batch may be half-written.
+                print(f"An earlier seed of {store.description} did not finish: seeding it again")
+                reset = True
+            else:
+                print(f"First run: seeding a demo data set into {store.description}")
+        elif settings.is_production:
+            raise CliError(
+                f"{_PRODUCTION_NEVER_SEEDS} (SPENDLENS_ENV=development seeds a MongoDB database)."
+            )
         try:
             summary = seed_store(
                 store,
@@ -135,13 +177,11 @@ def _seed(args: argparse.Namespace) -> int:
                 months=args.months,
                 seed=args.seed,
                 end=args.end,
-                reset=args.reset,
+                reset=reset,
                 progress=TerminalProgress(),
             )
         except SeedRefused as exc:
             raise CliError(str(exc)) from exc
-        # After the bulk load: faster, and a --reset dropped the collections with their indexes.
-        ensure_indexes(store)
         print(
             f"seeded {store.description}: {summary.users:,} users, {summary.expenses:,} expenses, "
             f"{summary.budgets:,} budgets, {summary.api_requests:,} API requests "
@@ -160,7 +200,7 @@ def _build_rollups(store: Store) -> None:
     from dashboard.data import rollups
     from dashboard.data.runner import Runner
 
-    runner = Runner(store=store, cache=MemoryCache(), settings=load_settings())
+    runner = Runner(store=store, cache=MemoryCache(), settings=_settings())
     system = AuthUser(
         id=ObjectId("0" * 24), username="cli", name="cli", email=None, roles=("product",)
     )
@@ -184,7 +224,7 @@ def _rollups(args: argparse.Namespace) -> int:
 
 def _invalidate_cache() -> None:
     """New data: every cached result of every replica is stale (Redis; in-process caches expire)."""
-    settings = load_settings()
+    settings = _settings()
     if settings.redis_url:
         from dashboard.cache import connect as connect_cache
 
@@ -205,7 +245,7 @@ def _indexes(args: argparse.Namespace) -> int:
 def _health(args: argparse.Namespace) -> int:
     from dashboard.views.health import check_health
 
-    settings = load_settings()
+    settings = _settings()
     try:
         store: Store | None = _open(args.uri)
     except DatabaseUnavailable as exc:
@@ -245,7 +285,7 @@ def _report(args: argparse.Namespace) -> int:
     from dashboard.data.runner import Runner
     from dashboard.exports.write import export_file
 
-    settings = load_settings()
+    settings = _settings()
     period = parse_period(args.period, tz=args.timezone or settings.report_timezone)
     out = args.out.expanduser().resolve()
     if not out.parent.is_dir():

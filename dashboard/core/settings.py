@@ -3,6 +3,11 @@
 Defaults make the embedded mode work with nothing configured. Every variable read here is listed in
 the README's configuration table (a test checks it). An invalid value stops start-up with one message
 naming the variable and what it accepts.
+
+The environment is safe by default wherever real data can be: with ``MONGODB_URI`` set,
+``SPENDLENS_ENV`` defaults to ``production`` (its own cookie key required, no demo accounts listed);
+only the embedded store defaults to ``development``. :func:`startup_check` adds the rule that needs
+the store: the public demo cookie key only ever signs cookies for the demo data set.
 """
 
 from __future__ import annotations
@@ -19,17 +24,23 @@ from dashboard.core.periods import check_zone
 __all__ = [
     "DEMO_COOKIE_KEY",
     "READ_PREFERENCES",
+    "STORE_KINDS",
     "VARIABLES",
     "Settings",
     "SettingsError",
+    "StartupCheck",
     "describe_uri",
     "load_settings",
+    "startup_check",
 ]
 
 #: Public, committed: good enough for a laptop demo, refused in production.
 DEMO_COOKIE_KEY = "spendlens-demo-cookie-key-not-secret"
 READ_PREFERENCES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
 ENVIRONMENTS = ("development", "production")
+#: What a store holds, as far as the start-up check cares: nothing at all, the complete demo data
+#: set, a demo seed that did not finish, or anything else (data that may be real).
+STORE_KINDS = ("empty", "demo", "incomplete", "other")
 
 
 class SettingsError(ValueError):
@@ -192,7 +203,7 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("CACHE_TTL_RECENT", "cache_ttl_recent", _non_negative_int,
          "a whole number of seconds, 0 or more", "Cache lifetime of recent-activity queries."),
     _Var("SPENDLENS_ENV", "env", _choice(ENVIRONMENTS), ", ".join(ENVIRONMENTS),
-         "production hardens start-up checks; development lists demo accounts."),
+         "Default: production when MONGODB_URI is set, else development (demo data only)."),
     _Var("AUTH_COOKIE_NAME", "cookie_name", _cookie_name, "letters, digits, _ and -",
          "Name of the login cookie."),
     _Var("AUTH_COOKIE_KEY", "cookie_key", _cookie_key, "a random string of 32 characters or more",
@@ -212,12 +223,18 @@ VARIABLES: tuple[_Var, ...] = (
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, *, secrets: Mapping[str, Any] | None = None
+    environ: Mapping[str, str] | None = None,
+    *,
+    secrets: Mapping[str, Any] | None = None,
+    signs_cookies: bool = True,
 ) -> Settings:
     """Read and validate every setting; raise :class:`SettingsError` naming each bad variable.
 
     Secrets (``MONGODB_URI``, ``REDIS_URL``) may also come from Streamlit's ``secrets.toml``; the
-    environment wins when both are set.
+    environment wins when both are set. ``SPENDLENS_ENV`` unset means ``production`` when a
+    ``MONGODB_URI`` is configured (real data can be there) and ``development`` otherwise.
+    Production needs its own ``AUTH_COOKIE_KEY``; ``signs_cookies=False`` (the command line, which
+    signs no login cookie) skips that requirement and nothing else.
     """
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
@@ -233,18 +250,85 @@ def load_settings(
         except (ValueError, TypeError):
             shown = "(hidden)" if var.secret else repr(raw)
             problems.append(f"{var.name}={shown} is not valid: expected {var.accepted}")
-    if values.get("env") == "production":
+    env_given = bool((environ.get("SPENDLENS_ENV") or "").strip())
+    implied = not env_given and "mongodb_uri" in values
+    if "env" not in values and not env_given:
+        values["env"] = "production" if "mongodb_uri" in values else "development"
+    if signs_cookies and values.get("env") == "production":
         key = values.get("cookie_key")
         if key is None:
+            why = (
+                " (production is the default because MONGODB_URI is set; SPENDLENS_ENV=development "
+                "asks for the demo mode explicitly)"
+                if implied
+                else ""
+            )
             problems.append(
                 "AUTH_COOKIE_KEY is not set: production needs its own random key of 32 characters "
                 "or more (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)"
+                + why
             )
         elif key == DEMO_COOKIE_KEY:
             problems.append("AUTH_COOKIE_KEY is the public demo key: production needs its own key")
     if problems:
         raise SettingsError("Invalid configuration:\n  " + "\n  ".join(problems))
     return Settings(**values)
+
+
+@dataclass(frozen=True)
+class StartupCheck:
+    """What start-up decided for these settings on this store.
+
+    ``refusal``: why the app must not start (shown instead of any page); ``banner``: a warning shown
+    on every page; ``list_demo_accounts``: whether the login page may list the demo accounts.
+    """
+
+    refusal: str | None = None
+    banner: str | None = None
+    list_demo_accounts: bool = False
+
+
+def startup_check(settings: Settings, *, store_kind: str) -> StartupCheck:
+    """The start-up rules that depend on what the store holds (one of :data:`STORE_KINDS`).
+
+    The public demo cookie key lets anyone sign a login cookie for any username, so it may only sign
+    cookies for data nobody minds: an empty store or the demo data set. Development on any other
+    data with that key refuses to start; with its own ``AUTH_COOKIE_KEY`` it starts with a warning
+    on every page. The demo accounts are listed only in development on the demo data set.
+
+    >>> startup_check(Settings(), store_kind="other").refusal is not None
+    True
+    """
+    if store_kind not in STORE_KINDS:
+        msg = f"store_kind must be one of {', '.join(STORE_KINDS)}, got {store_kind!r}"
+        raise ValueError(msg)
+    if settings.is_production:
+        return StartupCheck()
+    demo = store_kind in ("demo", "incomplete")
+    if store_kind == "other" and settings.effective_cookie_key == DEMO_COOKIE_KEY:
+        return StartupCheck(
+            refusal=(
+                "SPENDLENS_ENV is development and login cookies are signed with the public demo "
+                "key (AUTH_COOKIE_KEY is unset or is that key), but the database holds data that "
+                "is not Spendlens' demo data set: anyone could sign in as any of its users. For "
+                "real data set SPENDLENS_ENV=production and AUTH_COOKIE_KEY; to develop on this "
+                "data set your own AUTH_COOKIE_KEY; for the demo use an empty data directory "
+                "(`make run` seeds it)."
+            )
+        )
+    if store_kind == "other":
+        banner = (
+            "Development mode on data that is not the demo data set: set SPENDLENS_ENV=production "
+            "for real data."
+        )
+    elif store_kind == "incomplete":
+        banner = (
+            "The demo data set is incomplete (its seed was interrupted): run "
+            "`python -m dashboard seed --if-empty` to seed it again."
+        )
+    else:
+        banner = None
+    return StartupCheck(banner=banner, list_demo_accounts=demo)
 
 
 def describe_uri(uri: str) -> str:

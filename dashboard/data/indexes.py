@@ -1,7 +1,9 @@
 """The indexes Spendlens needs, from the scaling notes plus what the dashboards query by.
 
 ``python -m dashboard indexes`` creates them; creating an index that exists is a no-op, so the
-command is safe to run on every deploy.
+command is safe to run on every deploy. The app itself ensures the unique ones at start-up, once per
+process (:func:`ensure_unique_indexes`): registration and budget saves rely on them to refuse a
+duplicate, and a store loaded without them (an interrupted seed, a restore) would accept one.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dashboard.store.base import Store
+from dashboard.store.errors import OperationFailure
 
-__all__ = ["INDEXES", "IndexSpec", "ensure_indexes"]
+__all__ = ["INDEXES", "UNIQUE_INDEXES", "IndexSpec", "ensure_indexes", "ensure_unique_indexes"]
 
 THIRTY_DAYS = 30 * 24 * 3600
 
@@ -44,3 +47,24 @@ INDEXES: tuple[IndexSpec, ...] = (
 def ensure_indexes(store: Store) -> list[str]:
     """Create every index in :data:`INDEXES` (idempotent); return their names."""
     return [store.create_index(spec.collection, spec.keys, **spec.options) for spec in INDEXES]
+
+#: The indexes whose uniqueness the app relies on (usernames, emails, one budget per category).
+UNIQUE_INDEXES: tuple[IndexSpec, ...] = tuple(s for s in INDEXES if s.options.get("unique"))
+
+
+def ensure_unique_indexes(store: Store) -> list[str]:
+    """Create every index of :data:`UNIQUE_INDEXES` that is missing; return a message per index
+    that could not be created (e.g. duplicates already stored, or no permission), so the caller can
+    log it and keep serving.
+
+    Cheap when they exist (a no-op per index). A lost connection still raises
+    :class:`~dashboard.store.errors.DatabaseUnavailable`.
+    """
+    problems: list[str] = []
+    for spec in UNIQUE_INDEXES:
+        try:
+            store.create_index(spec.collection, spec.keys, **spec.options)
+        except OperationFailure as exc:  # DuplicateKeyError is one too
+            keys = ", ".join(field for field, _ in spec.keys)
+            problems.append(f"unique index on {spec.collection} ({keys}) is missing: {exc}")
+    return problems

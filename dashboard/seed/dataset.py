@@ -33,6 +33,7 @@ from bson import ObjectId
 
 from dashboard.core.demo import DEMO_ACCOUNTS
 from dashboard.data import bulk
+from dashboard.data.indexes import ensure_indexes
 from dashboard.seed import profiles
 from dashboard.seed.api_log import ANONYMOUS, api_requests, incident_probes, pick_incidents
 from dashboard.seed.events import (
@@ -115,19 +116,30 @@ def seed_store(
     reset: bool = False,
     progress: Progress | None = None,
 ) -> SeedSummary:
-    """Write the data set.
+    """Write the data set, then the indexes, then mark the store as the complete demo data set.
 
     Raises :class:`SeedRefused` when any of users/expenses/budgets/api_requests is non-empty and
     ``reset`` is False; with ``reset`` those 4 collections are dropped first (their indexes too).
     ``progress(collection, written, total)`` is told every collection's total first (written = 0),
     then after every batch; totals cost a second, array-only pass over the data.
+
+    The seed's marker (:func:`dashboard.data.bulk.begin_seed`) is written before anything is
+    dropped or loaded and marked complete only after the indexes exist, so a seed killed at any
+    point leaves a store that says it is incomplete (``seed --if-empty`` then starts it again).
     """
     _check_size(users, months)
     busy = bulk.filled(store, COLLECTIONS)
     if busy and not reset:
-        msg = f"refusing to seed: {', '.join(busy)} not empty; pass reset=True to drop and replace them"
+        marker = bulk.seed_marker(store)
+        unfinished = marker is not None and marker.get("complete") is not True
+        why = " (an earlier seed was interrupted)" if unfinished else ""
+        msg = (
+            f"refusing to seed: {', '.join(busy)} not empty{why}; pass reset=True to drop and "
+            "replace them"
+        )
         raise SeedRefused(msg)
     plan = _Plan(users=users, months=months, seed=seed, end=end)
+    bulk.begin_seed(store, {"users": users, "months": months, "seed": seed, "end": plan.end})
     if reset:
         bulk.drop(store, COLLECTIONS)
     totals = plan.totals() if progress is not None else dict.fromkeys(COLLECTIONS, 0)
@@ -140,6 +152,9 @@ def seed_store(
         written[collection] += len(docs)
         if progress is not None:
             progress(collection, written[collection], totals[collection])
+    # After the bulk load (faster), and a reset dropped the collections with their indexes.
+    ensure_indexes(store)
+    bulk.finish_seed(store)
     begin, end_ms = plan.incidents.burst
     return SeedSummary(
         **written,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import polars as pl
 import pytest
 
 from dashboard.cli.commands import main
+from dashboard.data import bulk
 from dashboard.data.indexes import INDEXES
 from dashboard.store import connect
 
@@ -148,3 +150,124 @@ def test_bad_arguments_give_one_line_and_a_non_zero_exit(
     assert _exit_code(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert message in err[-1]
+
+
+# -- production never seeds the demo accounts (issue 15 #2) ---------------------------------------
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for var in ("MONGODB_URI", "REDIS_URL", "SPENDLENS_ENV", "AUTH_COOKIE_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+def test_production_never_seeds_the_demo_accounts(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_env.setenv("SPENDLENS_ENV", "production")
+    clean_env.setenv("AUTH_COOKIE_KEY", "operator-key-" + "x" * 40)  # as the app's deploy has
+    uri = _uri(tmp_path / "db")
+    assert main(["seed", "--uri", uri, *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: production never seeds the demo data set")
+    assert main(["seed", "--uri", uri, *SMALL, "--if-empty"]) == 0  # `make run` still serves
+    assert "not seeding (production never seeds the demo data set" in capsys.readouterr().out
+    with connect(uri) as store:
+        assert store.count_documents("users", {}) == 0
+        assert bulk.store_kind(store) == "empty"
+
+
+def test_a_mongodb_uri_means_production_for_the_seed_too(
+    clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_env.setenv("MONGODB_SERVER_SELECTION_TIMEOUT_MS", "300")
+    mongo = "mongodb://127.0.0.1:1/?directConnection=true"
+    assert main(["seed", "--uri", mongo, *SMALL]) == 2
+    assert "production never seeds the demo data set" in capsys.readouterr().err
+
+
+# -- an interrupted seed (issue 15 #8) ------------------------------------------------------------
+
+#: Runs the seed command and SIGKILLs its own process right after the n-th batch is written: a
+#: kill -9 mid-way, at a point the test chooses instead of a moment it guesses.
+_KILLED_AFTER = """
+import os, signal, sys
+from dashboard.cli.commands import main
+from dashboard.data import bulk
+written = []
+insert = bulk.insert
+def insert_then_die(store, collection, documents):
+    insert(store, collection, documents)
+    written.append(collection)
+    if len(written) == int(sys.argv[1]):
+        os.kill(os.getpid(), signal.SIGKILL)
+bulk.insert = insert_then_die
+main(sys.argv[2:])
+"""
+
+
+def _seed_killed_after(batches: int, uri: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL",
+           "SPENDLENS_ENV")}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-c", _KILLED_AFTER, str(batches), "seed", "--uri", uri, *SMALL],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == -9, result.stderr  # killed, not finished
+
+
+def _documents(uri: str) -> dict[str, list[dict]]:
+    with connect(uri) as store:
+        return {c: store.find(c, {}, sort=[("_id", 1)]) for c in ("users", "expenses", "budgets")}
+
+
+def test_if_empty_seeds_again_after_a_killed_seed(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = _uri(tmp_path / "db")
+    _seed_killed_after(2, uri)  # users and expenses written; budgets, requests, indexes not
+    with connect(uri) as store:
+        assert store.count_documents("users", {}) == 19
+        assert store.count_documents("budgets", {}) == 0
+        assert "username_1" not in store.index_information("users")
+        assert bulk.store_kind(store) == "incomplete"
+
+    assert main(["seed", "--uri", uri, *SMALL, "--if-empty"]) == 0
+    assert "did not finish: seeding it again" in capsys.readouterr().out
+
+    reference = _uri(tmp_path / "reference")  # the same seed, never interrupted
+    assert main(["seed", "--uri", reference, *SMALL]) == 0
+    assert _documents(uri) == _documents(reference)
+    with connect(uri) as store:
+        users = store.index_information("users")
+        assert users["username_1"]["unique"] is True
+        assert users["email_1"]["unique"] is True
+        assert bulk.store_kind(store) == "demo"
+        assert store.count_documents("users", {"username": "demo-admin"}) == 1
+    capsys.readouterr()
+    assert main(["seed", "--uri", uri, *SMALL, "--if-empty"]) == 0
+    assert "demo data present, not seeding" in capsys.readouterr().out
+
+
+def test_a_plain_seed_says_an_earlier_one_was_interrupted(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = _uri(tmp_path / "db")
+    _seed_killed_after(1, uri)
+    assert main(["seed", "--uri", uri, *SMALL]) == 2
+    err = capsys.readouterr().err
+    assert "users not empty (an earlier seed was interrupted)" in err
+
+
+def test_if_empty_leaves_data_it_did_not_seed_alone(
+    tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No marker: the data may be real, so it is never dropped (the app then ensures indexes)."""
+    uri = _uri(tmp_path / "db")
+    with connect(uri) as store:
+        store.insert_many("users", [{"username": "ops"}])
+    assert main(["seed", "--uri", uri, *SMALL, "--if-empty"]) == 0
+    assert "data present, not seeding" in capsys.readouterr().out
+    with connect(uri) as store:
+        assert [u["username"] for u in store.find("users", {})] == ["ops"]

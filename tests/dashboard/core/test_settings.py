@@ -14,6 +14,7 @@ from dashboard.core.settings import (
     SettingsError,
     describe_uri,
     load_settings,
+    startup_check,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -102,8 +103,13 @@ def test_every_problem_is_reported_at_once_and_secrets_are_not_echoed() -> None:
 
 
 def test_secrets_fill_in_secret_variables_and_environment_wins() -> None:
-    secrets = {"MONGODB_URI": "mongodb://from-secrets/", "REDIS_URL": "redis://s:6379"}
+    secrets = {
+        "MONGODB_URI": "mongodb://from-secrets/",
+        "REDIS_URL": "redis://s:6379",
+        "AUTH_COOKIE_KEY": "s" * 40,  # a MongoDB means production, which needs its own key
+    }
     assert load_settings({}, secrets=secrets).mongodb_uri == "mongodb://from-secrets/"
+    assert load_settings({}, secrets=secrets).effective_cookie_key == "s" * 40
     env = {"MONGODB_URI": "mongodb://from-env/"}
     assert load_settings(env, secrets=secrets).mongodb_uri == "mongodb://from-env/"
     assert load_settings(env, secrets=secrets).redis_url == "redis://s:6379"
@@ -149,3 +155,88 @@ def test_development_uses_the_demo_key_when_none_is_set() -> None:
 def test_describe_uri_hides_the_password() -> None:
     assert describe_uri("mongodb://u:p4ss@h:27017/db") == "mongodb://u:***@h:27017/db"
     assert describe_uri("redis://cache:6379") == "redis://cache:6379"
+
+
+# -- safe defaults wherever real data can be (issue 15 #1) ----------------------------------------
+
+MONGODB = {"MONGODB_URI": "mongodb://db.example:27017/"}
+KEY = "operator-key-" + "x" * 40
+
+
+def test_a_mongodb_uri_means_production_and_its_own_cookie_key() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings(MONGODB)
+    message = str(info.value)
+    assert "AUTH_COOKIE_KEY is not set" in message
+    assert "because MONGODB_URI is set" in message
+    assert "SPENDLENS_ENV=development" in message  # how to ask for the demo mode
+    settings = load_settings({**MONGODB, "AUTH_COOKIE_KEY": KEY})
+    assert settings.is_production
+    assert settings.effective_cookie_key == KEY  # the demo key never signs a cookie here
+    with pytest.raises(SettingsError, match="public demo key"):
+        load_settings({**MONGODB, "AUTH_COOKIE_KEY": DEMO_COOKIE_KEY})
+
+
+def test_development_on_mongodb_only_when_asked_for_explicitly() -> None:
+    settings = load_settings({**MONGODB, "SPENDLENS_ENV": "development"})
+    assert settings.env == "development"
+    assert settings.effective_cookie_key == DEMO_COOKIE_KEY
+    assert load_settings({}).env == "development"  # the embedded store: the demo
+
+
+def test_an_invalid_environment_is_reported_alone() -> None:
+    with pytest.raises(SettingsError) as info:
+        load_settings({**MONGODB, "SPENDLENS_ENV": "staging"})
+    assert "SPENDLENS_ENV='staging' is not valid" in str(info.value)
+    assert "AUTH_COOKIE_KEY" not in str(info.value)
+
+
+def test_the_command_line_signs_no_cookie_and_needs_no_key() -> None:
+    settings = load_settings(MONGODB, signs_cookies=False)
+    assert settings.is_production
+    with pytest.raises(SettingsError, match="SPENDLENS_ENV"):
+        load_settings({"SPENDLENS_ENV": "prod"}, signs_cookies=False)  # the rest is still checked
+
+
+DEV, DEV_KEY, PROD = (
+    Settings(),
+    Settings(cookie_key=KEY),
+    Settings(env="production", cookie_key=KEY),
+)
+
+
+@pytest.mark.parametrize(
+    ("settings", "kind", "refused", "banner", "listed"),
+    [
+        # The public key signs cookies only for data nobody minds: nothing, or the demo data set.
+        (DEV, "empty", False, None, False),
+        (DEV, "demo", False, None, True),
+        (DEV, "incomplete", False, "seed was interrupted", True),
+        (DEV, "other", True, None, False),
+        (Settings(cookie_key=DEMO_COOKIE_KEY), "other", True, None, False),  # named, still public
+        # Its own key makes development on other data safe from forged cookies, but loud.
+        (DEV_KEY, "other", False, "not the demo data set", False),
+        (DEV_KEY, "demo", False, None, True),
+        # Production: its key is checked by load_settings; it never lists the demo accounts.
+        (PROD, "demo", False, None, False),
+        (PROD, "other", False, None, False),
+        (PROD, "empty", False, None, False),
+    ],
+)
+def test_startup_check(
+    settings: Settings, kind: str, refused: bool, banner: str | None, listed: bool
+) -> None:
+    check = startup_check(settings, store_kind=kind)
+    assert (check.refusal is not None) is refused
+    if refused:
+        assert "AUTH_COOKIE_KEY" in check.refusal
+        assert "SPENDLENS_ENV=production" in check.refusal
+    assert (check.banner is None) is (banner is None)
+    if banner:
+        assert banner in check.banner
+    assert check.list_demo_accounts is listed
+
+
+def test_startup_check_refuses_an_unknown_store_kind() -> None:
+    with pytest.raises(ValueError, match="store_kind must be one of"):
+        startup_check(DEV, store_kind="real")

@@ -40,6 +40,7 @@ class FakeStore:
 
     def __init__(self) -> None:
         self.data: dict[str, list[dict[str, Any]]] = {}
+        self.indexes: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
 
     def insert_many(self, collection: str, documents: Sequence[Mapping[str, Any]]) -> list[Any]:
         docs = [dict(d) for d in documents]
@@ -62,6 +63,36 @@ class FakeStore:
     def list_collection_names(self) -> list[str]:
         return list(self.data)
 
+    def find(
+        self, collection: str, filter: Mapping[str, Any], *, limit: int = 0, **_: Any
+    ) -> list[dict[str, Any]]:
+        found = [
+            d
+            for d in self.data.get(collection, [])
+            if all(d.get(k) == v for k, v in filter.items())
+        ]
+        return found[:limit] if limit else found
+
+    def update_many(
+        self,
+        collection: str,
+        filter: Mapping[str, Any],
+        update: Mapping[str, Any],
+        *,
+        upsert: bool = False,
+    ) -> int:
+        assert set(update) == {"$set"}
+        found = self.find(collection, filter)
+        if not found and upsert:
+            self.insert_many(collection, [{**filter, **update["$set"]}])
+        for doc in found:
+            doc.update(update["$set"])
+        return len(found)
+
+    def create_index(self, collection: str, keys: Any, **options: Any) -> str:
+        self.indexes.setdefault(collection, []).append((keys, options))
+        return "_".join(f"{f}_{d}" for f, d in keys)
+
 
 def _seed(store: FakeStore, **options: Any) -> SeedSummary:
     return seed_store(cast(Store, store), **options)
@@ -71,7 +102,7 @@ def _seed(store: FakeStore, **options: Any) -> SeedSummary:
 def seeded() -> tuple[dict[str, list[dict[str, Any]]], SeedSummary]:
     store = FakeStore()
     summary = _seed(store, users=50, months=14, seed=42, end=END)
-    return store.data, summary
+    return {c: store.data[c] for c in COLLECTIONS}, summary  # the data set, without the marker
 
 
 @pytest.fixture(scope="module")
@@ -451,3 +482,36 @@ def test_grouping_an_empty_chunk_yields_nothing() -> None:
     from dashboard.seed.events import _groups
 
     assert list(_groups(np.array([], dtype=np.int64))) == []
+
+
+def test_the_marker_is_written_first_and_completed_last_after_the_indexes() -> None:
+    """A seed killed at any point leaves a store that says it is incomplete (issue 15 #8)."""
+    events: list[str] = []
+
+    class Recording(FakeStore):
+        def insert_many(self, collection: str, documents: Sequence[Mapping[str, Any]]) -> list[Any]:
+            events.append(f"insert {collection}")
+            return super().insert_many(collection, documents)
+
+        def update_many(
+            self, collection: str, filter: Mapping[str, Any], update: Any, **kw: Any
+        ) -> int:
+            events.append(f"marker complete={update['$set']['complete']}")
+            return super().update_many(collection, filter, update, **kw)
+
+        def create_index(self, collection: str, keys: Any, **options: Any) -> str:
+            events.append("index")
+            return super().create_index(collection, keys, **options)
+
+    store = Recording()
+    _seed(store, users=3, months=1, seed=4, end=END)
+    assert events[0] == "marker complete=False"
+    assert events[-1] == "marker complete=True"
+    assert events.index("index") > max(i for i, e in enumerate(events) if e.startswith("insert"))
+    (marker,) = store.data["spendlens_seed"]
+    assert marker["complete"] is True
+    assert (marker["users"], marker["months"], marker["seed"], marker["end"]) == (3, 1, 4, END)
+    unique = {
+        tuple(k) for k, o in (i for ixs in store.indexes.values() for i in ixs) if o.get("unique")
+    }
+    assert {(("username", 1),), (("email", 1),)} <= unique
