@@ -34,7 +34,7 @@ import polars as pl
 from dashboard.core.left_out import AMOUNT_LIMIT, REASONS
 
 __all__ = ["CONDITIONS", "COUNT_SCHEMA", "ROW_SCHEMA", "count_pipeline", "rows_pipeline",
-           "valid_expense"]  # fmt: skip
+           "valid_budget", "valid_expense"]  # fmt: skip
 
 #: Each reason's condition for a usable value (the expense is usable when all hold).
 _NOT_ARRAY = {"$not": {"$type": "array"}}
@@ -64,6 +64,16 @@ ROW_SCHEMA: dict[str, pl.DataType] = {
 def valid_expense() -> dict[str, Any]:
     """The rule as one ``$and`` condition, to join a query's first ``$match``."""
     return {"$and": [dict(condition) for condition in CONDITIONS.values()]}
+
+
+def valid_budget() -> dict[str, Any]:
+    """The same rule for a budget: a ``limit`` from 0 to :data:`AMOUNT_LIMIT` and a category.
+
+    Budgets are written by Spendlens (:func:`dashboard.views.budgets.save_budget` checks them) but
+    live in the tracker's database, so a NaN or ``1e308`` limit is left out like an expense's.
+    """
+    limit = {"limit": {"$type": "number", "$gte": 0, "$lte": AMOUNT_LIMIT, **_NOT_ARRAY}}
+    return {"$and": [limit, dict(CONDITIONS["category"])]}
 
 
 def _left_out_matches(
