@@ -41,6 +41,7 @@ __all__ = [
     "insights",
     "kpis",
     "left_out",
+    "left_out_ever",
     "monthly_trend",
     "weekday_spend",
 ]
@@ -75,6 +76,16 @@ def left_out(
     """How many of the user's expenses the period's figures leave out as unusable, and why."""
     frame = runner.frame(spending.left_out(user, period, categories=categories))
     return LeftOut(frame.row(0, named=True) if frame.height else {})
+
+
+#: Every day an expense could be dated, to count what a user's whole history leaves out.
+_ALL_TIME = (dt.date(1970, 1, 1), dt.date(9998, 12, 31))
+
+
+def left_out_ever(runner: Runner, user: AuthUser) -> LeftOut:
+    """What :func:`left_out` counts over the user's whole history: why a user whose expenses are
+    all unusable sees none."""
+    return left_out(runner, user, Period(*_ALL_TIME, user.timezone))
 
 
 def budget_for_period(

@@ -86,3 +86,21 @@ def test_a_profile_zone_spendlens_cannot_use_reads_as_utc_on_every_page(
         assert not at.exception, (page, at.exception)
         texts = [w.value for w in at.warning] + [e.value for e in at.error]
         assert any(f"time zone {zone!r}" in t for t in texts), (page, texts)
+
+
+def test_a_user_whose_expenses_are_all_unusable_is_told_why_there_are_none(
+    new_app, app_store: Store
+) -> None:
+    owner = app_store.find("users", {"username": "demo-user"})[0]["_id"]
+    live = app_store.find("expenses", {"userId": owner, "deletedAt": None})
+    app_store.update_many("expenses", {"userId": owner}, {"$set": {"amount": math.nan}})
+    at = login_as(new_app, "user")
+    for page in PAGES:
+        if page.endswith("budgets.py"):  # not a list of expenses: it has no empty state
+            continue
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert [w.value.split(".")[0] for w in at.warning] == [
+            f"{len(live):,} expenses with an invalid amount were left out"
+        ], page
+        assert any("No expenses yet" in i.value for i in at.info), page
