@@ -3,7 +3,11 @@
 Each function calls :func:`require_roles` with ``"finance"`` first (admins pass too) and returns a
 ``scope="global"`` :class:`Query`. A period is a :class:`~dashboard.periods.Period` in the reporting
 time zone; the first ``$match`` uses its UTC bounds. Live expenses have ``deletedAt: null``; the
-soft-deleted ones are a separate query, for reconciliation.
+soft-deleted ones are a separate query, for reconciliation. Every query keeps only usable expenses
+(:func:`~queries.validity.valid_expense`: a number within ±1e12, a category, a currency, a date);
+:func:`left_out` counts and :func:`excluded_expenses` lists the live ones it leaves out, for the
+report's reconciliation. A soft-deleted expense that is also unusable is in neither list: it is
+out of every total twice over.
 
 Money is summed as whole cents: ``{$round: [{$multiply: ["$amount", 100]}, 0]}`` per expense, a
 ``$sum`` of those whole numbers (exact: every partial sum stays below 2**53 cents, about 90 trillion),
@@ -24,13 +28,16 @@ from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
 from queries.base import Query
 from queries.scope import require_roles
+from queries.validity import COUNT_SCHEMA, ROW_SCHEMA, count_pipeline, rows_pipeline, valid_expense
 
 __all__ = [
     "CENTS",
     "EXPORT_SCHEMA",
     "deleted_expenses",
+    "excluded_expenses",
     "export_rows",
     "hourly_counts",
+    "left_out",
     "spender_count",
     "top_spenders",
     "totals_by_category",
@@ -66,6 +73,7 @@ def _match(
         "$match": {
             "date": {"$gte": lo, "$lt": hi},
             "deletedAt": {"$ne": None} if deleted else None,
+            **valid_expense(),
         }
     }
 
@@ -273,6 +281,31 @@ def export_rows(
         },
     ]
     return _query("export_rows", pipeline, dict(EXPORT_SCHEMA), family="recent")
+
+
+def _live_in(period: Period) -> tuple[dict[str, Any], dict[str, Any]]:
+    lo, hi = period.utc_bounds()
+    return {"$match": {"deletedAt": None}}, {"date": {"$gte": lo, "$lt": hi}}
+
+
+def left_out(user: AuthUser, period: Period) -> Query:
+    """How many live expenses of all users the period's figures leave out, per reason (one row).
+
+    Expenses without a valid date are counted in every period's report: they belong to none.
+    """
+    require_roles(user, "finance")
+    first, in_period = _live_in(period)
+    return _query("left_out", count_pipeline(first, in_period), dict(COUNT_SCHEMA))
+
+
+def excluded_expenses(user: AuthUser, period: Period, *, limit: int = 1000) -> Query:
+    """The live expenses :func:`left_out` counts, at most ``limit`` per reason, with their raw
+    values as text (``"NaN"``, ``"Infinity"``) and the ``reason``."""
+    require_roles(user, "finance")
+    first, in_period = _live_in(period)
+    return _query(
+        "excluded_expenses", rows_pipeline(first, in_period, limit=limit), dict(ROW_SCHEMA)
+    )
 
 
 def usernames(user: AuthUser) -> Query:

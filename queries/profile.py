@@ -7,6 +7,7 @@ import polars as pl
 from dashboard.core.identity import AuthUser
 from queries.base import Query
 from queries.scope import own_expenses, require_roles
+from queries.validity import valid_expense
 
 __all__ = ["data_inventory", "my_summary"]
 
@@ -19,12 +20,13 @@ _SUMMARY_SCHEMA = {
 
 
 def my_summary(user: AuthUser) -> Query:
-    """How many expenses the user has, their total, and the first and last expense dates."""
+    """How many expenses the user has, their total, and the first and last expense dates (usable
+    expenses only: see :mod:`queries.validity`)."""
     return Query(
         name="profile.my_summary",
         collection="expenses",
         pipeline=[
-            own_expenses(user),
+            own_expenses(user, **valid_expense()),
             {
                 "$group": {
                     "_id": None,

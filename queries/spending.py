@@ -2,7 +2,9 @@
 
 Every function takes the signed-in :class:`AuthUser` and a :class:`Period` and returns a
 :class:`Query` whose first stage is :func:`own_expenses` (the user's own, not soft-deleted
-expenses, in the period's UTC bounds). Grouping by day, week or month happens inside the pipeline in
+expenses, in the period's UTC bounds) joined with :func:`~queries.validity.valid_expense` (an
+expense with a missing, NaN, infinite or huge amount, or no category, currency or date, is left
+out; :func:`left_out` counts those). Grouping by day, week or month happens inside the pipeline in
 the user's time zone (``$dateTrunc`` with ``timezone`` and ``startOfWeek``), so a late-evening
 expense in Los Angeles counts on its local day, and weeks and months follow DST.
 """
@@ -19,6 +21,7 @@ from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
 from queries.base import Query
 from queries.scope import literal, literal_in, own_expenses
+from queries.validity import COUNT_SCHEMA, count_pipeline, valid_expense
 
 __all__ = [
     "WEEKDAYS",
@@ -29,6 +32,7 @@ __all__ = [
     "by_weekday",
     "categories",
     "expense_rows",
+    "left_out",
     "over_time",
     "top_descriptions",
     "totals",
@@ -46,7 +50,7 @@ def _first_stage(
     conditions: dict[str, Any] = {"date": {"$gte": lo, "$lt": hi}}
     if categories:
         conditions["category"] = literal_in(categories)
-    return own_expenses(user, **conditions, **more)
+    return own_expenses(user, **conditions, **more, **valid_expense())
 
 
 def _query(
@@ -222,9 +226,21 @@ def expense_rows(user: AuthUser, period: Period, *, categories: Sequence[str] = 
 def categories(user: AuthUser) -> Query:
     """Every category the user has spent in, for the filters."""
     pipeline = [
-        own_expenses(user),
+        own_expenses(user, **valid_expense()),
         {"$group": {"_id": "$category"}},
         {"$sort": {"_id": 1}},
         {"$project": {"_id": 0, "category": "$_id"}},
     ]
     return replace(_query("categories", user, pipeline, {"category": pl.String}), family="profile")
+
+
+def left_out(user: AuthUser, period: Period, *, categories: Sequence[str] = ()) -> Query:
+    """How many of the user's expenses the period's figures leave out, per reason (one row).
+
+    Expenses without a valid date are counted whatever the period (they belong to none);
+    ``categories`` narrows the count as it narrows the figures.
+    """
+    lo, hi = period.utc_bounds()
+    also = {"category": literal_in(categories)} if categories else {}
+    pipeline = count_pipeline(own_expenses(user), {"date": {"$gte": lo, "$lt": hi}}, also=also)
+    return _query("left_out", user, pipeline, dict(COUNT_SCHEMA))

@@ -11,6 +11,7 @@ from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
 from queries.base import Query
 from queries.scope import literal_in, own_expenses
+from queries.validity import valid_expense
 
 __all__ = ["SORTABLE", "TransactionFilter", "transactions_count", "transactions_page"]
 
@@ -55,7 +56,7 @@ def _first_stage(user: AuthUser, f: TransactionFilter) -> dict[str, Any]:
     if f.search.strip():
         # $search is a plain string: terms, "phrases" and -negations are data for the text index.
         conditions["$text"] = {"$search": str(f.search.strip())[:200]}
-    return own_expenses(user, **conditions)
+    return own_expenses(user, **conditions, **valid_expense())
 
 
 def transactions_page(

@@ -12,7 +12,9 @@ import bson
 
 from dashboard.core.identity import AuthUser
 
-__all__ = ["ADMIN", "PLAIN", "PRODUCT", "account", "expense", "request", "utc"]
+__all__ = [
+    "ADMIN", "MISSING", "PLAIN", "PRODUCT", "account", "broken_expense", "expense", "request", "utc",
+]  # fmt: skip
 
 
 def utc(*args: int) -> dt.datetime:
@@ -43,3 +45,19 @@ def expense(user: AuthUser | bson.ObjectId, when: dt.datetime, amount: float, ca
         "description": description, "tags": [], "date": when, "createdAt": when,
         "updatedAt": when, "deletedAt": deleted,
     }  # fmt: skip
+
+
+#: Given as a field's value to :func:`broken_expense`: the field is left out of the document.
+MISSING = object()
+
+
+def broken_expense(user: AuthUser | bson.ObjectId, when: dt.datetime, **fields: object) -> dict:
+    """A 10.00 Food expense of ``user`` at ``when`` with ``fields`` replaced (``MISSING``: removed),
+    as the Expense Tracker may store it: ``broken_expense(u, t, amount=math.nan)``."""
+    doc = expense(user, when, 10.0)
+    for name, value in fields.items():
+        if value is MISSING:
+            doc.pop(name)
+        else:
+            doc[name] = value
+    return doc

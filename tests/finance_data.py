@@ -4,6 +4,7 @@ soft deletes, spreadsheet-formula descriptions, and an independent plain-Python 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 from collections import defaultdict
 from decimal import Decimal
@@ -16,6 +17,7 @@ from dashboard.core.identity import AuthUser
 from dashboard.core.settings import Settings
 from dashboard.data.runner import Runner
 from dashboard.store import Store
+from tests.factories import broken_expense, expense, utc
 
 UTC = dt.UTC
 ALICE = bson.ObjectId("660000000000000000000001")
@@ -111,3 +113,30 @@ def expected_totals(
         per_category[(doc["category"], doc["currency"])] += amount
         counts[doc["currency"]] += 1
     return dict(per_currency), dict(per_category), dict(counts), deleted
+
+
+def seed_malformed(store: Store) -> None:
+    """Usable: alice USD 12.34 + 0.10 + 0.20, bob EUR 5.00. Unusable: six live, one deleted."""
+    when = utc(2025, 10, 15, 12)
+    store.insert_many(
+        "users",
+        [{"_id": ALICE, "username": "alice", "roles": ["user"]},
+         {"_id": BOB, "username": "bob", "roles": ["user"]}],
+    )  # fmt: skip
+    bob_eur = {"currency": "EUR"}
+    store.insert_many(
+        "expenses",
+        [
+            expense(ALICE, when, 12.34, "Food"),
+            expense(ALICE, utc(2025, 10, 16, 8), 0.1, "Transport"),
+            expense(ALICE, utc(2025, 10, 17, 8), 0.2, "Transport"),
+            {**expense(BOB, when, 5.0, "Food"), **bob_eur},
+            broken_expense(ALICE, when, amount=math.nan),
+            broken_expense(BOB, when, amount=math.inf, **bob_eur),
+            broken_expense(ALICE, utc(2025, 10, 20), amount=1e308),
+            broken_expense(ALICE, when, amount=3.0, category=None),
+            broken_expense(BOB, when, amount=4.0, currency=None),
+            broken_expense(ALICE, when, date=None),
+            broken_expense(ALICE, when, amount=math.nan, deletedAt=utc(2025, 11, 1)),
+        ],
+    )

@@ -8,7 +8,7 @@ Python's banker's rounding on the binary float, and the minus sign goes before t
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import TypedDict
 
 __all__ = [
@@ -112,7 +112,10 @@ def format_money(
     places = currency_decimals(currency) if decimals is None else decimals
     if places < 0:
         raise ValueError(f"decimals must be >= 0, got {places}")
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # Enough digits for any finite amount (1e308 has 309): the default 28 would refuse to quantize.
+    with localcontext() as context:
+        context.prec = max(context.prec, value.adjusted() + places + 2)
+        rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     sign = "-" if rounded < 0 else ""  # -0.001 rounds to zero: no sign
     return f"{sign}{currency_symbol(currency)}{abs(rounded):,.{places}f}"
 

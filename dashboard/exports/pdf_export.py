@@ -3,7 +3,8 @@
 Every page has the report's name in its header and "Page n of N" in its footer; tables repeat their
 header row after a page break. Text uses DejaVu Sans (shipped with matplotlib), so currency symbols
 and accented names print as they are. Charts are PNG images from :mod:`.pdf_charts`. The
-soft-deleted list is capped at :data:`DELETED_ROWS` rows (the workbook has them all).
+soft-deleted list and the list of expenses left out as unusable are capped at :data:`DELETED_ROWS`
+rows each (the workbook has them all).
 """
 
 from __future__ import annotations
@@ -107,12 +108,16 @@ def _summary(pdf: _Statement, report: Report) -> None:
     status = "yes" if report.reconciled else "NO: see Reconciliation"
     _table(
         pdf,
-        ["Expenses", "Spenders", "Currencies", "Soft-deleted", "Reconciled"],
+        ["Expenses", "Spenders", "Currencies", "Soft-deleted", "Left out", "Reconciled"],
         [[f"{report.expenses:,}", f"{report.spenders:,}", str(len(report.currencies)),
-          f"{report.deleted.height:,}", status]],
-        [30, 30, 30, 30, 62],
-        "RRRRL",
+          f"{report.deleted.height:,}", f"{report.left_out.total:,}", status]],
+        [28, 28, 28, 28, 28, 42],
+        "RRRRRL",
     )  # fmt: skip
+    notice = report.left_out.notice()
+    if notice:
+        pdf.multi_cell(0, 4, f"{notice} Their data is unusable; they are listed under "
+                       "Reconciliation.", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
     _heading(pdf, "Totals by currency")
     rows = [
         [r["currency"], _money(r["total"], r["currency"]), f"{r['count']:,}",
@@ -193,6 +198,25 @@ def _reconciliation(pdf: _Statement, report: Report) -> None:
     if rows:
         headers = ["Date", "Deleted", "User", "Category", "Amount", "Description"]
         _table(pdf, headers, rows, [26, 20, 32, 24, 26, 54], "LLLLRL")
+    _excluded(pdf, report)
+
+
+def _excluded(pdf: _Statement, report: Report) -> None:
+    """The expenses left out of every total as unusable, with their values as stored."""
+    excluded = report.excluded
+    _heading(pdf, f"Left out as unusable ({report.left_out.total:,})")
+    if excluded.height > DELETED_ROWS:
+        pdf.cell(0, 5, f"The first {DELETED_ROWS}; the Excel export lists more.",
+                 new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    rows = [
+        [r["reason"], "—" if r["date"] is None else f"{r['date']:%Y-%m-%d %H:%M}",
+         r["user"] or r["user_id"] or "—", (r["category"] or "—")[:20], (r["amount"] or "—")[:16],
+         (r["currency"] or "—")[:8], r["expense_id"]]
+        for r in excluded.head(DELETED_ROWS).iter_rows(named=True)
+    ]  # fmt: skip
+    if rows:
+        headers = ["Why", "Date", "User", "Category", "Amount", "Currency", "Expense id"]
+        _table(pdf, headers, rows, [34, 26, 26, 24, 20, 16, 36], "LLLLRLL")
 
 
 def write_pdf(report: Report, out: BinaryIO) -> int:

@@ -194,6 +194,7 @@ def _summary(book: _Book, report: Report, note: str | None) -> None:
         ("Spenders", report.spenders, "int"),
         ("Currencies", len(report.currencies), "int"),
         ("Soft-deleted in the period", report.deleted.height, "int"),
+        ("Left out as unusable", report.left_out.notice() or "none", "text"),
         ("Reconciled", "yes: category and monthly totals equal the grand totals"
          if report.reconciled else "NO: see the Reconciliation sheet", "text"),
     ]  # fmt: skip
@@ -283,6 +284,13 @@ _DELETED = [
     _Col("description", "Description", "text"), _Col("expense_id", "Expense id", "text"),
     _Col("user_id", "User id", "text"),
 ]  # fmt: skip
+_EXCLUDED = [
+    _Col("reason", "Left out because", "text"), _Col("date", "Date", "datetime"),
+    _Col("user", "User", "text"), _Col("category", "Category as stored", "text"),
+    _Col("amount", "Amount as stored", "text"), _Col("currency", "Currency as stored", "text"),
+    _Col("description", "Description", "text"), _Col("expense_id", "Expense id", "text"),
+    _Col("user_id", "User id", "text"),
+]  # fmt: skip
 
 
 def write_xlsx(
@@ -307,6 +315,7 @@ def write_xlsx(
         _table(book, "Top spenders", report.top_spenders, _TOP)
         _table(book, "Reconciliation", report.reconciliation, _RECONCILIATION)
         _table(book, "Soft-deleted", report.deleted, _DELETED)
+        _table(book, "Left out", report.excluded, _EXCLUDED)
         written = _rows(book, rows) if rows is not None and note is None else 0
     finally:
         workbook.close()

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 import polars as pl
 import streamlit as st
 
+from dashboard.core.left_out import LeftOut
 from dashboard.core.money import format_money
 from dashboard.views.finance import as_floats
 from dashboard.views.spending import Kpi
 
-__all__ = ["empty_state", "kpi_row", "report_table"]
+__all__ = ["empty_state", "kpi_row", "left_out_notice", "report_table"]
 
 
 def _fmt(kpi: Kpi, currency: str) -> str:
@@ -48,6 +49,21 @@ def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
 def empty_state(title: str, body: str) -> None:
     """A friendly message that says what to do next, instead of empty axes."""
     st.info(f"**{title}** {body}", icon=":material/lightbulb:")
+
+
+def left_out_notice(left_out: LeftOut, *, where: str = "") -> None:
+    """A warning that counts the expenses left out of the figures as unusable (nothing if none).
+
+    ``where`` says where they are listed, if anywhere (finance: the Reconciliation tab).
+    """
+    notice = left_out.notice()
+    if notice is None:
+        return
+    st.warning(
+        f"{notice} Their data in the Expense Tracker is unusable (a missing, non-numeric, "
+        f"infinite or implausibly large amount, or no date, category or currency).{where}",
+        icon=":material/report:",
+    )
 
 
 _MONEY = st.column_config.NumberColumn(format="%.2f")

@@ -18,12 +18,14 @@ from decimal import ROUND_HALF_UP, Decimal
 import polars as pl
 
 from dashboard.core.identity import AuthUser
+from dashboard.core.left_out import REASONS, LeftOut
 from dashboard.core.periods import Period
 from dashboard.core.shaping import change
 from dashboard.data.runner import Runner
 from queries import finance
 
 __all__ = [
+    "EXCLUDED_ROWS",
     "MONEY",
     "Report",
     "as_floats",
@@ -33,6 +35,8 @@ __all__ = [
     "report_filters",
 ]
 
+#: How many left-out expenses a report lists per reason (the count is always exact).
+EXCLUDED_ROWS = 1000
 #: The dtype of every amount in a report frame.
 MONEY = pl.Decimal(38, 2)
 _CENT = Decimal("0.01")
@@ -76,6 +80,9 @@ class Report:
     - ``deleted``: the soft-deleted expenses dated in the period (excluded from every total).
     - ``reconciliation``: per currency, the grand total next to the sum of its category totals and
       of its monthly totals, the difference, and the soft-deleted count and amount.
+    - ``left_out``: how many live expenses were left out of every figure as unusable, per reason;
+      ``excluded`` lists them (up to :data:`EXCLUDED_ROWS` per reason): reason (as the notice
+      words it), date, user, category, amount and currency as stored (text), description, ids.
     """
 
     period: Period
@@ -88,6 +95,8 @@ class Report:
     top_spenders: pl.DataFrame
     deleted: pl.DataFrame
     reconciliation: pl.DataFrame
+    left_out: LeftOut
+    excluded: pl.DataFrame
 
     @property
     def tz(self) -> str:
@@ -260,6 +269,18 @@ def _reconciliation(
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def _excluded(frame: pl.DataFrame, names: pl.DataFrame, tz: str) -> pl.DataFrame:
+    """The left-out expenses for the report: local dates, usernames, the reason in words."""
+    local = frame.with_columns(
+        pl.col("date").dt.convert_time_zone(tz),
+        pl.col("reason").replace_strict(REASONS, return_dtype=pl.String),
+    )
+    return name_users(local, names).select(
+        "reason", "date", "user", "category", "amount", "currency", "description", "expense_id",
+        "user_id",
+    )  # fmt: skip
+
+
 def build_report(
     runner: Runner,
     user: AuthUser,
@@ -297,6 +318,8 @@ def build_report(
     ).select("currency", "place", "user", "user_id", "total", "count", "share")
     deleted = _deleted(runner.frame(finance.deleted_expenses(user, p)), names, p.tz)
     spenders = runner.frame(finance.spender_count(user, p))
+    counts = runner.frame(finance.left_out(user, p))
+    excluded = runner.frame(finance.excluded_expenses(user, p, limit=EXCLUDED_ROWS))
     return Report(
         period=p,
         generated_at=now or dt.datetime.now(dt.UTC),
@@ -308,4 +331,6 @@ def build_report(
         top_spenders=top_frame,
         deleted=deleted.drop("cents"),
         reconciliation=_reconciliation(grand, by_category, by_month, deleted),
+        left_out=LeftOut(counts.row(0, named=True) if counts.height else {}),
+        excluded=_excluded(excluded, names, p.tz),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from dashboard.core.identity import AuthUser
+from dashboard.core.left_out import LeftOut
 from dashboard.core.periods import Period
 from dashboard.core.shaping import (
     change,
@@ -39,6 +40,8 @@ __all__ = [
     "hourly_spend",
     "insights",
     "kpis",
+    "left_out",
+    "left_out_ever",
     "monthly_trend",
     "weekday_spend",
 ]
@@ -65,6 +68,24 @@ def _totals(
         return {"total": 0.0, "count": 0, "largest": None}
     row = frame.row(0, named=True)
     return {"total": float(row["total"]), "count": int(row["count"]), "largest": row["largest"]}
+
+
+def left_out(
+    runner: Runner, user: AuthUser, period: Period, *, categories: Sequence[str] = ()
+) -> LeftOut:
+    """How many of the user's expenses the period's figures leave out as unusable, and why."""
+    frame = runner.frame(spending.left_out(user, period, categories=categories))
+    return LeftOut(frame.row(0, named=True) if frame.height else {})
+
+
+#: Every day an expense could be dated, to count what a user's whole history leaves out.
+_ALL_TIME = (dt.date(1970, 1, 1), dt.date(9998, 12, 31))
+
+
+def left_out_ever(runner: Runner, user: AuthUser) -> LeftOut:
+    """What :func:`left_out` counts over the user's whole history: why a user whose expenses are
+    all unusable sees none."""
+    return left_out(runner, user, Period(*_ALL_TIME, user.timezone))
 
 
 def budget_for_period(

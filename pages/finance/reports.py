@@ -9,11 +9,11 @@ from dashboard.app.resources import get_runner
 from dashboard.charts.categories import category_breakdown
 from dashboard.charts.timeline import monthly_trend
 from dashboard.core.periods import REPORT_PERIODS
-from dashboard.ui.components import empty_state, report_table
+from dashboard.ui.components import empty_state, left_out_notice, report_table
 from dashboard.ui.exports import report_exports
 from dashboard.ui.filters import period_picker
 from dashboard.ui.signed_in import signed_in_user
-from dashboard.views.finance import build_report
+from dashboard.views.finance import EXCLUDED_ROWS, build_report
 
 runner = get_runner()
 user = signed_in_user()
@@ -33,6 +33,7 @@ a.metric("Expenses", f"{report.expenses:,}")
 b.metric("Spenders", f"{report.spenders:,}")
 c.metric("Currencies", f"{len(report.currencies)}")
 d.metric("Soft-deleted", f"{report.deleted.height:,}", help="Excluded; listed under Reconciliation")
+left_out_notice(report.left_out, where=" They are listed under Reconciliation.")
 if report.expenses == 0:
     empty_state("No expenses in this period.", "Pick another period in the sidebar.")
     st.stop()
@@ -71,5 +72,10 @@ with tabs[3]:
     report_table(report.reconciliation, "fr_reconciliation")
     st.caption(f"Soft-deleted expenses dated in the period ({report.deleted.height:,}):")
     report_table(report.deleted, "fr_deleted")
+    st.caption(
+        f"Left out as unusable ({report.left_out.total:,}; at most {EXCLUDED_ROWS:,} listed per "
+        "reason), values as stored:"
+    )
+    report_table(report.excluded, "fr_excluded")
 st.caption(runner.caption_since(mark))
 report_exports(runner, user, report)

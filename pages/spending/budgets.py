@@ -9,8 +9,8 @@ from dashboard import charts
 from dashboard.app.resources import get_runner
 from dashboard.core.forecast import forecast_sentence
 from dashboard.core.money import format_money
-from dashboard.core.periods import local_today
-from dashboard.ui.components import empty_state
+from dashboard.core.periods import local_today, month_period
+from dashboard.ui.components import empty_state, left_out_notice
 from dashboard.ui.signed_in import signed_in_user
 from dashboard.views.budgets import (
     BudgetError,
@@ -21,6 +21,7 @@ from dashboard.views.budgets import (
     months_over,
     save_budget,
 )
+from dashboard.views.spending import left_out
 from queries.spending import categories as category_query
 
 runner = get_runner()
@@ -32,6 +33,7 @@ st.title("Budgets")
 months = budget_months(today)
 month = st.selectbox("Month", months, format_func=lambda d: f"{d:%B %Y}", key="budget_month")
 mark = runner.mark()
+left_out_notice(left_out(runner, user, month_period(month, user.timezone)))
 status = month_status(runner, user, month=month, today=today)
 budgeted_rows = budgeted(status)
 if budgeted_rows.is_empty():

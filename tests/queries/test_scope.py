@@ -9,6 +9,7 @@ import pytest
 from dashboard.core.identity import AuthUser, PermissionDenied
 from queries.profile import data_inventory, my_summary
 from queries.scope import literal, literal_in, own_expenses, require_roles
+from queries.validity import valid_expense
 from tests.apptest import RecordingStore, login_as
 
 
@@ -39,7 +40,7 @@ def test_every_query_a_plain_user_sends_starts_with_their_match(
 
 def test_user_scoped_queries_start_with_the_users_match() -> None:
     user = _user()
-    assert my_summary(user).pipeline[0] == own_expenses(user)
+    assert my_summary(user).pipeline[0] == own_expenses(user, **valid_expense())
     assert own_expenses(user) == {"$match": {"userId": user.id, "deletedAt": None}}
     assert my_summary(user).scope == f"user:{user.id}"
 

@@ -83,6 +83,14 @@ def test_format_money_decimals_override() -> None:
         format_money(1.0, "USD", decimals=-1)
 
 
+def test_format_money_formats_any_finite_amount() -> None:
+    # A budget or amount of 1e308 from the tracker crashed the Budgets page (decimal's default
+    # 28-digit context refused to quantize it). 1e308 is exactly the double 10**308 printed.
+    assert format_money(1e308, "USD") == f"${10**308:,}.00"
+    assert format_money(-1e30, "JPY") == f"-¥{10**30:,}"
+    assert format_money(Decimal("1E+40"), "KWD") == f"KWD {10**40:,}.000"
+
+
 def test_plotly_money_format() -> None:
     assert plotly_money_format("USD") == {
         "tickprefix": "$",

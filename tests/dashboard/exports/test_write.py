@@ -120,7 +120,7 @@ def test_xlsx_has_a_sheet_per_breakdown_with_real_types_and_formats(
     data = export_bytes(runner, finance_user(), report, fmt="xlsx")
     book = _book(data)
     assert book.sheetnames == ["Summary", "By currency", "By category", "By month",
-                               "Top spenders", "Reconciliation", "Soft-deleted", "Rows"]  # fmt: skip
+                               "Top spenders", "Reconciliation", "Soft-deleted", "Left out", "Rows"]  # fmt: skip
     cats = book["By category"]
     assert cats.freeze_panes == "A2"
     assert all(cell.font.b for cell in cats[1])

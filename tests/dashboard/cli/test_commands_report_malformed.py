@@ -1,0 +1,35 @@
+"""``python -m dashboard report`` over malformed expenses: every format is written, none crashes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pypdf
+import pytest
+
+from dashboard.cli.commands import main
+from dashboard.store import connect
+from tests.finance_data import seed_malformed
+
+
+@pytest.fixture
+def uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    for var in ("MONGODB_URI", "REDIS_URL", "SPENDLENS_REPORT_TIMEZONE"):
+        monkeypatch.delenv(var, raising=False)
+    path = tmp_path / "db"
+    with connect(f"embedded://{path}") as store:
+        seed_malformed(store)
+    return f"embedded://{path}"
+
+
+def test_every_format_is_written_without_the_unusable_expenses(uri: str, tmp_path: Path) -> None:
+    for fmt in ("csv", "xlsx", "pdf", "parquet"):
+        out = tmp_path / f"report.{fmt}"
+        argv = ["report", "--uri", uri, "--period", "2025-10", "--format", fmt, "--out", str(out),
+                "--timezone", "UTC", "--quiet"]  # fmt: skip
+        assert main(argv) == 0, fmt
+    assert pl.read_csv(tmp_path / "report.csv").height == 4  # the usable ones, by hand
+    assert pl.read_parquet(tmp_path / "report.parquet").height == 4
+    text = pypdf.PdfReader(tmp_path / "report.pdf").pages[0].extract_text()
+    assert "1 expense without a valid date, 3 expenses with an invalid amount" in text
