@@ -39,6 +39,9 @@ __all__ = [
 ]
 
 AUDIT_EVENT = "report.export"
+#: ``details.report`` of a Transactions page export (finance exports say ``finance.period``).
+TRANSACTIONS_REPORT = "transactions.view"
+_AUDITED_SEARCH_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -153,13 +156,38 @@ def export_transactions(
     sort_by: str = "date",
     descending: bool = True,
 ) -> bytes:
-    """Every row of the user's Transactions view ``f`` in ``fmt`` (one offered on that page); CSV
-    starts with a byte-order mark so Excel reads it as UTF-8."""
+    """Every row of the user's Transactions view ``f`` in ``fmt`` (one offered on that page), audited
+    like the finance exports (event ``report.export``, ``details.report`` ``transactions.view``);
+    CSV starts with a byte-order mark so Excel reads it as UTF-8."""
     export = _format(fmt)
     if "transactions" not in export.surfaces:
         msg = f"{fmt} is not offered for transactions; expected one of "
         raise ValueError(msg + ", ".join(f.key for f in offered("transactions")))
     rows = export_rows(runner, user, f, sort_by=sort_by, descending=descending)
     buffer = io.BytesIO()
-    export.write(ExportJob(rows=lambda: [rows], row_total=rows.height, bom=True), buffer)
+    written = export.write(ExportJob(rows=lambda: [rows], row_total=rows.height, bom=True), buffer)
+    details = {
+        "report": TRANSACTIONS_REPORT,
+        "filters": _transaction_filters(f, sort_by=sort_by, descending=descending),
+        "format": fmt,
+        "rows": written,
+    }
+    audit(runner.store, AUDIT_EVENT, actor=user.username, target=f.period.spec, details=details)
     return buffer.getvalue()
+
+
+def _transaction_filters(
+    f: TransactionFilter, *, sort_by: str, descending: bool
+) -> dict[str, object]:
+    """What a Transactions export covers, for its audit entry (the search text cut to 200 chars)."""
+    return {
+        "period": f.period.spec,
+        "from": f.period.start.isoformat(),
+        "to": f.period.end.isoformat(),
+        "timezone": f.period.tz,
+        "categories": list(f.categories) or "all",
+        "search": f.search[:_AUDITED_SEARCH_CHARS],
+        "min_amount": f.min_amount,
+        "max_amount": f.max_amount,
+        "sort": f"{sort_by} {'desc' if descending else 'asc'}",
+    }
