@@ -18,6 +18,7 @@ from dashboard.core.faults import Fault, settings_fault, storage_fault
 from dashboard.core.settings import Settings, SettingsError
 from dashboard.store import DatabaseUnavailable, Store
 from dashboard.ui import session
+from dashboard.ui.exports import clean_prepared_exports_at_start
 from dashboard.ui.signed_in import SIGNED_IN_KEY
 
 __all__ = ["run"]
@@ -72,6 +73,7 @@ def run() -> None:
             storage_fault(exc, doing="open its data directory", outcome="Nothing was changed.")
         )
         return
+    clean_prepared_exports_at_start()
     try:
         _run_signed_in(settings, store)
     except OSError as exc:
