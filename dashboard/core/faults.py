@@ -67,17 +67,23 @@ def storage_fault(
     return Fault(title=title, message=message, hint=hint)
 
 
-_VARIABLE = re.compile(r"^\s*([A-Z][A-Z0-9_]+)[= ]", re.MULTILINE)
+_VALUE = re.compile(r"^(\s*[A-Z][A-Z0-9_]+)=.*? is not valid:", re.MULTILINE)
+_URI = re.compile(r"\b[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
+_PATH = re.compile(r"(?<![\w:/])/[\w.\-/]+")
 
 
 def settings_fault(text: str) -> Fault:
-    """The message for an invalid configuration, naming the variables but not their values
-    (a value can be a path or a host); the full text belongs in the log."""
-    names = sorted(set(_VARIABLE.findall(text)))
-    which = ", ".join(names) if names else "see the server log"
+    r"""The message for an invalid configuration: each problem with the variable and what it
+    accepts, but not its value (a value can be a path or a host); the full text belongs in the log.
+
+    >>> settings_fault("Invalid configuration:\n  SPENDLENS_ENV='/srv/x' is not valid: "
+    ...                "expected development, production").message
+    'Invalid configuration:\n  SPENDLENS_ENV is not valid: expected development, production'
+    """
+    shown = _PATH.sub("<path>", _URI.sub("<uri>", _VALUE.sub(r"\1 is not valid:", text)))
     return Fault(
         title="Configuration error",
-        message=f"Spendlens is not configured correctly. Settings to fix: {which}.",
-        hint="The server log says what each one accepts (see also the README's configuration "
-        "table); fix them and restart.",
+        message=shown,
+        hint="Fix the variables named above (the README's configuration table says what each one "
+        "accepts) and restart; the server log has the values that were refused.",
     )
