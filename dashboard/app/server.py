@@ -1,6 +1,14 @@
-"""HTTP routes added to Streamlit's server: ``/health`` for load balancers (scaling notes)."""
+"""HTTP routes added to Streamlit's server: ``/health`` for load balancers (scaling notes).
+
+``/health`` is anonymous, so it answers only the scaling notes' fields (``uptime``, ``timestamp``,
+``database``, ``redis``) with 200 or 503, always as JSON. Why the database is unavailable (an
+error text that can name the data directory, a lock holder's pid or the MongoDB hosts) goes to the
+server log, never to the caller.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -8,11 +16,12 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from dashboard.core.settings import SettingsError, load_settings
-from dashboard.store import DatabaseUnavailable, Store, open_store
-from dashboard.views.health import check_health
+from dashboard.store import Store, open_store
+from dashboard.views.health import check_health, health_details, public_health
 
 __all__ = ["health_routes"]
 
+log = logging.getLogger("spendlens.health")
 _store: Store | None = None
 
 
@@ -35,15 +44,17 @@ def _get_store() -> Store:
 
 
 def _health_sync() -> tuple[int, dict[str, object]]:
+    """The full health body (details included) and its status; never raises."""
     try:
         settings = load_settings()
     except SettingsError as exc:
-        return 503, {"database": "disconnected", "redis": "unknown", "error": str(exc)}
+        status, body = check_health(None, redis_url=None)
+        return status, {**body, "redis": "unknown", "error": f"configuration: {exc}"}
     try:
         store: Store | None = _get_store()
-    except DatabaseUnavailable as exc:
+    except Exception as exc:  # noqa: BLE001 - unreachable, locked, unwritable (OSError): all 503
         store = None
-        error = str(exc)
+        error: str | None = f"{type(exc).__name__}: {exc}"
     else:
         error = None
     status, body = check_health(store, redis_url=settings.redis_url)
@@ -53,9 +64,16 @@ def _health_sync() -> tuple[int, dict[str, object]]:
 
 
 async def _health(request: Request) -> JSONResponse:
-    status, body = await run_in_threadpool(_health_sync)
-    return JSONResponse(body, status_code=status)
+    try:
+        status, body = await run_in_threadpool(_health_sync)
+    except Exception:  # a bug in the check itself: still a JSON 503, details in the log
+        log.exception("/health failed")
+        return JSONResponse({"database": "unknown", "redis": "unknown"}, status_code=503)
+    if status != 200:
+        log.warning("/health answers %s: %s", status, health_details(body))
+    return JSONResponse(public_health(body), status_code=status)
 
 
 def health_routes() -> list[BaseRoute]:
+    """The routes ``app.py`` adds to Streamlit's server."""
     return [Route("/health", _health, methods=["GET"])]

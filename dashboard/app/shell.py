@@ -1,6 +1,12 @@
-"""The app shell run by ``app.py``: settings, the store, the signed-in user and their navigation."""
+"""The app shell run by ``app.py``: settings, the store, the signed-in user and their navigation.
+
+Error pages here can be the first thing an anonymous visitor sees, so they say what failed and what
+to do in plain words, without paths, pids or hosts; the exception itself goes to the server log.
+"""
 
 from __future__ import annotations
+
+import logging
 
 import streamlit as st
 
@@ -14,12 +20,16 @@ from dashboard.app.resources import (
     store_startup,
 )
 from dashboard.core.demo import DEMO_ACCOUNTS
-from dashboard.core.settings import SettingsError, startup_check
-from dashboard.store import DatabaseUnavailable
+from dashboard.core.faults import Fault, settings_fault, storage_fault
+from dashboard.core.settings import Settings, SettingsError, StartupCheck, startup_check
+from dashboard.store import DatabaseUnavailable, Store
 from dashboard.ui import session
+from dashboard.ui.exports import clean_prepared_exports_at_start
 from dashboard.ui.signed_in import SIGNED_IN_KEY
 
 __all__ = ["run"]
+
+log = logging.getLogger("spendlens.shell")
 
 
 def _stop_with(title: str, body: str, *, hint: str) -> None:
@@ -29,27 +39,45 @@ def _stop_with(title: str, body: str, *, hint: str) -> None:
     st.stop()
 
 
+def _stop_with_fault(fault: Fault) -> None:
+    _stop_with(fault.title, fault.message, hint=fault.hint)
+
+
+def _show_storage_fault(exc: OSError) -> None:
+    """A write failed (disk full, read-only data directory): say so instead of a traceback."""
+    log.error("a write to the store failed", exc_info=exc)
+    fault = storage_fault(exc)
+    st.error(f"**{fault.title}.** {fault.message}", icon=":material/hard_drive:")
+    st.info(fault.hint)
+
+
 def run() -> None:
     """Set up the page, check configuration and database, sign the user in, run the chosen page."""
     st.set_page_config(page_title="Spendlens", page_icon=":material/insights:", layout="wide")
     try:
         settings = get_settings()
     except SettingsError as exc:
-        _stop_with(
-            "Configuration error",
-            str(exc),
-            hint="Fix the variable named above (see the README's configuration table) and restart.",
-        )
+        log.error("%s", exc)
+        _stop_with_fault(settings_fault(str(exc)))
         return
     try:
         store = get_store(settings)
         store.ping()
         startup = startup_check(settings, store_kind=store_startup(settings, store).kind)
     except DatabaseUnavailable as exc:
+        log.error("database unavailable: %s", exc)
         _stop_with(
             "Database unavailable",
-            f"Spendlens cannot reach its database. {exc}",
-            hint="Check that MongoDB is running and MONGODB_URI is right; this page retries on reload.",
+            "Spendlens cannot reach its database right now.",
+            hint="Operators: check that MongoDB is running and MONGODB_URI is right, or that no "
+            "other process holds the embedded data directory; the server log has the details. "
+            "This page retries on reload.",
+        )
+        return
+    except OSError as exc:
+        log.error("cannot open the data directory", exc_info=exc)
+        _stop_with_fault(
+            storage_fault(exc, doing="open its data directory", outcome="Nothing was changed.")
         )
         return
     if startup.refusal:
@@ -61,6 +89,15 @@ def run() -> None:
         return
     if startup.banner:
         st.warning(startup.banner, icon=":material/warning:")
+    clean_prepared_exports_at_start()
+    try:
+        _run_signed_in(settings, store, startup)
+    except OSError as exc:
+        _show_storage_fault(exc)
+
+
+def _run_signed_in(settings: Settings, store: Store, startup: StartupCheck) -> None:
+    """Sign the user in and run the page they chose (writes may raise :class:`OSError`)."""
     session.begin_run(settings)
     user = session.current_user(store, settings)
     st.session_state[SIGNED_IN_KEY] = user

@@ -16,7 +16,7 @@ import bson
 from dashboard.cache import Cache
 from dashboard.core.csv_safe import neutralise
 from dashboard.core.identity import AuthUser, user_scope
-from dashboard.data import audit_log, owned, users
+from dashboard.data import audit_log, owned, rollups, users
 from dashboard.data.audit_log import audit
 from dashboard.store import Store
 from queries.base import GLOBAL
@@ -93,7 +93,9 @@ def _pseudonym(user_id: bson.ObjectId) -> str:
 def confirm_deletion(
     store: Store, cache: Cache, actor: AuthUser, user_id: bson.ObjectId | str
 ) -> dict[str, int]:
-    """Delete the user's expenses, budgets and account; anonymise their API log and audit trail."""
+    """Delete the user's expenses, budgets, activity rollup rows and account; anonymise their API
+    log and audit trail (their username becomes a pseudonym everywhere, the deletion's own entry
+    included)."""
     require_admin(actor, "delete accounts")
     target = users.by_id(store, user_id)
     if target is None:
@@ -109,11 +111,15 @@ def confirm_deletion(
         "budgets": owned.delete_budgets(store, user_id),
         "api_requests": owned.anonymise_requests(store, user_id),
     }
+    # After the requests are anonymised and the expenses gone: the recount of the user's days
+    # reads them.
+    counts[rollups.ACTIVITY.collection] = rollups.forget_user(store, user_id)
     alias = _pseudonym(user_id)
     audit_log.rename_user(store, username, alias)
     users.delete(store, user_id)
-    audit(store, "account.deleted", actor=actor.username, target=username,
-          details={**counts, "userId": str(user_id), "pseudonym": alias})  # fmt: skip
+    # Only the pseudonym: neither the username nor the id (from which anyone with an old backup
+    # could tell who it was) is written by the deletion.
+    audit(store, "account.deleted", actor=actor.username, target=alias, details=counts)
     cache.invalidate(user_scope(user_id))
     cache.invalidate(GLOBAL)
     return counts

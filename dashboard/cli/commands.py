@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from bson import ObjectId
 
+from dashboard.core.faults import storage_fault
 from dashboard.core.identity import AuthUser, PermissionDenied
 from dashboard.core.settings import Settings, SettingsError, load_settings
 from dashboard.data import users
@@ -248,7 +249,7 @@ def _health(args: argparse.Namespace) -> int:
     settings = _settings()
     try:
         store: Store | None = _open(args.uri)
-    except DatabaseUnavailable as exc:
+    except (DatabaseUnavailable, OSError) as exc:
         store = None
         print(f"database unavailable: {exc}", file=sys.stderr)
     try:
@@ -332,3 +333,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, SettingsError, DatabaseUnavailable, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # disk full, read-only or unwritable data directory: no traceback
+        print(_storage_error(exc), file=sys.stderr)
+        return 2
+
+
+def _storage_error(exc: OSError) -> str:
+    """What failed, where (the operator runs the command: the path helps) and what to do."""
+    fault = storage_fault(exc, doing="write or open its data", outcome="")
+    where = f" File: {exc.filename}" if exc.filename else ""
+    return f"error: {fault.message}{where}\n{fault.hint}"

@@ -28,6 +28,8 @@ from typing import Literal
 
 import polars as pl
 
+import bson
+
 from dashboard.core.identity import AuthUser
 from dashboard.data.runner import Runner
 from dashboard.store import Store
@@ -35,7 +37,15 @@ from queries import usage
 from queries import system
 from queries.base import Query
 
-__all__ = ["ACTIVITY", "LATENCY", "ROLLUPS", "Rollup", "build_rollups", "refresh_rollup"]
+__all__ = [
+    "ACTIVITY",
+    "LATENCY",
+    "ROLLUPS",
+    "Rollup",
+    "build_rollups",
+    "forget_user",
+    "refresh_rollup",
+]
 
 #: A rollup is brought up to date at most this often per store and process (seconds; the
 #: "recent" cache lifetime's default) ...
@@ -169,3 +179,33 @@ def _refresh(runner: Runner, user: AuthUser, rollup: Rollup, now: dt.datetime) -
     except Exception:  # a stale rollup must not take the page down
         log.exception("refreshing %s failed", rollup.collection)
         return "failed"
+
+
+def forget_user(store: Store, user_id: bson.ObjectId, *, max_time_ms: int | None = None) -> int:
+    """Delete the user's rows of every rollup keyed by user (a confirmed account deletion), then
+    recount the days they were active so the anonymous rows include their (anonymised) requests.
+
+    Call it after the user's requests lost their ``userId`` and their expenses were deleted: the
+    recount reads those. Returns how many rollup rows were deleted.
+    """
+    with _REBUILD_LOCK:  # not between a background refresh's read and its $merge
+        rows = store.find(
+            ACTIVITY.collection, {"userId": {"$eq": user_id}}, projection={"day": 1}
+        )
+        if not rows:
+            return 0
+        deleted = store.delete_many(ACTIVITY.collection, {"userId": {"$eq": user_id}})
+        days = [_midnight(row["day"]) for row in rows if row.get("day") is not None]
+        if days:
+            query = ACTIVITY.recount(_ROLLUP_USER, since=min(days), until=max(days) + _DAY)
+            store.aggregate(
+                query.collection, query.pipeline, comment=query.name, max_time_ms=max_time_ms
+            )
+    log.info("deleted %d %s rows of a deleted account", deleted, ACTIVITY.collection)
+    return deleted
+
+
+#: Who recounts after a deletion: the rollup's own queries need the product role.
+_ROLLUP_USER = AuthUser(
+    id=bson.ObjectId("0" * 24), username="rollups", name="rollups", email=None, roles=("product",)
+)

@@ -1,9 +1,13 @@
 """The Finance reports page's export panel: a download button per offered format, and for very large
-periods a server-side export with a progress bar, downloaded once it is complete."""
+periods a server-side export with a progress bar, downloaded once it is complete.
+
+A prepared export is a file in a private temporary folder: it is deleted when downloaded, when the
+user prepares another, and at the latest an hour after it was written (swept at start-up and before
+each new one), so copies of everyone's expenses do not pile up on the server's disk."""
 
 from __future__ import annotations
 
-import tempfile
+import logging
 from functools import partial
 from pathlib import Path
 
@@ -12,10 +16,20 @@ import streamlit as st
 from dashboard.core.identity import AuthUser
 from dashboard.data.runner import Runner
 from dashboard.exports import ExportJob, offered
-from dashboard.exports.write import export_bytes, export_file, file_name
+from dashboard.exports.write import (
+    PREPARED_MAX_AGE_S,
+    clean_prepared_exports,
+    export_bytes,
+    export_file,
+    file_name,
+    prepared_export_path,
+    take_prepared_export,
+)
 from dashboard.views.finance import Report
 
-__all__ = ["LARGE_EXPORT_ROWS", "report_exports"]
+__all__ = ["LARGE_EXPORT_ROWS", "clean_prepared_exports_at_start", "report_exports"]
+
+log = logging.getLogger("spendlens.exports")
 
 #: Above this many rows, row exports are prepared on the server with a progress bar first.
 LARGE_EXPORT_ROWS = 100_000
@@ -59,9 +73,7 @@ def _prepare_large(runner: Runner, user: AuthUser, report: Report, *, bom: bool)
         previous = st.session_state.pop("fr_prepared", None)
         if previous:
             Path(previous[0]).unlink(missing_ok=True)
-        folder = Path(tempfile.gettempdir()) / "spendlens-exports"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{user.id}-{file_name(report.period, key)}"
+        path = prepared_export_path(user, file_name(report.period, key))
         bar = st.progress(0.0, text="Exporting…")
 
         def progress(_label: str, done: int, total: int | None) -> None:
@@ -71,14 +83,31 @@ def _prepare_large(runner: Runner, user: AuthUser, report: Report, *, bom: bool)
         result = export_file(runner, user, report, fmt=key, path=path, bom=bom, progress=progress)
         st.session_state["fr_prepared"] = (str(path), key, report.period.spec, result.rows)
     prepared = st.session_state.get("fr_prepared")
-    if prepared and prepared[2] == report.period.spec and Path(prepared[0]).exists():
+    if prepared and not Path(prepared[0]).exists():
+        st.session_state.pop("fr_prepared")
+        st.caption(
+            "The prepared export was downloaded (or is over an hour old) and has been deleted "
+            "from the server; prepare it again for another copy."
+        )
+    elif prepared and prepared[2] == report.period.spec:
         path, key, _, rows = prepared
         st.download_button(
             f"Download {key.upper()} ({rows:,} rows)",
-            data=lambda: Path(path).read_bytes(),
+            data=partial(take_prepared_export, Path(path)),
             file_name=file_name(report.period, key),
             mime=by_key[key].mime,
             on_click="ignore",
             icon=":material/download:",
             key="fr_dl_prepared",
         )
+
+
+@st.cache_resource(show_spinner=False)
+def clean_prepared_exports_at_start() -> int:
+    """Once per process: delete the prepared exports an earlier process left (crash, restart)
+    once they are past their age; a sweep that fails is logged, never blocks the app."""
+    try:
+        return clean_prepared_exports(max_age_s=PREPARED_MAX_AGE_S)
+    except (OSError, ValueError):
+        log.exception("could not sweep the prepared exports")
+        return 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import (
@@ -30,10 +31,60 @@ from dashboard.core.periods import (
 __all__ = ["SpendingFilters", "period_picker", "show_notices", "spending_filters"]
 
 
-def show_notices(notices: Sequence[str]) -> None:
-    """Each notice about the current link as a warning in the page."""
-    for notice in notices:
+#: Session state: page → the notices about its link not dismissed yet, in the order they came.
+_KEPT = "_spendlens_link_notices"
+#: Session state: page → the link notices the user dismissed.
+_DISMISSED = "_spendlens_dismissed_link_notices"
+
+
+def _page_id() -> str:
+    """The page this run draws (its script hash): link notices belong to the link of one page."""
+    ctx = get_script_run_ctx()
+    return ctx.page_script_hash if ctx is not None else ""
+
+
+def _dismiss(page: str) -> None:
+    """Hide the page's link notices for the rest of the session (the link may still carry the
+    bad value until a bound widget cleans it: it must not bring them back)."""
+    gone = st.session_state.get(_KEPT, {}).pop(page, [])
+    st.session_state.setdefault(_DISMISSED, {}).setdefault(page, set()).update(gone)
+
+
+def _keep(notices: Sequence[str]) -> None:
+    """Add notices about this page's link to those kept for it (each once, unless dismissed)."""
+    page = _page_id()
+    dismissed = st.session_state.get(_DISMISSED, {}).get(page, set())
+    mine = st.session_state.setdefault(_KEPT, {}).setdefault(page, [])
+    mine.extend(n for n in notices if n not in mine and n not in dismissed)
+
+
+def show_notices(notices: Sequence[str] = (), *, link: bool = True) -> None:
+    """Draw the notices about this page's link, kept until the user dismisses them, then
+    ``notices`` (kept with them when ``link``). Call it once per run.
+
+    Bound widgets clean a value they cannot use out of the URL on the next run, so a notice
+    computed from the URL alone would vanish a moment after it appeared. Link notices are kept in
+    the session per page and shown with a "Dismiss" button; other notices (``link=False``: about
+    the current choice, such as a range given end first) show while their cause lasts.
+    """
+    if link:
+        _keep(notices)
+        notices = ()
+    page = _page_id()
+    kept = st.session_state.get(_KEPT, {}).get(page, [])
+    for notice in kept:
         st.warning(notice, icon=":material/link_off:")
+    for notice in notices:
+        st.warning(notice, icon=":material/info:")
+    if kept:
+        st.button(
+            "Dismiss",
+            key="spendlens_dismiss_link_notices",
+            on_click=_dismiss,
+            args=(page,),
+            icon=":material/close:",
+            help="Hide the notices about this link",
+        )
 
 
 def _parse_day(value: str | None) -> dt.date | None:
@@ -84,11 +135,13 @@ def period_picker(
 ) -> Period:
     """Draw ``menu``'s period choice in the sidebar and return the chosen period in zone ``tz``.
 
-    Notices about the link's values, and a custom range given end first, show in the page.
+    Notices about the link's values show in the page until dismissed (:func:`show_notices`); one
+    about a custom range given end first shows while the range is so.
     ``sidebar_extra`` (a no-argument callable) draws more filters below the period, in the sidebar.
     """
     today = today or local_today(tz)
-    notices = _link_notices(menu)
+    _keep(_link_notices(menu))
+    choice_notices: list[str] = []
     bind: dict[str, Any] = {"bind": "query-params"} if menu.bind else {}
     labels = menu.labels()
     with st.sidebar:
@@ -117,7 +170,7 @@ def period_picker(
         elif mode == "custom":
             start, end = _custom_range(menu, today, bind)
             if end < start:
-                notices.append(
+                choice_notices.append(
                     f"The range was given end first ({start:%d %b %Y} to {end:%d %b %Y}); "
                     f"showing {end:%d %b %Y} – {start:%d %b %Y}."
                 )
@@ -125,7 +178,7 @@ def period_picker(
             custom = (start, end)
         if sidebar_extra is not None:
             sidebar_extra()
-    show_notices(notices)
+    show_notices(choice_notices, link=False)
     return menu.period_for(preset, today=today, tz=tz, custom=custom, instance=instance)
 
 
@@ -155,13 +208,13 @@ def spending_filters(
             )
         )
 
-    period = period_picker(
-        SPENDING_PERIODS, tz=user.timezone, today=today, sidebar_extra=categories
-    )
-    if unknown:
-        show_notices(
+    if unknown:  # kept before the picker draws this page's notices
+        _keep(
             [
                 f"Ignored categories from the link that you have no expenses in: {', '.join(unknown)}."
             ]
         )
+    period = period_picker(
+        SPENDING_PERIODS, tz=user.timezone, today=today, sidebar_extra=categories
+    )
     return SpendingFilters(period=period, categories=tuple(c for c in chosen if c in options))

@@ -1,4 +1,10 @@
-"""Health of the app's dependencies, as the scaling notes' ``/health`` endpoint reports it."""
+"""Health of the app's dependencies, as the scaling notes' ``/health`` endpoint reports it.
+
+:func:`check_health` measures everything (ping latencies, the database's own error text); the
+anonymous ``/health`` route shows only :func:`public_health`'s fields, because an error text can
+name the data directory, the pid holding its lock or the MongoDB hosts. The details go to the log
+(:func:`health_details`) and to signed-in staff pages.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,11 @@ from typing import Any
 
 from dashboard.store.base import Store
 
-__all__ = ["STARTED", "check_health"]
+__all__ = ["PUBLIC_FIELDS", "STARTED", "check_health", "health_details", "public_health"]
 
 STARTED = time.monotonic()
+#: The scaling notes' fields: all an anonymous caller of ``/health`` gets.
+PUBLIC_FIELDS = ("uptime", "timestamp", "database", "redis")
 
 
 def _redis_status(redis_url: str | None) -> tuple[str, float | None]:
@@ -37,7 +45,8 @@ def check_health(store: Store | None, *, redis_url: str | None) -> tuple[int, di
     """``(status, body)``: 200 when the database answers a ping, 503 when it does not.
 
     ``body`` has the scaling notes' fields ``uptime``, ``timestamp``, ``database``, ``redis``, plus
-    ping latencies in milliseconds.
+    ping latencies in milliseconds and, when the database does not answer, ``databaseError`` (its
+    text may name internal paths and hosts: see :func:`public_health`).
     """
     body: dict[str, Any] = {
         "uptime": round(time.monotonic() - STARTED, 3),
@@ -58,3 +67,13 @@ def check_health(store: Store | None, *, redis_url: str | None) -> tuple[int, di
     if redis_ms is not None:
         body["redisPingMs"] = round(redis_ms, 3)
     return (200 if body["database"] == "connected" else 503), body
+
+
+def public_health(body: dict[str, Any]) -> dict[str, Any]:
+    """Only the :data:`PUBLIC_FIELDS` of a :func:`check_health` body (for anonymous callers)."""
+    return {field: body[field] for field in PUBLIC_FIELDS if field in body}
+
+
+def health_details(body: dict[str, Any]) -> dict[str, Any]:
+    """What :func:`public_health` leaves out (latencies, error texts): for the log and staff."""
+    return {field: value for field, value in body.items() if field not in PUBLIC_FIELDS}

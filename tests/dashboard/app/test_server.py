@@ -100,3 +100,80 @@ def test_health_is_503_when_the_database_does_not_answer(tmp_path: Path) -> None
         status, body = _get(f"{base}/health")
         assert status == 503
         assert json.loads(body)["database"] == "disconnected"
+
+
+# -- faults and disclosure: /health is anonymous ------------------------------------------------
+
+PUBLIC = {"uptime", "timestamp", "database", "redis"}
+
+
+def _call_health(monkeypatch: pytest.MonkeyPatch, data: Path) -> tuple[int, dict[str, object]]:
+    """``GET /health`` in this process, for a fresh server on the data directory ``data``."""
+    import asyncio
+
+    from dashboard.app import server as health_server
+
+    for var in ("MONGODB_URI", "REDIS_URL", "SPENDLENS_ENV"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SPENDLENS_DATA_DIR", str(data))
+    monkeypatch.setattr(health_server, "_store", None)
+    response = asyncio.run(health_server._health(None))  # type: ignore[arg-type]
+    return response.status_code, json.loads(response.body)
+
+
+def test_health_shows_anonymous_callers_no_path_or_pid_and_logs_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dashboard.store import connect
+
+    data = tmp_path / "data"
+    with connect(f"embedded://{data}"):  # another owner holds the directory's lock
+        status, body = _call_health(monkeypatch, data)
+    assert status == 503
+    assert set(body) == PUBLIC
+    assert body["database"] == "disconnected"
+    assert str(tmp_path) not in json.dumps(body)
+    assert f"pid {os.getpid()}" in caplog.text  # the operator still finds out why
+    assert str(data) in caplog.text
+
+
+def test_health_is_a_503_json_when_the_data_directory_is_read_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.diskfaults import read_only, require_mounts
+
+    require_mounts(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    with read_only(data):
+        status, body = _call_health(monkeypatch, data)
+    assert status == 503
+    assert set(body) == PUBLIC
+    assert body["database"] == "disconnected"
+
+
+def test_health_with_a_bad_setting_is_a_503_naming_no_value(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONGODB_MAX_TIME_MS", "/srv/internal")
+    status, body = _call_health(monkeypatch, tmp_path / "data")
+    assert status == 503
+    assert set(body) == PUBLIC
+    assert "/srv/internal" not in json.dumps(body)
+
+
+@pytest.mark.slow
+def test_the_served_health_route_answers_a_read_only_data_directory_with_503_json(
+    tmp_path: Path,
+) -> None:
+    from tests.diskfaults import read_only, require_mounts
+
+    require_mounts(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    with read_only(data):
+        for base in _serve(_env(SPENDLENS_DATA_DIR=str(data)), tmp_path):
+            status, raw = _get(f"{base}/health")
+            assert status == 503
+            assert set(json.loads(raw)) == PUBLIC
+            assert str(data).encode() not in raw

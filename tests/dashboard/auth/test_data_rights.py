@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
@@ -11,8 +12,12 @@ import zipfile
 from dashboard.auth import data_rights
 from dashboard.cache import MemoryCache
 from dashboard.core.identity import AuthUser
+from dashboard.core.settings import Settings
+from dashboard.data import rollups
+from dashboard.data.runner import Runner
 from dashboard.store import Store
 from tests.apptest import login_as
+from tests.factories import PRODUCT
 
 
 def _user(store: Store, username: str) -> AuthUser:
@@ -67,7 +72,7 @@ def test_csv_cells_never_run_as_formulas() -> None:
     assert [r["description"] for r in rows] == ['\'=HYPERLINK("http://x")', "'+1"]
 
 
-def test_deletion_leaves_nothing_of_the_user_but_the_audit_record(
+def test_deletion_leaves_nothing_of_the_user_but_a_pseudonymous_audit_record(
     new_app, app_store: Store
 ) -> None:
     at = login_as(new_app, "user")
@@ -77,6 +82,10 @@ def test_deletion_leaves_nothing_of_the_user_but_the_audit_record(
     assert not at.exception
     assert "Deletion requested" in at.success[0].value
     me = _user(app_store, "demo-user")
+    runner = Runner(store=app_store, cache=MemoryCache(), settings=Settings())
+    rollups.build_rollups(runner, PRODUCT)
+    activity = rollups.ACTIVITY.collection
+    assert app_store.count_documents(activity, {"userId": me.id}) > 0, "no activity to delete"
 
     admin = login_as(new_app, "admin")
     admin.switch_page("pages/admin/users.py").run()
@@ -85,14 +94,22 @@ def test_deletion_leaves_nothing_of_the_user_but_the_audit_record(
     assert "Deleted demo-user" in admin.success[0].value
 
     assert app_store.find("users", {"_id": me.id}) == []
-    for name in ("expenses", "budgets", "api_requests"):
+    for name in ("expenses", "budgets", "api_requests", activity):
         assert app_store.count_documents(name, {"userId": me.id}) == 0, name
-    mentions = [
-        d for d in app_store.find("audit_log", {})
-        if "demo-user" in (d.get("actor"), d.get("target")) or str(me.id) in json.dumps(d, default=str)
-    ]  # fmt: skip
-    assert [d["event"] for d in mentions] == ["account.deleted"]
-    assert mentions[0]["actor"] == "demo-admin"
+    # Her requests still count, anonymously: the rollup holds every logged request.
+    rolled = sum(d["requests"] for d in app_store.find(activity, {}))
+    assert rolled == app_store.count_documents("api_requests", {})
+    trail = app_store.find("audit_log", {})
+    for entry in trail:
+        text = json.dumps(entry, default=str)
+        assert "demo-user" not in text, entry
+        assert str(me.id) not in text, entry
+    alias = "deleted-user-" + hashlib.sha256(me.id.binary).hexdigest()[:12]
+    (deleted,) = [e for e in trail if e["event"] == "account.deleted"]
+    assert (deleted["actor"], deleted["target"]) == ("demo-admin", alias)
+    # Her own earlier entries (sign-in, the request) are kept under the pseudonym.
+    hers = {e["event"] for e in trail if alias in (e.get("actor"), e.get("target"))}
+    assert {"login.success", "deletion.requested", "account.deleted"} <= hers
 
 
 def test_only_an_admin_confirms_deletions(app_store: Store) -> None:

@@ -271,3 +271,39 @@ def test_if_empty_leaves_data_it_did_not_seed_alone(
     assert "data present, not seeding" in capsys.readouterr().out
     with connect(uri) as store:
         assert [u["username"] for u in store.find("users", {})] == ["ops"]
+
+
+def test_a_read_only_data_directory_is_one_clear_error_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.diskfaults import read_only, require_mounts
+
+    require_mounts(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    with read_only(data):
+        assert main(["indexes", "--uri", _uri(data)]) == 2
+    err = capsys.readouterr().err
+    assert "error: Spendlens could not write or open its data: Read-only file system." in err
+    assert "mount it read-write" in err
+    assert str(data) in err  # the operator ran it: the file is named
+
+
+def test_a_full_disk_is_one_clear_error_and_keeps_what_was_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.diskfaults import fill, require_mounts, small_disk
+
+    require_mounts(tmp_path)
+    with small_disk(tmp_path / "disk") as disk:
+        data = disk / "data"
+        with connect(_uri(data)) as store:
+            store.insert_many("users", [{"username": "ana"}])
+        filler = fill(disk)
+        assert main(["indexes", "--uri", _uri(data)]) == 2
+        err = capsys.readouterr().err
+        assert "No space left on device." in err
+        assert "Free disk space" in err
+        filler.unlink()
+        with connect(_uri(data)) as store:
+            assert [d["username"] for d in store.find("users", {})] == ["ana"]

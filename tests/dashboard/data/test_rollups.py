@@ -96,3 +96,44 @@ def test_build_rollups_brings_both_up_to_date(runner: Runner) -> None:
     assert outcomes == {"api_latency_daily": "rebuilt", "user_activity_daily": "rebuilt"}
     for rollup in rollups.ROLLUPS:
         assert _rolled(runner.store, rollup) == [(utc(2026, 3, 7), 1)]
+
+
+def _activity(store: Store) -> list[tuple]:
+    docs = store.find(rollups.ACTIVITY.collection, {}, sort=[("day", 1)])
+    return sorted(
+        ((d["day"], str(d.get("userId")), d["requests"], d["expenses"]) for d in docs),
+        key=lambda row: (row[0], row[1]),
+    )
+
+
+def test_forgetting_a_user_deletes_their_activity_rows_and_recounts_their_days(
+    runner: Runner,
+) -> None:
+    store = runner.store
+    ana, bob = bson.ObjectId(), bson.ObjectId()
+    store.insert_many(
+        "api_requests",
+        [{**request(utc(2026, 3, 2, 9), 10.0), "userId": ana},
+         {**request(utc(2026, 3, 2, 10), 10.0), "userId": bob},
+         {**request(utc(2026, 3, 4, 9), 10.0), "userId": ana},
+         {**request(utc(2026, 3, 4, 11), 10.0)}],
+    )  # fmt: skip
+    store.insert_many("expenses", [expense(ana, utc(2026, 3, 4, 9), 5.0)])
+    now = utc(2026, 3, 8, 12)
+    rollups.refresh_rollup(runner, PRODUCT, rollups.ACTIVITY, now=now, force=True, wait=True)
+    assert (utc(2026, 3, 4), str(ana), 1, 1) in _activity(store)
+    # What the account deletion does first: anonymise the requests, delete the expenses.
+    store.update_many("api_requests", {"userId": ana}, {"$set": {"userId": None}})
+    store.delete_many("expenses", {"userId": ana})
+
+    assert rollups.forget_user(store, ana) == 2  # her rows of 2 and 4 March
+    # By hand: 2 March has bob's request and hers, now anonymous; 4 March hers and one that
+    # always was anonymous; her expense is gone.
+    assert _activity(store) == sorted(
+        [
+            (utc(2026, 3, 2), "None", 1, 0),
+            (utc(2026, 3, 2), str(bob), 1, 0),
+            (utc(2026, 3, 4), "None", 2, 0),
+        ]
+    )
+    assert rollups.forget_user(store, ana) == 0  # nothing left: no recount

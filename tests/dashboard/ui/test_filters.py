@@ -74,3 +74,66 @@ def test_an_unknown_zone_is_refused_not_read_as_utc() -> None:
         at.exception
     )  # a programming error: zones are checked where they enter (profile, settings)
     assert not at.code
+
+
+def test_link_notices_stay_after_the_link_is_cleaned_until_dismissed() -> None:
+    at = _app("SYSTEM_PERIODS")
+    at.query_params["perf_period"] = "Fortnight"
+    at.query_params["perf_from"] = "2026-13-45"
+    at.run()
+    expected = [
+        "The link's period “Fortnight” is not one this page knows; showing last 12 months instead.",
+        "The link's “from” date “2026-13-45” is not a date (YYYY-MM-DD); it was ignored.",
+    ]
+    assert [w.value for w in at.warning] == expected
+    # What the browser does next: the bound widgets take the bad values out of the URL and the
+    # page runs again; the notices must not vanish with them.
+    at.query_params.pop("perf_period", None)
+    at.query_params.pop("perf_from", None)
+    at.run()
+    at.run()
+    assert [w.value for w in at.warning] == expected
+    at.button(key="spendlens_dismiss_link_notices").click().run()
+    assert not at.warning
+    assert not [b for b in at.button if b.key == "spendlens_dismiss_link_notices"]
+    at.run()
+    assert not at.warning
+
+
+def test_a_dismissed_notice_does_not_return_while_the_link_still_has_the_value() -> None:
+    at = _app("SYSTEM_PERIODS")
+    at.query_params["perf_period"] = "Fortnight"
+    at.run()
+    assert len(at.warning) == 1
+    at.button(key="spendlens_dismiss_link_notices").click().run()
+    assert not at.warning
+
+
+def _spending() -> None:
+    import datetime as dt
+
+    import bson
+    import streamlit as st
+
+    from dashboard.core.identity import AuthUser
+    from dashboard.ui.filters import spending_filters
+
+    user = AuthUser(
+        id=bson.ObjectId("650000000000000000000001"), username="ana", name="Ana", email=None,
+        roles=("user",), timezone="UTC",
+    )  # fmt: skip
+    chosen = spending_filters(user, options=["Food", "Travel"], today=dt.date(2026, 11, 18))
+    st.code(",".join(chosen.categories) or "all")
+
+
+def test_unknown_categories_from_a_link_are_named_until_dismissed() -> None:
+    at = AppTest.from_function(_spending, default_timeout=30)
+    at.query_params["categories"] = ["Nonsense", "Food"]
+    at.run()
+    notice = "Ignored categories from the link that you have no expenses in: Nonsense."
+    assert [w.value for w in at.warning] == [notice]
+    at.query_params.pop("categories", None)  # the multiselect cleaned the link
+    at.run()
+    assert [w.value for w in at.warning] == [notice]
+    at.button(key="spendlens_dismiss_link_notices").click().run()
+    assert not at.warning
