@@ -78,6 +78,10 @@ class Cache(ABC):
     def invalidate_all(self) -> None:
         """Every entry of every scope is stale from now on (after a reseed or a restore)."""
 
+    def flush_invalidations(self, *, wait_s: float = 5.0) -> bool:
+        """Deliver invalidations not yet recorded; True when none remain (always, in-process)."""
+        return True
+
     def stats(self) -> dict[str, Any]:
         """Counters (hits, misses, errors, oversize…), hit ratio and hit/miss latency percentiles."""
         return {"backend": self.description, **self._stats.snapshot()}

@@ -224,14 +224,30 @@ def _rollups(args: argparse.Namespace) -> int:
 
 
 def _invalidate_cache() -> None:
-    """New data: every cached result of every replica is stale (Redis; in-process caches expire)."""
-    settings = _settings()
-    if settings.redis_url:
-        from dashboard.cache import connect as connect_cache
+    """New data: every cached result of every replica is stale (Redis; in-process caches expire).
 
-        cache = connect_cache(settings.redis_url)
+    Fails the command when Redis did not record it: the data is written, but the replicas would
+    go on serving results computed before it until they expire.
+    """
+    settings = _settings()
+    if not settings.redis_url:
+        return
+    from dashboard.cache import connect as connect_cache
+    from dashboard.cache.keys import KEY_VERSION
+
+    cache = connect_cache(settings.redis_url)
+    try:
         cache.invalidate_all()
+        delivered = cache.flush_invalidations()
+    finally:
         cache.close()
+    if not delivered:
+        raise CliError(
+            f"the data is written, but {cache.description} did not record that cached results are "
+            "now stale: the app may show older results until they expire (at most about 35 "
+            f"minutes). Once Redis answers, run `redis-cli INCR spendlens:{KEY_VERSION}:gen` or this "
+            "command again."
+        )
 
 
 def _indexes(args: argparse.Namespace) -> int:
