@@ -10,7 +10,7 @@ from dashboard.app.resources import get_cache, get_settings, get_store, get_thro
 from dashboard.core.demo import DEMO_ACCOUNTS
 from dashboard.core.settings import SettingsError
 from dashboard.store import DatabaseUnavailable
-from dashboard.ui import session
+from dashboard.ui import account_forms, session
 from dashboard.ui.signed_in import SIGNED_IN_KEY
 
 __all__ = ["run"]
@@ -71,12 +71,12 @@ def run() -> None:
 
     def register() -> None:
         st.title("Create an account")
-        session.registration_form(store, settings, cache=get_cache(settings))
+        account_forms.registration_form(store, settings, cache=get_cache(settings))
 
     def change_password() -> None:
         st.title("Change your password")
         st.info("An admin issued you a temporary password: choose your own to continue.")
-        if session.password_form(store, settings, user):  # type: ignore[arg-type]
+        if account_forms.password_form(store, settings, user):  # type: ignore[arg-type]
             st.rerun()
 
     nav = build_navigation(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -95,7 +96,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def spare_redis(tmp_path: Path) -> Iterator[Callable[[str], str]]:
-    """Control a real redis-server on a spare port: ``ctl("start")`` / ``ctl("stop")``; the URL."""
+    """Control a real redis-server on a spare port: ``ctl("start")``, ``ctl("pause")`` (SIGSTOP),
+    ``ctl("resume")``, ``ctl("stop")``; each returns the URL."""
     binary = shutil.which("redis-server")
     if binary is None:
         if os.environ.get("CI") == "true":
@@ -131,8 +133,15 @@ def spare_redis(tmp_path: Path) -> Iterator[Callable[[str], str]]:
                 if time.monotonic() > deadline:
                     pytest.fail("spare redis-server did not start")
                 time.sleep(0.05)
+        elif action in ("pause", "resume"):
+            # A hung server: it accepts connections but never answers (SIGSTOP), until SIGCONT.
+            for proc in procs:
+                proc.send_signal(signal.SIGSTOP if action == "pause" else signal.SIGCONT)
         elif action == "stop":
             for proc in procs:
+                proc.send_signal(
+                    signal.SIGCONT
+                )  # a paused server acts on SIGTERM only once resumed
                 proc.terminate()
                 proc.wait(timeout=10)
             procs.clear()
