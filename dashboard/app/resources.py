@@ -90,14 +90,25 @@ def get_cache(settings: Settings) -> Cache:
 
 
 @st.cache_resource(show_spinner=False)
-def _open_throttle(redis_url: str | None, max_attempts: int, window_minutes: int) -> LoginThrottle:
-    return make_throttle(redis_url, max_attempts=max_attempts, window_minutes=window_minutes)
+def _open_throttle(redis_url: str | None, *limits: int) -> LoginThrottle:
+    max_attempts, window_minutes, client_max_attempts, username_soft_limit = limits
+    return make_throttle(
+        redis_url,
+        max_attempts=max_attempts,
+        window_minutes=window_minutes,
+        client_max_attempts=client_max_attempts,
+        username_soft_limit=username_soft_limit,
+    )
 
 
 def get_throttle(settings: Settings) -> LoginThrottle:
     """The login throttle of this process (its counters in Redis when configured)."""
     return _open_throttle(
-        settings.redis_url, settings.login_max_attempts, settings.login_window_minutes
+        settings.redis_url,
+        settings.login_max_attempts,
+        settings.login_window_minutes,
+        settings.login_client_max_attempts,
+        settings.login_username_soft_limit,
     )
 
 

@@ -23,7 +23,7 @@ from dashboard.core.demo import DEMO_ACCOUNTS
 from dashboard.core.faults import Fault, settings_fault, storage_fault
 from dashboard.core.settings import Settings, SettingsError, StartupCheck, startup_check
 from dashboard.store import DatabaseUnavailable, Store
-from dashboard.ui import session
+from dashboard.ui import account_forms, session
 from dashboard.ui.exports import clean_prepared_exports_at_start
 from dashboard.ui.signed_in import SIGNED_IN_KEY
 
@@ -124,12 +124,12 @@ def _run_signed_in(settings: Settings, store: Store, startup: StartupCheck) -> N
 
     def register() -> None:
         st.title("Create an account")
-        session.registration_form(store, settings, cache=get_cache(settings))
+        account_forms.registration_form(store, settings, cache=get_cache(settings))
 
     def change_password() -> None:
         st.title("Change your password")
         st.info("An admin issued you a temporary password: choose your own to continue.")
-        if session.password_form(store, settings, user):  # type: ignore[arg-type]
+        if account_forms.password_form(store, settings, user):  # type: ignore[arg-type]
             st.rerun()
 
     nav = build_navigation(

@@ -1,8 +1,9 @@
 """Accounts and their rules: credentials for the authenticator, registration, admin changes.
 
-Credentials live only in ``users`` (bcrypt hashes in ``passwordHash``); the authenticator gets a
-credentials dict built from the documents it needs and every change it makes is written back
-through :mod:`dashboard.data.users`. Every change is audited.
+Credentials live only in ``users`` (``passwordHash``, see :mod:`dashboard.auth.passwords` for the
+policy and the scheme); every change goes through :mod:`dashboard.data.users` and is audited.
+Everything that ends a password or an account's access (password change, temporary password,
+disabling, "log out everywhere") also ends the account's sessions (its session version).
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from __future__ import annotations
 import re
 import secrets
 import string
-from collections.abc import Mapping
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
-import bcrypt
 import bson
 
+from dashboard.auth import passwords
 from dashboard.cache import Cache
 from dashboard.core.identity import ROLES, AuthUser
 from dashboard.core.periods import check_zone
@@ -27,14 +28,21 @@ from queries.base import GLOBAL
 from queries.scope import require_admin
 
 __all__ = [
+    "EMAIL_MAX",
+    "NAME_MAX",
+    "USERNAME_MAX",
     "AccountError",
-    "credentials_for",
+    "change_password",
+    "check_email",
+    "check_name",
+    "check_new_password",
+    "end_all_sessions",
     "hash_password",
     "issue_temporary_password",
     "register_account",
-    "save_credentials",
     "set_disabled",
     "set_roles",
+    "update_details",
     "update_preferences",
 ]
 
@@ -43,81 +51,128 @@ class AccountError(ValueError):
     """An account operation that cannot be done as asked; the message says why."""
 
 
-def hash_password(password: str) -> str:
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=12)).decode()
-
-
-def credentials_for(documents: list[Mapping[str, Any]]) -> dict[str, Any]:
-    """The authenticator's credentials dict for these users (only those who can log in)."""
-    usernames: dict[str, Any] = {}
-    for doc in documents:
-        if not doc.get("passwordHash") or doc.get("disabled"):
-            continue
-        first, _, last = str(doc.get("name") or doc["username"]).partition(" ")
-        usernames[doc["username"]] = {
-            "email": doc.get("email") or "",
-            "first_name": first,
-            "last_name": last,
-            "password": doc["passwordHash"],
-            "roles": list(doc.get("roles") or []),
-        }
-    return {"usernames": usernames}
-
-
-def save_credentials(
-    store: Store, before: Mapping[str, Any], after: Mapping[str, Any], *, actor: str | None
-) -> list[str]:
-    """Write what the authenticator changed (names, emails, password hashes) back to ``users``."""
-    changed: list[str] = []
-    old_users = before.get("usernames", {})
-    for username, entry in after.get("usernames", {}).items():
-        old = old_users.get(username)
-        if old is None:
-            continue
-        update: dict[str, Any] = {}
-        name = f"{entry.get('first_name', '')} {entry.get('last_name', '')}".strip()
-        old_name = f"{old.get('first_name', '')} {old.get('last_name', '')}".strip()
-        if name != old_name:
-            update["name"] = name
-        if entry.get("email") != old.get("email"):
-            update["email"] = entry.get("email")
-        if entry.get("password") != old.get("password"):
-            update["passwordHash"] = entry["password"]
-            update["mustChangePassword"] = False
-        if update:
-            try:
-                users.set_fields_by_username(store, username, update)
-            except DuplicateKeyError as exc:
-                msg = "that email address belongs to another account"
-                raise AccountError(msg) from exc
-            audit(
-                store,
-                "account.updated",
-                actor=actor,
-                target=username,
-                details={"fields": sorted(update)},
-            )
-            changed.append(username)
-    return changed
-
-
+#: Longest values an anonymous visitor may send (login and registration forms check them too).
+USERNAME_MAX = 64
+NAME_MAX = 100
+EMAIL_MAX = 254
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+
+
+def hash_password(password: str) -> str:
+    """The stored hash of a new password (see :mod:`dashboard.auth.passwords`)."""
+    return passwords.hash_password(password)
+
+
+def check_new_password(password: str, repeat: str, *, username: str) -> None:
+    """The one policy for every new password: raise :class:`AccountError` saying what is wrong."""
+    if password != repeat:
+        msg = "the two passwords differ: type the same password twice"
+        raise AccountError(msg)
+    try:
+        passwords.check_policy(password, username=username)
+    except passwords.PasswordRejected as exc:
+        raise AccountError(str(exc)) from None
+
+
+def check_name(name: str, *, label: str = "name") -> str:
+    """A person's name as given (surrounding spaces dropped): 1 to 100 characters, no control
+    characters."""
+    value = name.strip() if isinstance(name, str) else ""
+    if not value:
+        msg = f"{label}: enter a value"
+        raise AccountError(msg)
+    if len(value) > NAME_MAX:
+        msg = f"{label}: at most {NAME_MAX} characters, got {len(value):,}"
+        raise AccountError(msg)
+    if any(unicodedata.category(c).startswith("C") for c in value):
+        msg = f"{label}: only printable characters, please"
+        raise AccountError(msg)
+    return value
+
+
+def check_email(email: str) -> str:
+    """An email address, lower-cased (emails are unique whatever their case)."""
+    value = email.strip().lower() if isinstance(email, str) else ""
+    if len(value) > EMAIL_MAX:
+        msg = f"email: at most {EMAIL_MAX} characters, got {len(value):,}"
+        raise AccountError(msg)
+    if not _EMAIL.match(value):
+        msg = "email: enter an address such as name@example.org"
+        raise AccountError(msg)
+    return value
+
+
+def _email_taken(store: Store, email: str, *, by: bson.ObjectId | None) -> bool:
+    other = users.by_email(store, email)
+    return other is not None and other["_id"] != by
+
+
+def change_password(store: Store, user: AuthUser, *, current: str, new: str, repeat: str) -> None:
+    """Change ``user``'s own password after checking the current one; every earlier login cookie
+    and other signed-in session of the account ends (the caller re-issues this session's)."""
+    doc = users.by_id(store, user.id)
+    if doc is None or not passwords.verify_password(current, doc.get("passwordHash")):
+        msg = "the current password is not right"
+        raise AccountError(msg)
+    check_new_password(new, repeat, username=user.username)
+    users.set_fields(
+        store, user.id, {"passwordHash": hash_password(new), "mustChangePassword": False}
+    )
+    users.end_sessions(store, user.id)
+    audit(store, "password.changed", actor=user.username, target=user.username)
+
+
+def update_details(store: Store, user: AuthUser, *, field: str, value: str) -> None:
+    """Change ``user``'s first name, last name or email address."""
+    doc = users.by_id(store, user.id)
+    if doc is None:
+        msg = "your account no longer exists"
+        raise AccountError(msg)
+    first, _, last = str(doc.get("name") or doc["username"]).partition(" ")
+    if field == "email":
+        email = check_email(value)
+        if _email_taken(store, email, by=user.id):
+            msg = "that email address belongs to another account"
+            raise AccountError(msg)
+        update = {"email": email}
+    elif field in ("first_name", "last_name"):
+        given = check_name(value, label=field.replace("_", " "))
+        first, last = (given, last) if field == "first_name" else (first, given)
+        update = {"name": check_name(f"{first} {last}", label="name")}
+    else:
+        msg = f"unknown field {field!r}: expected first_name, last_name or email"
+        raise AccountError(msg)
+    try:
+        users.set_fields(store, user.id, update)
+    except DuplicateKeyError as exc:
+        msg = "that email address belongs to another account"
+        raise AccountError(msg) from exc
+    audit(store, "account.updated", actor=user.username, target=user.username,
+          details={"fields": sorted(update)})  # fmt: skip
 
 
 def register_account(
-    store: Store, *, username: str, name: str, email: str, password_hash: str
+    store: Store, *, username: str, name: str, email: str, password: str, repeat: str
 ) -> dict[str, Any]:
-    """Create a self-registered account with the ``user`` role."""
-    username = username.strip().lower()
+    """Create a self-registered account with the ``user`` role (every field checked here too:
+    the form's limits can be bypassed)."""
+    username = username.strip().lower() if isinstance(username, str) else ""
     if not _USERNAME.match(username):
         msg = "usernames are 3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        raise AccountError(msg)
+    name = check_name(name)
+    email = check_email(email)
+    check_new_password(password, repeat, username=username)
+    if users.by_username(store, username) is not None or _email_taken(store, email, by=None):
+        msg = "that username or email address is already registered"
         raise AccountError(msg)
     now = datetime.now(UTC)
     doc = {
         "username": username,
-        "name": name.strip() or username,
-        "email": email.strip().lower(),
-        "passwordHash": password_hash,
+        "name": name,
+        "email": email,
+        "passwordHash": hash_password(password),
         "mustChangePassword": False,
         "roles": ["user"],
         "timezone": "UTC",
@@ -133,6 +188,12 @@ def register_account(
         raise AccountError(msg) from exc
     audit(store, "account.registered", actor=username, target=username)
     return doc
+
+
+def end_all_sessions(store: Store, user: AuthUser) -> None:
+    """ "Log out everywhere": every login cookie and signed-in session of ``user`` ends."""
+    users.end_sessions(store, user.id)
+    audit(store, "logout.everywhere", actor=user.username, target=user.username)
 
 
 def _target(store: Store, user_id: bson.ObjectId | str) -> dict[str, Any]:
@@ -182,6 +243,8 @@ def set_disabled(
         msg = "you cannot disable your own account"
         raise AccountError(msg)
     users.set_fields(store, target["_id"], {"disabled": disabled})
+    if disabled:
+        users.end_sessions(store, target["_id"])
     audit(
         store,
         "account.disabled" if disabled else "account.enabled",
@@ -193,12 +256,11 @@ def set_disabled(
 
 
 def _temporary_password() -> str:
-    """A random password that satisfies the authenticator's rules (8-20 chars, all classes)."""
+    """A random password of the password policy (16 characters, about 95 bits)."""
     alphabet = string.ascii_letters + string.digits
     while True:
-        body = "".join(secrets.choice(alphabet) for _ in range(13))
-        password = f"{body}-{secrets.choice(string.digits)}{secrets.choice('!@#$%*')}"
-        if any(c.islower() for c in body) and any(c.isupper() for c in body):
+        password = "".join(secrets.choice(alphabet) for _ in range(16))
+        if not passwords.is_common(password):
             return password
 
 
@@ -210,6 +272,7 @@ def issue_temporary_password(store: Store, actor: AuthUser, user_id: bson.Object
     users.set_fields(
         store, target["_id"], {"passwordHash": hash_password(password), "mustChangePassword": True}
     )
+    users.end_sessions(store, target["_id"])  # the old password's sessions end with it
     audit(store, "password.reset_issued", actor=actor.username, target=target["username"])
     return password
 

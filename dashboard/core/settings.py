@@ -71,6 +71,9 @@ class Settings:
     login_window_minutes: int = 15
     report_timezone: str = "UTC"
     extra: Mapping[str, Any] = field(default_factory=dict)
+    login_client_max_attempts: int = 20
+    login_username_soft_limit: int = 10
+    trusted_proxies: int = 0
 
     @property
     def effective_cookie_key(self) -> str:
@@ -213,12 +216,21 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("SPENDLENS_ALLOW_REGISTRATION", "allow_registration", _boolean, "true or false",
          "Whether people can create their own accounts."),
     _Var("LOGIN_MAX_ATTEMPTS", "login_max_attempts", _positive_int, "a positive whole number",
-         "Failed logins allowed per username in the window (scaling notes: 5)."),
+         "Failed logins allowed per username and client in the window (scaling notes: 5)."),
     _Var("LOGIN_WINDOW_MINUTES", "login_window_minutes", _positive_int, "a positive whole number",
          "The login throttling window in minutes (scaling notes: 15)."),
     _Var("SPENDLENS_REPORT_TIMEZONE", "report_timezone", check_zone,
          "an IANA time zone (Europe/Paris, UTC)",
          "The time zone finance reports read their periods in."),
+    _Var("LOGIN_CLIENT_MAX_ATTEMPTS", "login_client_max_attempts", _positive_int,
+         "a positive whole number",
+         "Failed logins one client address may make across all usernames in the window."),
+    _Var("LOGIN_USERNAME_SOFT_LIMIT", "login_username_soft_limit", _positive_int,
+         "a positive whole number",
+         "Failed logins on one username (all clients) before each try waits, doubling to 60 s."),
+    _Var("SPENDLENS_TRUSTED_PROXIES", "trusted_proxies", _non_negative_int,
+         "a whole number, 0 or more",
+         "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none)."),
 )  # fmt: skip
 
 

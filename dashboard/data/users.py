@@ -9,6 +9,7 @@ in) and the writes.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -18,27 +19,41 @@ import bson
 from dashboard.store import Store
 
 __all__ = [
-    "REVOKED_LOGINS",
+    "REVOKED_TOKENS",
+    "SESSION_VERSION",
     "USERS",
+    "by_email",
     "by_id",
     "by_username",
     "count",
     "delete",
+    "end_sessions",
     "insert",
-    "is_revoked",
+    "is_token_revoked",
     "profile",
     "record_login",
     "request_deletion",
-    "revoke_login",
+    "revoke_token",
+    "session_version",
     "set_fields",
     "set_fields_by_username",
 ]
 
 USERS = "users"
-#: On a user's document: the expiry (``exp_date``) of each login cookie logged out before it
-#: expired; the expiry, to the microsecond, tells one login cookie apart.
-REVOKED_LOGINS = "revokedLogins"
+#: On a user's document: a counter that every "end all sessions" event increments (missing = 0);
+#: a login cookie carries the version it was issued under.
+SESSION_VERSION = "sessionVersion"
+#: On a user's document: ``{jti, exp}`` of each login cookie logged out before it expired.
+REVOKED_TOKENS = "revokedTokens"
 _PRIVATE = ("passwordHash",)
+
+
+def _lower_email(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """``fields`` with the email address lower-cased: emails are unique whatever their case."""
+    out = dict(fields)
+    if isinstance(out.get("email"), str):
+        out["email"] = out["email"].strip().lower()
+    return out
 
 
 def by_username(store: Store, username: str) -> dict[str, Any] | None:
@@ -46,6 +61,19 @@ def by_username(store: Store, username: str) -> dict[str, Any] | None:
     if not isinstance(username, str) or not username.strip():
         return None
     found = store.find(USERS, {"username": {"$eq": username.strip().lower()}}, limit=1)
+    return found[0] if found else None
+
+
+def by_email(store: Store, email: str) -> dict[str, Any] | None:
+    """The user document with this email address, whatever its case (stored or given).
+
+    Emails are stored lower case, but the tracker's own documents may not be: the match is a
+    case-insensitive regular expression of the escaped address, so the value stays data.
+    """
+    if not isinstance(email, str) or not email.strip():
+        return None
+    pattern = f"^{re.escape(email.strip())}$"
+    found = store.find(USERS, {"email": {"$regex": pattern, "$options": "i"}}, limit=1)
     return found[0] if found else None
 
 
@@ -69,17 +97,17 @@ def count(store: Store) -> int:
 def insert(store: Store, document: Mapping[str, Any]) -> bson.ObjectId:
     """Insert a new account; raises :class:`~dashboard.store.DuplicateKeyError` for a taken
     username or email."""
-    return store.insert_many(USERS, [document])[0]
+    return store.insert_many(USERS, [_lower_email(document)])[0]
 
 
 def set_fields(store: Store, user_id: bson.ObjectId, fields: Mapping[str, Any]) -> int:
     """``$set`` ``fields`` on one account; the number of documents changed."""
-    return store.update_many(USERS, {"_id": {"$eq": user_id}}, {"$set": dict(fields)})
+    return store.update_many(USERS, {"_id": {"$eq": user_id}}, {"$set": _lower_email(fields)})
 
 
 def set_fields_by_username(store: Store, username: str, fields: Mapping[str, Any]) -> int:
     """``$set`` ``fields`` on the account with this username."""
-    return store.update_many(USERS, {"username": {"$eq": username}}, {"$set": dict(fields)})
+    return store.update_many(USERS, {"username": {"$eq": username}}, {"$set": _lower_email(fields)})
 
 
 def record_login(store: Store, username: str) -> None:
@@ -101,27 +129,49 @@ def delete(store: Store, user_id: bson.ObjectId) -> int:
     return store.delete_many(USERS, {"_id": {"$eq": user_id}})
 
 
-def revoke_login(store: Store, username: str, expires: float) -> None:
-    """Refuse the login cookie that expires at ``expires`` from now on, wherever it still is.
+def session_version(document: Mapping[str, Any]) -> int:
+    """The account's session version: login cookies and signed-in sessions made under another
+    version are no longer valid (missing = 0)."""
+    version = document.get(SESSION_VERSION, 0)
+    return version if isinstance(version, int) and not isinstance(version, bool) else -1
+
+
+def end_sessions(store: Store, user_id: bson.ObjectId) -> None:
+    """End every login cookie and signed-in session of this account (bumps its session version):
+    a password change, a temporary password, disabling, "log out everywhere"."""
+    store.update_many(USERS, {"_id": {"$eq": user_id}}, {"$inc": {SESSION_VERSION: 1}})
+
+
+def revoke_token(store: Store, user_id: bson.ObjectId, token_id: str, expires: float) -> None:
+    """Refuse the one login cookie ``token_id`` (logged out) until it expires anyway.
 
     Logout asks the browser to delete the cookie, but its component runs after the login form
-    shows (over a second later under load) and not at all if the tab closes first; until then a
-    reload or a new tab sends the cookie, still validly signed. Entries whose cookie has expired
-    anyway are dropped, unless another logout changed the list meanwhile (its entry is kept).
+    shows and not at all if the tab closes first; until then a reload or a copy of the cookie
+    would still sign in. Entries of cookies that have expired anyway are dropped, unless another
+    logout changed the list meanwhile (its entry is kept).
     """
-    doc = by_username(store, username)
+    doc = by_id(store, user_id)
     if doc is None:
         return
-    match = {"username": {"$eq": doc["username"]}}
-    revoked = list(doc.get(REVOKED_LOGINS) or [])
-    kept = [e for e in revoked if isinstance(e, int | float) and e > time.time()]
+    match = {"_id": {"$eq": user_id}}
+    revoked = list(doc.get(REVOKED_TOKENS) or [])
+    kept = [
+        e
+        for e in revoked
+        if isinstance(e, Mapping)
+        and isinstance(e.get("exp"), int | float)
+        and e["exp"] > time.time()
+    ]
     if kept != revoked:
         store.update_many(
-            USERS, {**match, REVOKED_LOGINS: {"$eq": revoked}}, {"$set": {REVOKED_LOGINS: kept}}
+            USERS, {**match, REVOKED_TOKENS: {"$eq": revoked}}, {"$set": {REVOKED_TOKENS: kept}}
         )
-    store.update_many(USERS, match, {"$push": {REVOKED_LOGINS: expires}})
+    store.update_many(USERS, match, {"$push": {REVOKED_TOKENS: {"jti": token_id, "exp": expires}}})
 
 
-def is_revoked(document: Mapping[str, Any], expires: object) -> bool:
-    """Whether the login cookie expiring at ``expires`` was logged out (see :func:`revoke_login`)."""
-    return expires in (document.get(REVOKED_LOGINS) or [])
+def is_token_revoked(document: Mapping[str, Any], token_id: str) -> bool:
+    """Whether the login cookie ``token_id`` was logged out (see :func:`revoke_token`)."""
+    return any(
+        isinstance(e, Mapping) and e.get("jti") == token_id
+        for e in document.get(REVOKED_TOKENS) or []
+    )

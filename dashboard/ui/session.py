@@ -1,62 +1,66 @@
-"""The login flow in Streamlit, with streamlit-authenticator for cookies, hashing and its forms.
+"""The login flow in Streamlit: the login form, the login cookie, signing out, every run's check.
 
-The signed-in user is what streamlit-authenticator keeps in ``st.session_state``
-(``authentication_status``, ``username``, ``name``, ``email``, ``roles``). Every run re-reads that
-user from ``users``, so a disabled account or a role change takes effect at once. No widget of ours
-uses those keys.
+The signed-in user is kept in ``st.session_state`` under the keys streamlit-authenticator uses
+(``authentication_status``, ``username``, ``name``, ``email``, ``roles``), plus this session's login
+(:data:`_LOGIN`: the account id, its session version and the token id of its cookie). Every run
+re-reads the account by id and ends the session when the account is gone (a new account that
+reuses the name has another id), disabled, or its session version moved on (password changed,
+temporary password, disabled, "log out everywhere"), or when this cookie was logged out.
 
-Logging out also revokes the login cookie on the server (``revokedLogins`` on the user's document):
-the browser deletes the cookie only when its component runs, which can be after the login form
-shows, and a reload or a new tab before that would otherwise sign the user in again.
+The login cookie is ours (:mod:`dashboard.auth.tokens`); streamlit-authenticator only provides the
+browser-side cookie component. Passwords are checked by :mod:`dashboard.auth.passwords`, login
+attempts counted by :mod:`dashboard.auth.throttle` per (username, client), client and username.
+The account forms (registration, password, details) are in :mod:`dashboard.ui.account_forms`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime as dt
 import math
+import time
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from dashboard.auth.accounts import (
-    AccountError,
-    credentials_for,
-    register_account,
-    save_credentials,
-)
+from dashboard.auth import accounts, passwords
 from dashboard.auth.throttle import LoginThrottle
-from dashboard.cache import Cache
+from dashboard.auth.tokens import LoginToken, issue_login_token, read_login_token
+from dashboard.core.demo import DEMO_PASSWORDS
 from dashboard.core.identity import AuthUser
 from dashboard.core.settings import Settings
 from dashboard.data import users
 from dashboard.data.audit_log import audit
 from dashboard.store import Store
-from queries.base import GLOBAL
 
 __all__ = [
     "SESSION_KEYS",
     "begin_run",
+    "client_address",
     "current_user",
+    "issue_cookie",
     "login_form",
     "logout",
-    "password_form",
-    "registration_form",
-    "update_details_form",
+    "logout_everywhere",
+    "widget_limit",
 ]
 
 SESSION_KEYS = ("authentication_status", "username", "name", "email", "roles")
 
-
 _RUN_KEY = "_spendlens_authenticator"
-#: The expiry (``exp_date``) of this session's login cookie: it tells that cookie apart.
-_LOGIN_EXPIRES = "_spendlens_login_expires"
+#: This session's login: ``{"uid", "ver", "jti", "exp"}`` of its cookie's claims.
+_LOGIN = "_spendlens_login"
+_COOKIE_WRITE = "_spendlens_cookie_write"
+#: The cookie writes drawn in this run (a component key may be drawn once per run).
+_DRAWN = "_spendlens_cookie_drawn"
+_NOTICE = "_spendlens_notice"
+_MAX_ADDRESS_CHARS = 64
 
 
 def begin_run(settings: Settings) -> None:
-    """Create this run's one authenticator (its cookie component may be rendered once per run)."""
+    """Create this run's one cookie component (it may be rendered once per run)."""
     st.session_state[_RUN_KEY] = stauth.Authenticate(
         {"usernames": {}},
         settings.cookie_name,
@@ -65,10 +69,8 @@ def begin_run(settings: Settings) -> None:
         auto_hash=False,
         login_sleep_time=0,
     )
+    st.session_state[_DRAWN] = set()
     _keep_cookie_write(settings)
-
-
-_COOKIE_WRITE = "_spendlens_cookie_write"
 
 
 def _keep_cookie_write(settings: Settings) -> None:
@@ -81,9 +83,12 @@ def _keep_cookie_write(settings: Settings) -> None:
     keep the component mounted, so the browser does the write once).
     """
     pending = st.session_state.get(_COOKIE_WRITE)
-    if not pending:
+    authenticator = st.session_state.get(_RUN_KEY)
+    drawn: set[str] = st.session_state.setdefault(_DRAWN, set())
+    if not pending or authenticator is None or pending["op"] in drawn:
         return
-    manager = st.session_state[_RUN_KEY].cookie_controller.cookie_model.cookie_manager
+    drawn.add(pending["op"])
+    manager = authenticator.cookie_controller.cookie_model.cookie_manager
     if pending["op"] == "set":
         manager.set(
             settings.cookie_name,
@@ -97,38 +102,94 @@ def _keep_cookie_write(settings: Settings) -> None:
             manager.delete(settings.cookie_name, key="delete")
 
 
-def _remember_cookie_write(authenticator: stauth.Authenticate, settings: Settings, op: str) -> None:
-    model = authenticator.cookie_controller.cookie_model
-    if op == "set":
-        token = model.cookie_manager.cookies.get(settings.cookie_name)
-        if token and model.exp_date:
-            st.session_state[_COOKIE_WRITE] = {
-                "op": "set",
-                "token": token,
-                "expires": model.exp_date,
-            }
-    else:
-        st.session_state[_COOKIE_WRITE] = {"op": "delete"}
+def widget_limit(limit: int) -> int:
+    """A text widget's ``max_chars`` for a field of at most ``limit`` characters: one more.
+
+    Streamlit cuts a widget's value to ``max_chars`` on the server, even from a crafted request,
+    which bounds what a visitor can send; at exactly ``limit`` a longer paste (a password!) would
+    be cut silently and accepted. One more character lets our own check refuse it with a message.
+    """
+    return limit + 1
 
 
-def _authenticator(settings: Settings, credentials: dict[str, Any]) -> stauth.Authenticate:
-    """This run's authenticator, working on ``credentials`` (built from ``users`` for the task)."""
-    authenticator = st.session_state.get(_RUN_KEY)
-    if not isinstance(authenticator, stauth.Authenticate):
-        begin_run(settings)
-        authenticator = st.session_state[_RUN_KEY]
-    authenticator.authentication_controller.authentication_model.credentials = credentials
-    return authenticator
+def client_address(settings: Settings) -> str:
+    """The visitor's address for the login throttle.
+
+    The connection's address, or with ``SPENDLENS_TRUSTED_PROXIES=N`` the N-th address from the
+    right of ``X-Forwarded-For`` (what the outermost trusted proxy saw; entries further left are
+    whatever the client wrote). ``local`` when Streamlit reports none (localhost, tests).
+    """
+    address = st.context.ip_address
+    if not isinstance(address, str):
+        address = None
+    if settings.trusted_proxies:
+        headers = st.context.headers
+        values = headers.get_all("X-Forwarded-For") if hasattr(headers, "get_all") else []
+        hops = [h.strip() for v in values for h in str(v).split(",") if h.strip()]
+        if len(hops) >= settings.trusted_proxies:
+            address = hops[-settings.trusted_proxies]
+    return (address or "local")[:_MAX_ADDRESS_CHARS]
 
 
 def _clear_session() -> None:
     for key in SESSION_KEYS:
         st.session_state[key] = None
-    st.session_state.pop(_LOGIN_EXPIRES, None)
+    st.session_state.pop(_LOGIN, None)
 
 
-def _drop_revoked_cookie(settings: Settings) -> None:
-    """This browser holds a logged-out cookie: stay signed out and delete it (again)."""
+def _establish(doc: Mapping[str, Any], token: LoginToken) -> None:
+    """Make ``doc``'s account this session's signed-in user under ``token``."""
+    user = AuthUser.from_document(doc)
+    st.session_state["authentication_status"] = True
+    st.session_state["username"] = user.username
+    st.session_state["name"] = user.name
+    st.session_state["email"] = user.email
+    st.session_state["roles"] = list(user.roles)
+    st.session_state["logout"] = None
+    st.session_state[_LOGIN] = {
+        "uid": token.user_id,
+        "ver": token.version,
+        "jti": token.token_id,
+        "exp": token.expires,
+    }
+
+
+def issue_cookie(store: Store, settings: Settings, user_id: Any) -> bool:
+    """Sign this session in as the account ``user_id`` with a new cookie under its current
+    session version (after a login, or after this user's own password change); False when the
+    account is gone."""
+    doc = users.by_id(store, user_id)
+    if doc is None:
+        return False
+    value, token = issue_login_token(
+        doc["_id"],
+        max(users.session_version(doc), 0),
+        key=settings.effective_cookie_key,
+        lifetime_s=settings.cookie_expiry_days * 86_400,
+    )
+    _establish(doc, token)
+    st.session_state[_COOKIE_WRITE] = {"op": "set", "token": value, "expires": token.expires}
+    return True
+
+
+def _ended_because(doc: Mapping[str, Any] | None, login: Mapping[str, Any]) -> str | None:
+    """Why the login ``login`` no longer holds for the account ``doc`` (None: it holds)."""
+    if doc is None:
+        return "removed"
+    if doc.get("disabled"):
+        return "disabled"
+    if users.session_version(doc) != login.get("ver"):
+        return "sessions ended"
+    if users.is_token_revoked(doc, str(login.get("jti"))):
+        return "logged out"
+    exp = login.get("exp")
+    if not isinstance(exp, int | float) or exp <= time.time():
+        return "expired"
+    return None
+
+
+def _drop_cookie(settings: Settings) -> None:
+    """This browser holds a cookie that does not sign in: stay signed out and delete it."""
     st.session_state["logout"] = True
     st.session_state[_COOKIE_WRITE] = {"op": "delete"}
     _keep_cookie_write(settings)
@@ -139,19 +200,23 @@ def _restore_from_cookie(store: Store, settings: Settings) -> None:
     raw = st.context.cookies.get(settings.cookie_name)
     if st.session_state.get("logout") or not isinstance(raw, str) or not raw:
         return
-    authenticator = _authenticator(settings, {"usernames": {}})
-    token = authenticator.cookie_controller.get_cookie()
-    if not token or "username" not in token:
+    token = read_login_token(raw, key=settings.effective_cookie_key)
+    doc = users.by_id(store, token.user_id) if token is not None else None
+    login = {"ver": token.version, "jti": token.token_id, "exp": token.expires} if token else {}
+    if token is None or doc is None or _ended_because(doc, login) is not None:
+        _drop_cookie(settings)
         return
-    doc = users.by_username(store, token["username"])
-    credentials = credentials_for([doc] if doc else [])
-    if token["username"] not in credentials["usernames"]:
-        return
-    if doc and users.is_revoked(doc, token.get("exp_date")):
-        _drop_revoked_cookie(settings)
-        return
-    _authenticator(settings, credentials).authentication_controller.login(token=token)
-    st.session_state[_LOGIN_EXPIRES] = token.get("exp_date")
+    _establish(doc, token)
+
+
+_ENDED_NOTICES = {
+    "disabled": "Your account is disabled. Ask an admin for help.",
+    "removed": "Your account no longer exists.",
+    "sessions ended": "You were signed out: your password changed or your sessions were ended. "
+    "Log in again.",
+    "logged out": "You were signed out. Log in again.",
+    "expired": "Your login expired. Log in again.",
+}
 
 
 def current_user(store: Store, settings: Settings) -> AuthUser | None:
@@ -159,16 +224,22 @@ def current_user(store: Store, settings: Settings) -> AuthUser | None:
     st.session_state.setdefault("logout", None)
     if not st.session_state.get("authentication_status"):
         _restore_from_cookie(store, settings)
-    username = st.session_state.get("username")
-    if not st.session_state.get("authentication_status") or not username:
+    if not st.session_state.get("authentication_status"):
         return None
-    doc = users.by_username(store, username)
-    if doc is None or doc.get("disabled"):
-        audit(store, "login.revoked", actor=username, details={"reason": "disabled or removed"})
+    login = st.session_state.get(_LOGIN)
+    if not isinstance(login, Mapping):
+        login = {}
+    doc = users.by_id(store, login["uid"]) if login.get("uid") is not None else None
+    # A session signed in without our login record (before an upgrade) logs in again.
+    reason = _ended_because(doc, login) if login else "logged out"
+    if reason is not None:
+        username = st.session_state.get("username")
+        audit(store, "login.revoked", actor=username, details={"reason": reason})
         logout(settings, store, audited=False)
-        st.session_state["_spendlens_notice"] = "Your account is disabled. Ask an admin for help."
+        st.session_state[_NOTICE] = _ENDED_NOTICES[reason]
         return None
-    user = AuthUser.from_document(doc)
+    user = AuthUser.from_document(doc)  # type: ignore[arg-type]
+    st.session_state["username"] = user.username
     st.session_state["roles"] = list(user.roles)
     st.session_state["name"] = user.name
     st.session_state["email"] = user.email
@@ -176,133 +247,103 @@ def current_user(store: Store, settings: Settings) -> AuthUser | None:
 
 
 def login_form(store: Store, settings: Settings, throttle: LoginThrottle) -> None:
-    """Our login form: throttled per username, audited, refusing disabled accounts."""
+    """Our login form: bounded, throttled per (username, client), audited; a disabled account or
+    (in production) a demo password is refused only after a right password."""
     with st.form("spendlens_login"):
         st.subheader("Log in")
-        username = st.text_input("Username", autocomplete="username")
-        password = st.text_input("Password", type="password", autocomplete="current-password")
+        username = st.text_input(
+            "Username", autocomplete="username", max_chars=widget_limit(accounts.USERNAME_MAX)
+        )
+        password = st.text_input(
+            "Password",
+            type="password",
+            autocomplete="current-password",
+            max_chars=widget_limit(passwords.MAX_LENGTH),
+        )
         submitted = st.form_submit_button("Log in", type="primary")
     if not submitted:
+        return
+    if not isinstance(username, str) or not isinstance(password, str):
+        username, password = "", ""
+    if len(username) > accounts.USERNAME_MAX or len(password) > passwords.MAX_LENGTH:
+        st.error(
+            f"Usernames have at most {accounts.USERNAME_MAX} characters and passwords at most "
+            f"{passwords.MAX_LENGTH:,}."
+        )
         return
     username = username.strip().lower()
     if not username or not password:
         st.error("Enter your username and password.")
         return
-    wait = throttle.retry_after(username)
+    client = client_address(settings)
+    wait = throttle.retry_after(username, client)
     if wait is not None:
-        audit(store, "login.locked", actor=username, details={"retry_after_s": round(wait)})
+        audit(store, "login.locked", actor=username,
+              details={"retry_after_s": round(wait), "client": client})  # fmt: skip
         st.error(_too_many(wait))
         return
     doc = users.by_username(store, username)
-    if doc is not None and doc.get("disabled"):
+    # Unknown usernames cost the same bcrypt work (verify_password checks a dummy hash).
+    right = passwords.verify_password(password, doc.get("passwordHash") if doc else None)
+    if doc is None or not right:
+        _failed(store, throttle, username, client)
+        return
+    if doc.get("disabled"):
         audit(store, "login.failure", actor=username, details={"reason": "disabled"})
         st.error("This account is disabled. Ask an admin to enable it.")
         return
-    authenticator = _authenticator(settings, credentials_for([doc] if doc else []))
-    if authenticator.authentication_controller.login(username, password):
-        throttle.reset(username)
-        authenticator.cookie_controller.set_cookie()
-        _remember_cookie_write(authenticator, settings, "set")
-        st.session_state[_LOGIN_EXPIRES] = authenticator.cookie_controller.cookie_model.exp_date
-        audit(store, "login.success", actor=username)
-        users.record_login(store, username)
-        st.session_state["logout"] = None
-        st.rerun()
-    failures = throttle.record_failure(username)
-    audit(store, "login.failure", actor=username, details={"attempt": failures})
-    wait = throttle.retry_after(username)
-    if wait is not None:
+    if settings.is_production and password in DEMO_PASSWORDS:
+        audit(store, "login.refused", actor=username, details={"reason": "demo password"})
+        st.error(
+            "This is one of the published demo passwords, which production refuses. Ask an "
+            "admin for a temporary password."
+        )
+        return
+    throttle.reset(username, client)
+    issue_cookie(store, settings, doc["_id"])
+    audit(store, "login.success", actor=username, details={"client": client})
+    users.record_login(store, username)
+    st.rerun()
+
+
+def _failed(store: Store, throttle: LoginThrottle, username: str, client: str) -> None:
+    failures = throttle.record_failure(username, client)
+    audit(store, "login.failure", actor=username,
+          details={"attempt": failures, "client": client})  # fmt: skip
+    wait = throttle.retry_after(username, client)
+    if wait is not None and failures >= throttle.max_attempts:
         audit(store, "login.lockout", actor=username, details={"failures": failures})
+    if wait is not None:
         st.error(_too_many(wait))
     else:
         st.error("Username or password is incorrect.")
 
 
 def _too_many(wait_s: float) -> str:
+    if wait_s < 60:
+        seconds = max(1, math.ceil(wait_s))
+        return f"Too many attempts, try again in {seconds} second{'s' if seconds != 1 else ''}."
     minutes = max(1, math.ceil(wait_s / 60))
     return f"Too many attempts, try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
 def logout(settings: Settings, store: Store, *, audited: bool = True) -> None:
-    """Sign out: clear the session, revoke the login cookie and delete it from the browser."""
+    """Sign out: clear the session, end its login cookie on the server and delete it from the
+    browser."""
     username = st.session_state.get("username")
-    expires = st.session_state.get(_LOGIN_EXPIRES)
-    authenticator = _authenticator(settings, {"usernames": {}})
-    authenticator.authentication_controller.logout()
-    authenticator.cookie_controller.delete_cookie()
-    _remember_cookie_write(authenticator, settings, "delete")
+    login = st.session_state.get(_LOGIN)
     _clear_session()
     st.session_state["logout"] = True
-    if username and isinstance(expires, int | float):
-        users.revoke_login(store, username, expires)
+    st.session_state[_COOKIE_WRITE] = {"op": "delete"}
+    _keep_cookie_write(settings)
+    if isinstance(login, Mapping) and login.get("uid") is not None and login.get("jti"):
+        users.revoke_token(store, login["uid"], str(login["jti"]), float(login.get("exp") or 0))
     if audited and username:
         audit(store, "logout", actor=username)
 
 
-def registration_form(store: Store, settings: Settings, *, cache: Cache | None = None) -> None:
-    """streamlit-authenticator's registration form; the new account is written to ``users``."""
-    credentials: dict[str, Any] = {"usernames": {}}
-    authenticator = _authenticator(settings, credentials)
-    try:
-        result = authenticator.register_user(roles=["user"], password_hint=False, captcha=True)
-    except (stauth.RegisterError, stauth.LoginError) as exc:
-        st.error(str(exc))
-        return
-    if not result or not result[1]:
-        return
-    email, username, name = result
-    entry = credentials["usernames"].get(username) or credentials["usernames"].get(username.lower())
-    try:
-        register_account(
-            store, username=username, name=name, email=email, password_hash=entry["password"]
-        )
-    except AccountError as exc:
-        st.error(str(exc))
-        return
-    if cache is not None:
-        cache.invalidate(GLOBAL)  # user counts on the staff pages changed
-    st.success("Account created. You can log in now.")
-
-
-def _own_credentials(store: Store, user: AuthUser) -> dict[str, Any]:
-    doc = users.by_username(store, user.username)
-    return credentials_for([doc] if doc else [])
-
-
-def password_form(store: Store, settings: Settings, user: AuthUser) -> bool:
-    """Change the signed-in user's password; True once changed (clears must-change-password)."""
-    credentials = _own_credentials(store, user)
-    before = copy.deepcopy(credentials)
-    authenticator = _authenticator(settings, credentials)
-    try:
-        changed = authenticator.reset_password(
-            user.username, fields={"Form name": "Change password", "Reset": "Change password"}
-        )
-    except (stauth.ResetError, stauth.CredentialsError) as exc:
-        st.error(str(exc))
-        return False
-    if changed:
-        save_credentials(store, before, credentials, actor=user.username)
-        audit(store, "password.changed", actor=user.username, target=user.username)
-        st.success("Password changed.")
-        return True
-    return False
-
-
-def update_details_form(store: Store, settings: Settings, user: AuthUser) -> None:
-    """Update the signed-in user's name or email."""
-    credentials = _own_credentials(store, user)
-    before = copy.deepcopy(credentials)
-    authenticator = _authenticator(settings, credentials)
-    try:
-        updated = authenticator.update_user_details(user.username)
-    except (stauth.UpdateError, stauth.CredentialsError) as exc:
-        st.error(str(exc))
-        return
-    if updated:
-        try:
-            save_credentials(store, before, credentials, actor=user.username)
-        except AccountError as exc:
-            st.error(str(exc))
-            return
-        st.success("Details updated.")
+def logout_everywhere(settings: Settings, store: Store, user: AuthUser) -> None:
+    """End every login cookie and session of ``user``, this one included."""
+    accounts.end_all_sessions(store, user)
+    logout(settings, store, audited=False)
+    st.session_state[_NOTICE] = "You were logged out everywhere, this browser included."

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.app.resources import get_cache, get_settings, get_store
 from dashboard.auth import accounts, data_rights
 from dashboard.core.identity import WEEKDAY_NAMES
-from dashboard.ui import session
+from dashboard.ui import account_forms, session
 from dashboard.ui.signed_in import signed_in_user
 
 settings = get_settings()
@@ -23,7 +23,7 @@ st.caption(
 
 details, preferences, password, data = st.tabs(["Details", "Preferences", "Password", "Your data"])
 with details:
-    session.update_details_form(store, settings, user)
+    account_forms.update_details_form(store, user)
 with preferences:
     zones = sorted(zoneinfo.available_timezones())
     with st.form("preferences_form"):
@@ -41,7 +41,16 @@ with preferences:
             else:
                 st.success("Preferences saved; the dashboards now group days and weeks by them.")
 with password:
-    session.password_form(store, settings, user)
+    account_forms.password_form(store, settings, user)
+    st.divider()
+    st.subheader("Sessions")
+    st.write(
+        "Signed in somewhere you no longer use, or worried someone copied your login? Log out "
+        "everywhere: every browser signed in to your account, this one included, is signed out."
+    )
+    if st.button("Log out everywhere", key="account_logout_everywhere", icon=":material/logout:"):
+        session.logout_everywhere(settings, store, user)
+        st.rerun()
 with data:
     st.write("Download everything Spendlens holds about you: profile, expenses, budgets, API log.")
     left, right = st.columns(2)

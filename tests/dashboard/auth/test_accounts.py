@@ -1,12 +1,13 @@
-"""Admin account management and the self-service forms (register, change password, details)."""
+"""Admin account management and the self-service forms (register, change password, details):
+one password policy and scheme everywhere, bounded fields, emails unique whatever their case."""
 
 from __future__ import annotations
 
-import bcrypt
 import pytest
+from streamlit.testing.v1 import AppTest
 from streamlit_authenticator import Encryptor
 
-from dashboard.auth import accounts
+from dashboard.auth import accounts, passwords
 from dashboard.core.identity import AuthUser, PermissionDenied
 from dashboard.core.settings import DEMO_COOKIE_KEY
 from dashboard.store import Store
@@ -48,7 +49,8 @@ def test_temporary_password_is_shown_once_and_must_be_changed(new_app, app_store
         app_store, _user(app_store, "demo-admin"), user.id
     )
     stored = app_store.find("users", {"username": "demo-user"})[0]
-    assert bcrypt.checkpw(temporary.encode(), stored["passwordHash"].encode())
+    assert stored["passwordHash"].startswith(passwords.SCHEME_PREFIX)
+    assert passwords.verify_password(temporary, stored["passwordHash"])
     assert stored["mustChangePassword"] is True
     assert temporary not in str(app_store.find("audit_log", {}))
 
@@ -62,7 +64,7 @@ def test_temporary_password_is_shown_once_and_must_be_changed(new_app, app_store
     assert at.title[0].value.startswith("Welcome")
     stored = app_store.find("users", {"username": "demo-user"})[0]
     assert stored["mustChangePassword"] is False
-    assert bcrypt.checkpw(b"Brand-new-pass1!", stored["passwordHash"].encode())
+    assert passwords.verify_password("Brand-new-pass1!", stored["passwordHash"])
     assert app_store.find("audit_log", {"event": "password.changed", "actor": "demo-user"})
 
 
@@ -84,7 +86,7 @@ def test_registration_creates_a_user_account(new_app, app_store: Store) -> None:
     (doc,) = app_store.find("users", {"username": "ada"})
     assert doc["roles"] == ["user"]
     assert doc["email"] == "ada@example.org"
-    assert bcrypt.checkpw(b"Analytical-1!", doc["passwordHash"].encode())
+    assert passwords.verify_password("Analytical-1!", doc["passwordHash"])
     logged = login(new_app(), "ada", "Analytical-1!")
     assert logged.session_state["authentication_status"] is True
 
@@ -105,4 +107,76 @@ def test_update_details_writes_back_to_users(new_app, app_store: Store) -> None:
     (doc,) = app_store.find("users", {"username": "demo-user"})
     assert doc["email"] == "dana@new.example"
     entries = app_store.find("audit_log", {"event": "account.updated", "target": "demo-user"})
-    assert entries[0]["details"] == {"fields": ["email"]}
+    assert entries[0]["details"]["fields"] == ["email"]
+
+
+def _register(at: AppTest, **values: str) -> AppTest:
+    """Fill the registration form (``set_value``: a crafted request skips ``max_chars``)."""
+    fields = {"First name": "Ada", "Last name": "Lovelace", "Email": "ada@example.org",
+              "Username": "ada", "Password": "Analytical-1!", "Repeat password": "Analytical-1!"}  # fmt: skip
+    fields.update({k.replace("_", " "): v for k, v in values.items()})
+    inputs = {t.label: t for t in at.text_input}
+    for label, value in fields.items():
+        inputs[label].set_value(value)
+    captcha = Encryptor(DEMO_COOKIE_KEY).decrypt(at.session_state["register_user_captcha"])
+    inputs["Captcha"].set_value(captcha)
+    return at.button[0].click().run()
+
+
+PASSPHRASE = "Ünsere kleine Kätzchen schläft ruhig unter dem großen grünen Baum, 猫は静かに眠る"
+
+
+def test_registration_takes_a_long_unicode_passphrase_and_all_of_it_counts(
+    new_app, app_store: Store
+) -> None:
+    """Before: 8-20 ASCII characters only; bcrypt would have ignored all after byte 72."""
+    at = open_url_path(new_app().run(), "register")
+    _register(at, Password=PASSPHRASE, Repeat_password=PASSPHRASE)
+    assert not at.exception, at.exception
+    assert "Account created" in at.success[0].value
+    assert login(new_app(), "ada", PASSPHRASE).session_state["authentication_status"] is True
+    first_72_bytes = PASSPHRASE.encode()[:72].decode("utf-8", "ignore")
+    at = login(new_app(), "ada", first_72_bytes)
+    assert at.session_state["authentication_status"] is not True
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"Password": "iloveyou", "Repeat_password": "iloveyou"}, "most common passwords"),
+        ({"Password": "Zq7!x", "Repeat_password": "Zq7!x"}, "at least 8 characters"),
+        ({"Repeat_password": "Analytical-2!"}, "the two passwords differ"),
+        ({"Username": "a" * 1_000_000}, "usernames are 3 to 32"),
+        ({"Email": "e" * 1_000_000 + "@example.org"}, "email: at most 254 characters"),
+        ({"First_name": "A" * 1_000_000}, "first name has at most 50 characters"),
+        ({"Email": "Demo-User@Spendlens.Example"}, "already registered"),
+    ],
+)
+def test_registration_refuses_with_a_message_and_writes_nothing(
+    values: dict[str, str], message: str, new_app, app_store: Store
+) -> None:
+    at = open_url_path(new_app().run(), "register")
+    _register(at, **values)
+    assert not at.exception
+    assert message.lower() in at.error[0].value.lower()
+    assert app_store.find("users", {"username": "ada"}) == []
+    assert app_store.find("audit_log", {}) == []
+
+
+def test_registration_stores_the_email_lower_case(new_app, app_store: Store) -> None:
+    at = open_url_path(new_app().run(), "register")
+    _register(at, Email="Ada.Lovelace@Example.ORG")
+    (doc,) = app_store.find("users", {"username": "ada"})
+    assert doc["email"] == "ada.lovelace@example.org"
+
+
+def test_a_wrong_captcha_is_refused_and_replaced(new_app, app_store: Store) -> None:
+    at = open_url_path(new_app().run(), "register")
+    before = at.session_state["register_user_captcha"]
+    inputs = {t.label: t for t in at.text_input}
+    inputs["Username"].set_value("ada")
+    inputs["Captcha"].set_value("wrong")
+    at.button[0].click().run()
+    assert "Captcha entered incorrectly" in at.error[0].value
+    assert at.session_state["register_user_captcha"] != before
+    assert app_store.find("users", {"username": "ada"}) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import bson
 import pytest
 
@@ -36,3 +38,39 @@ def test_writes_touch_one_account(store: Store) -> None:
     assert users.delete(store, ana) == 1
     assert users.by_id(store, ana) is None
     assert users.by_id(store, bson.ObjectId()) is None
+
+
+def test_emails_are_stored_lower_case_and_found_whatever_their_case(store: Store) -> None:
+    ana = users.insert(store, {"username": "ana", "email": " Ana@Example.ORG "})
+    assert users.by_id(store, ana)["email"] == "ana@example.org"
+    users.set_fields(store, ana, {"email": "Ana.New@Example.org"})
+    assert users.by_id(store, ana)["email"] == "ana.new@example.org"
+    users.set_fields_by_username(store, "ana", {"email": "ANA@EXAMPLE.ORG"})
+    assert users.by_id(store, ana)["email"] == "ana@example.org"
+    # The tracker may have stored mixed case itself: found all the same.
+    store.insert_many("users", [{"username": "bo", "email": "Bo.B@Example.org"}])
+    assert users.by_email(store, "bo.b@example.ORG")["username"] == "bo"
+    # The address is matched as text, not as a pattern: "." is a dot, ".*" finds nothing.
+    assert users.by_email(store, "boxb@example.org") is None
+    assert users.by_email(store, ".*") is None
+    assert users.by_email(store, {"$ne": None}) is None  # type: ignore[arg-type]
+
+
+def test_session_versions_start_at_0_and_only_go_up(store: Store) -> None:
+    ana = users.insert(store, {"username": "ana"})
+    assert users.session_version(users.by_id(store, ana)) == 0
+    users.end_sessions(store, ana)
+    users.end_sessions(store, ana)
+    assert users.session_version(users.by_id(store, ana)) == 2
+    assert users.session_version({"sessionVersion": "2"}) == -1  # matches no cookie
+
+
+def test_a_revoked_token_is_remembered_until_it_expires_anyway(store: Store) -> None:
+    ana = users.insert(store, {"username": "ana"})
+    users.revoke_token(store, ana, "old", time.time() - 1)
+    users.revoke_token(store, ana, "live", time.time() + 3600)
+    users.revoke_token(store, ana, "newer", time.time() + 7200)
+    doc = users.by_id(store, ana)
+    assert users.is_token_revoked(doc, "live") and users.is_token_revoked(doc, "newer")
+    assert not users.is_token_revoked(doc, "old")  # dropped: its cookie has expired
+    assert not users.is_token_revoked(doc, "other")

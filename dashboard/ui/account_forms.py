@@ -1,0 +1,162 @@
+"""The account forms: registration (anonymous), change password and update details (signed in).
+
+Every field has a ``max_chars`` limit in the browser and the same limit is checked again by
+:mod:`dashboard.auth.accounts` (a widget's limit can be bypassed). New passwords follow the one
+policy of :mod:`dashboard.auth.passwords`; errors say what was wrong, never a traceback.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_authenticator.utilities import Helpers
+
+from dashboard.auth import accounts, passwords
+from dashboard.cache import Cache
+from dashboard.core.identity import AuthUser
+from dashboard.core.settings import Settings
+from dashboard.store import Store
+from dashboard.ui import session
+from queries.base import GLOBAL
+
+__all__ = ["PASSWORD_HELP", "password_form", "registration_form", "update_details_form"]
+
+PASSWORD_HELP = (
+    f"{passwords.MIN_LENGTH} to {passwords.MAX_LENGTH:,} characters, any letters or symbols: a "
+    "passphrase of several words is best. The most common passwords are refused."
+)
+#: Session key of the registration captcha (streamlit-authenticator's helper keeps it encrypted).
+_CAPTCHA = "register_user_captcha"
+_NAME_PART_MAX = accounts.NAME_MAX // 2
+_REGISTER_USERNAME_MAX = 32
+_cap = session.widget_limit
+
+
+def _error(exc: Exception) -> None:
+    text = str(exc)
+    st.error(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
+
+
+def _captcha_matches(entered: str, settings: Settings) -> bool:
+    """Whether ``entered`` is the captcha shown; either way the next try gets a new picture."""
+    if _CAPTCHA not in st.session_state:
+        return False
+    matches = Helpers.check_captcha(_CAPTCHA, entered.strip(), settings.effective_cookie_key)
+    del st.session_state[_CAPTCHA]
+    return bool(matches)
+
+
+def registration_form(store: Store, settings: Settings, *, cache: Cache | None = None) -> None:
+    """Create a ``user`` account: bounded fields, a captcha, the password policy."""
+    with st.form("spendlens_register"):
+        st.subheader("Register user")
+        left, right = st.columns(2)
+        first = left.text_input("First name", max_chars=_cap(_NAME_PART_MAX), autocomplete="off")
+        last = right.text_input("Last name", max_chars=_cap(_NAME_PART_MAX), autocomplete="off")
+        email = left.text_input("Email", max_chars=_cap(accounts.EMAIL_MAX), autocomplete="off")
+        username = right.text_input(
+            "Username", max_chars=_cap(_REGISTER_USERNAME_MAX), autocomplete="off"
+        )
+        left, right = st.columns(2)
+        password = left.text_input(
+            "Password",
+            type="password",
+            max_chars=_cap(passwords.MAX_LENGTH),
+            help=PASSWORD_HELP,
+            autocomplete="new-password",
+        )
+        repeat = right.text_input(
+            "Repeat password",
+            type="password",
+            max_chars=_cap(passwords.MAX_LENGTH),
+            autocomplete="new-password",
+        )
+        captcha = st.text_input("Captcha", max_chars=_cap(8), autocomplete="off")
+        picture = st.empty()
+        submitted = st.form_submit_button("Register")
+    right_captcha = submitted and _captcha_matches(str(captcha or ""), settings)
+    picture.image(Helpers.generate_captcha(_CAPTCHA, settings.effective_cookie_key))
+    if not submitted:
+        return
+    if not right_captcha:
+        st.error("Captcha entered incorrectly: type the digits of the new picture.")
+        return
+    for label, value in (("first name", first), ("last name", last)):
+        if isinstance(value, str) and len(value) > _NAME_PART_MAX:
+            st.error(f"The {label} has at most {_NAME_PART_MAX} characters.")
+            return
+    try:
+        accounts.register_account(
+            store,
+            username=str(username or ""),
+            name=f"{str(first or '').strip()} {str(last or '').strip()}".strip(),
+            email=str(email or ""),
+            password=str(password or ""),
+            repeat=str(repeat or ""),
+        )
+    except accounts.AccountError as exc:
+        _error(exc)
+        return
+    if cache is not None:
+        cache.invalidate(GLOBAL)  # user counts on the staff pages changed
+    st.success("Account created. You can log in now.")
+
+
+def password_form(store: Store, settings: Settings, user: AuthUser) -> bool:
+    """Change the signed-in user's password; True once changed. Every other session and cookie
+    of the account ends; this session carries on with a new cookie."""
+    with st.form("spendlens_password"):
+        st.subheader("Change password")
+        current = st.text_input(
+            "Current password",
+            type="password",
+            max_chars=_cap(passwords.MAX_LENGTH),
+            autocomplete="current-password",
+        )
+        new = st.text_input(
+            "New password",
+            type="password",
+            max_chars=_cap(passwords.MAX_LENGTH),
+            help=PASSWORD_HELP,
+            autocomplete="new-password",
+        )
+        repeat = st.text_input(
+            "Repeat password",
+            type="password",
+            max_chars=_cap(passwords.MAX_LENGTH),
+            autocomplete="new-password",
+        )
+        submitted = st.form_submit_button("Change password")
+    if not submitted:
+        return False
+    try:
+        accounts.change_password(
+            store, user, current=str(current or ""), new=str(new or ""), repeat=str(repeat or "")
+        )
+    except accounts.AccountError as exc:
+        _error(exc)
+        return False
+    session.issue_cookie(store, settings, user.id)
+    st.success("Password changed. Your other sessions were logged out.")
+    return True
+
+
+_FIELDS = {"First name": "first_name", "Last name": "last_name", "Email": "email"}
+
+
+def update_details_form(store: Store, user: AuthUser) -> None:
+    """Update the signed-in user's first name, last name or email address."""
+    with st.form("spendlens_details"):
+        st.subheader("Update user details")
+        label = st.selectbox("Field", list(_FIELDS))
+        value = st.text_input("New value", max_chars=_cap(accounts.EMAIL_MAX), autocomplete="off")
+        submitted = st.form_submit_button("Update")
+    if not submitted:
+        return
+    try:
+        accounts.update_details(
+            store, user, field=_FIELDS.get(str(label), ""), value=str(value or "")
+        )
+    except accounts.AccountError as exc:
+        _error(exc)
+        return
+    st.success("Details updated.")
