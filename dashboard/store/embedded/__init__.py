@@ -282,16 +282,19 @@ def _collect(lf: pl.LazyFrame, *, max_time_ms: int | None) -> pl.DataFrame:
     delay = 0.0002
     while True:
         result = query.fetch()
-        if result is not None:
-            return result
+        # Past the deadline the operation is stopped even if its result came in meanwhile: a
+        # sleep that overslept (a loaded machine) must not turn a timeout into a late answer.
         if time.monotonic() >= deadline:
-            query.cancel()
-            # Polars still finishes the job and sends its result; a query dropped before that
-            # panics its worker thread, which aborts the whole process. Wait for it elsewhere.
-            threading.Thread(
-                target=_drain, args=(query,), name="cancelled-query", daemon=True
-            ).start()
+            if result is None:
+                query.cancel()
+                # Polars still finishes the job and sends its result; a query dropped before
+                # that panics its worker thread, which aborts the process. Wait for it elsewhere.
+                threading.Thread(
+                    target=_drain, args=(query,), name="cancelled-query", daemon=True
+                ).start()
             msg = f"operation exceeded time limit ({max_time_ms} ms)"
             raise ExecutionTimeout(msg, code=50)
+        if result is not None:
+            return result
         time.sleep(delay)
         delay = min(delay * 2, 0.005)
