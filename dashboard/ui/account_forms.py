@@ -7,6 +7,8 @@ policy of :mod:`dashboard.auth.passwords`; errors say what was wrong, never a tr
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 from streamlit_authenticator.utilities import Helpers
 
@@ -36,6 +38,19 @@ def _error(exc: Exception) -> None:
     st.error(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
 
 
+def _password_input(
+    label: str, *, autocomplete: str, help: str | None = None, container: Any = st
+) -> str:
+    """A password field bounded like every password (:data:`passwords.MAX_LENGTH`)."""
+    return container.text_input(
+        label,
+        type="password",
+        max_chars=_cap(passwords.MAX_LENGTH),
+        help=help,
+        autocomplete=autocomplete,
+    )
+
+
 def _captcha_matches(entered: str, settings: Settings) -> bool:
     """Whether ``entered`` is the captcha shown; either way the next try gets a new picture."""
     if _CAPTCHA not in st.session_state:
@@ -57,19 +72,10 @@ def registration_form(store: Store, settings: Settings, *, cache: Cache | None =
             "Username", max_chars=_cap(_REGISTER_USERNAME_MAX), autocomplete="off"
         )
         left, right = st.columns(2)
-        password = left.text_input(
-            "Password",
-            type="password",
-            max_chars=_cap(passwords.MAX_LENGTH),
-            help=PASSWORD_HELP,
-            autocomplete="new-password",
+        password = _password_input(
+            "Password", autocomplete="new-password", help=PASSWORD_HELP, container=left
         )
-        repeat = right.text_input(
-            "Repeat password",
-            type="password",
-            max_chars=_cap(passwords.MAX_LENGTH),
-            autocomplete="new-password",
-        )
+        repeat = _password_input("Repeat password", autocomplete="new-password", container=right)
         captcha = st.text_input("Captcha", max_chars=_cap(8), autocomplete="off")
         picture = st.empty()
         submitted = st.form_submit_button("Register")
@@ -106,25 +112,9 @@ def password_form(store: Store, settings: Settings, user: AuthUser) -> bool:
     of the account ends; this session carries on with a new cookie."""
     with st.form("spendlens_password"):
         st.subheader("Change password")
-        current = st.text_input(
-            "Current password",
-            type="password",
-            max_chars=_cap(passwords.MAX_LENGTH),
-            autocomplete="current-password",
-        )
-        new = st.text_input(
-            "New password",
-            type="password",
-            max_chars=_cap(passwords.MAX_LENGTH),
-            help=PASSWORD_HELP,
-            autocomplete="new-password",
-        )
-        repeat = st.text_input(
-            "Repeat password",
-            type="password",
-            max_chars=_cap(passwords.MAX_LENGTH),
-            autocomplete="new-password",
-        )
+        current = _password_input("Current password", autocomplete="current-password")
+        new = _password_input("New password", autocomplete="new-password", help=PASSWORD_HELP)
+        repeat = _password_input("Repeat password", autocomplete="new-password")
         submitted = st.form_submit_button("Change password")
     if not submitted:
         return False

@@ -155,13 +155,6 @@ def test_bad_arguments_give_one_line_and_a_non_zero_exit(
 # -- production never seeds the demo accounts (issue 15 #2) ---------------------------------------
 
 
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for var in ("MONGODB_URI", "REDIS_URL", "SPENDLENS_ENV", "AUTH_COOKIE_KEY"):
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
-
-
 def test_production_never_seeds_the_demo_accounts(
     tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,17 +14,10 @@ from dashboard.cli.commands import main
 LIVE_REDIS = "redis://127.0.0.1:6379/15"
 
 
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for var in ("MONGODB_URI", "REDIS_URL", "SPENDLENS_ENV", "AUTH_COOKIE_KEY"):
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
-
-
 def test_a_redis_that_does_not_answer_fails_the_command_and_says_what_to_do(
-    tmp_path: Path, env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    env.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
+    clean_env.setenv("REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens on port 1
     assert main(["rollups", "--uri", f"embedded://{tmp_path / 'db'}"]) == 2
     err = capsys.readouterr().err
     assert "the data is written, but Redis" in err
@@ -32,7 +25,7 @@ def test_a_redis_that_does_not_answer_fails_the_command_and_says_what_to_do(
 
 
 def test_a_live_redis_records_that_everything_cached_is_stale(
-    tmp_path: Path, env: pytest.MonkeyPatch
+    tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:
     try:
         client = redis.Redis.from_url(LIVE_REDIS, socket_timeout=0.5)
@@ -41,7 +34,7 @@ def test_a_live_redis_records_that_everything_cached_is_stale(
         if os.environ.get("CI") == "true":
             pytest.fail("no Redis at 127.0.0.1:6379")
         pytest.skip("no Redis at 127.0.0.1:6379: start one (see the README)")
-    env.setenv("REDIS_URL", LIVE_REDIS)
+    clean_env.setenv("REDIS_URL", LIVE_REDIS)
     key = f"spendlens:{KEY_VERSION}:gen"
     before = int(client.get(key) or 0)
     assert main(["rollups", "--uri", f"embedded://{tmp_path / 'db'}"]) == 0
