@@ -25,12 +25,15 @@ from dashboard.exports.write import (
     prepared_export_path,
     take_prepared_export,
 )
+from dashboard.ui import session
 from dashboard.views.finance import Report
 
 __all__ = ["LARGE_EXPORT_ROWS", "clean_prepared_exports_at_start", "report_exports"]
 
 log = logging.getLogger("spendlens.exports")
 
+#: Who may download a finance export (checked again when the download runs).
+FINANCE_ROLES = ("finance",)
 #: Above this many rows, row exports are prepared on the server with a progress bar first.
 LARGE_EXPORT_ROWS = 100_000
 
@@ -50,7 +53,11 @@ def report_exports(runner: Runner, user: AuthUser, report: Report) -> None:
             continue
         column.download_button(
             fmt.label,
-            data=partial(export_bytes, runner, user, report, fmt=fmt.key, bom=bom),
+            data=session.deferred(
+                runner.store,
+                partial(_export_bytes, runner, report, fmt=fmt.key, bom=bom),
+                roles=FINANCE_ROLES,
+            ),
             file_name=file_name(report.period, fmt.key),
             mime=fmt.mime,
             on_click="ignore",
@@ -59,6 +66,10 @@ def report_exports(runner: Runner, user: AuthUser, report: Report) -> None:
         )
     if large:
         _prepare_large(runner, user, report, bom=bom)
+
+
+def _export_bytes(runner: Runner, report: Report, user: AuthUser, *, fmt: str, bom: bool) -> bytes:
+    return export_bytes(runner, user, report, fmt=fmt, bom=bom)
 
 
 def _prepare_large(runner: Runner, user: AuthUser, report: Report, *, bom: bool) -> None:
@@ -93,7 +104,11 @@ def _prepare_large(runner: Runner, user: AuthUser, report: Report, *, bom: bool)
         path, key, _, rows = prepared
         st.download_button(
             f"Download {key.upper()} ({rows:,} rows)",
-            data=partial(take_prepared_export, Path(path)),
+            data=session.deferred(
+                runner.store,
+                lambda _user: take_prepared_export(Path(path)),
+                roles=FINANCE_ROLES,
+            ),
             file_name=file_name(report.period, key),
             mime=by_key[key].mime,
             on_click="ignore",

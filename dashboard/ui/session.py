@@ -19,8 +19,8 @@ import contextlib
 import datetime as dt
 import math
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -29,7 +29,7 @@ from dashboard.auth import accounts, passwords
 from dashboard.auth.throttle import LoginThrottle
 from dashboard.auth.tokens import LoginToken, issue_login_token, read_login_token
 from dashboard.core.demo import DEMO_PASSWORDS
-from dashboard.core.identity import AuthUser
+from dashboard.core.identity import AuthUser, PermissionDenied
 from dashboard.core.settings import Settings
 from dashboard.data import users
 from dashboard.data.audit_log import audit
@@ -40,6 +40,7 @@ __all__ = [
     "begin_run",
     "client_address",
     "current_user",
+    "deferred",
     "issue_cookie",
     "login_form",
     "logout",
@@ -347,3 +348,33 @@ def logout_everywhere(settings: Settings, store: Store, user: AuthUser) -> None:
     accounts.end_all_sessions(store, user)
     logout(settings, store, audited=False)
     st.session_state[_NOTICE] = "You were logged out everywhere, this browser included."
+
+
+_T = TypeVar("_T")
+
+
+def deferred(
+    store: Store, make: Callable[[AuthUser], _T], *, roles: tuple[str, ...] = ()
+) -> Callable[[], _T]:
+    """``make`` for a download button's deferred data, checked when it runs, not when drawn.
+
+    Streamlit calls a button's data function on the click, without running the page again, so
+    the page's checks of this session (:func:`current_user`) do not run. The function returned
+    re-reads the account then: a login that has ended since the page was drawn (logged out,
+    password changed, disabled, deleted, "log out everywhere") or an account that lost
+    ``roles`` gets :class:`PermissionDenied`, and ``make`` gets the account as it is then.
+    """
+    login = dict(st.session_state.get(_LOGIN) or {})
+
+    def run() -> _T:
+        doc = users.by_id(store, login["uid"]) if login.get("uid") is not None else None
+        if doc is None or _ended_because(doc, login) is not None:
+            msg = "this session has ended: reload the page and log in again"
+            raise PermissionDenied(msg)
+        user = AuthUser.from_document(doc)
+        if roles and not user.has_role(*roles):
+            msg = f"this download needs the {' or '.join(roles)} role"
+            raise PermissionDenied(msg)
+        return make(user)
+
+    return run

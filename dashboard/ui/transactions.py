@@ -14,6 +14,7 @@ from dashboard.core.periods import Period
 from dashboard.data.runner import Runner
 from dashboard.exports import offered
 from dashboard.exports.write import export_transactions
+from dashboard.ui import session
 from dashboard.views.transactions import fetch_page
 from queries.transactions import (
     SORTABLE,
@@ -82,14 +83,9 @@ def transactions_view(
     for fmt in offered("transactions"):
         right.download_button(
             f"Export this view ({fmt.key.upper()})",
-            data=partial(
-                export_transactions,
-                runner,
-                user,
-                f,
-                fmt=fmt.key,
-                sort_by=sort_by,
-                descending=descending,
+            data=session.deferred(
+                runner.store,
+                partial(_export, runner, f, fmt=fmt.key, sort_by=sort_by, descending=descending),
             ),
             file_name=f"transactions.{fmt.key}",
             mime=fmt.mime,
@@ -97,3 +93,15 @@ def transactions_view(
             icon=":material/download:",
             key=f"{key}_export_{fmt.key}",
         )
+
+
+def _export(
+    runner: Runner,
+    f: TransactionFilter,
+    user: AuthUser,
+    *,
+    fmt: str,
+    sort_by: str,
+    descending: bool,
+) -> bytes:
+    return export_transactions(runner, user, f, fmt=fmt, sort_by=sort_by, descending=descending)

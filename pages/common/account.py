@@ -56,7 +56,9 @@ with data:
     left, right = st.columns(2)
     left.download_button(
         "Download as JSON",
-        data=lambda: data_rights.export_json(data_rights.export_user_data(store, user)),
+        data=session.deferred(
+            store, lambda me: data_rights.export_json(data_rights.export_user_data(store, me))
+        ),
         file_name=f"spendlens-{user.username}.json",
         mime="application/json",
         on_click="ignore",
@@ -64,7 +66,9 @@ with data:
     )
     right.download_button(
         "Download as CSV (zip)",
-        data=lambda: data_rights.export_csv_zip(data_rights.export_user_data(store, user)),
+        data=session.deferred(
+            store, lambda me: data_rights.export_csv_zip(data_rights.export_user_data(store, me))
+        ),
         file_name=f"spendlens-{user.username}.zip",
         mime="application/zip",
         on_click="ignore",
