@@ -109,34 +109,56 @@ def _run_ranges(
 
 
 def _key_bounds(query: Mapping[str, Any], field: str, dtype: pl.DataType) -> dict[str, Any] | None:
-    """Constraints on ``field`` that ``query`` imposes at top level (or in a top-level $and)."""
+    """The tightest constraints on ``field`` that ``query`` imposes at top level and in a top-level
+    ``$and`` (None: none usable).
+
+    Every condition there must hold, so any of them bounds the matches: an operator that cannot
+    bound a sorted column (``$type``, ``$not``, ``$ne``…) or a value of another type is skipped and
+    left to the filter, and of several bounds the tightest is kept (a period's dates inside a
+    validity rule's wider range).
+    """
     conds: list[Any] = []
     if field in query:
         conds.append(query[field])
     for sub in query.get("$and", []) if isinstance(query.get("$and"), list) else []:
         if isinstance(sub, Mapping) and field in sub:
             conds.append(sub[field])
-    if not conds:
-        return None
+    lows: list[tuple[Any, bool]] = []
+    highs: list[tuple[Any, bool]] = []
     bounds: dict[str, Any] = {}
     for cond in conds:
-        if isinstance(cond, Mapping) and cond and all(str(k).startswith("$") for k in cond):
-            for op, value in cond.items():
-                if op in ("$eq", "$gt", "$gte", "$lt", "$lte"):
-                    if not _comparable(value, dtype):
-                        return None
-                    bounds[op[1:]] = python_to_polars(value)
-                elif op == "$in":
-                    if not isinstance(value, list) or not all(_comparable(v, dtype) for v in value):
-                        return None
-                    bounds["in"] = sorted({python_to_polars(v) for v in value})
+        if not (isinstance(cond, Mapping) and cond and all(str(k).startswith("$") for k in cond)):
+            if _comparable(cond, dtype):
+                bounds.setdefault("eq", python_to_polars(cond))
+            continue
+        for op, value in cond.items():
+            if op == "$in":
+                if isinstance(value, list) and all(_comparable(v, dtype) for v in value):
+                    bounds.setdefault("in", sorted({python_to_polars(v) for v in value}))
+            elif op in _RANGE and _comparable(value, dtype):
+                side, inclusive = _RANGE[op]
+                if side == "eq":
+                    bounds.setdefault("eq", python_to_polars(value))
                 else:
-                    return None
-        else:
-            if not _comparable(cond, dtype):
-                return None
-            bounds["eq"] = python_to_polars(cond)
+                    (lows if side == "low" else highs).append((python_to_polars(value), inclusive))
+    if lows:
+        # The highest low bound; at equal values the exclusive one ($gt) is the tighter.
+        value, inclusive = max(lows, key=lambda b: (b[0], not b[1]))
+        bounds["gte" if inclusive else "gt"] = value
+    if highs:
+        value, inclusive = min(highs, key=lambda b: (b[0], b[1]))
+        bounds["lte" if inclusive else "lt"] = value
     return bounds or None
+
+
+#: Comparison operators that bound a sorted column: which side, and whether inclusive.
+_RANGE: dict[str, tuple[str, bool]] = {
+    "$eq": ("eq", True),
+    "$gt": ("low", False),
+    "$gte": ("low", True),
+    "$lt": ("high", False),
+    "$lte": ("high", True),
+}
 
 
 def _comparable(value: Any, dtype: pl.DataType) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import polars as pl
 import pytest
 from bson import ObjectId
 from hypothesis import given, settings
@@ -54,9 +55,19 @@ def _condition(field: str, values: list[Any]) -> st.SearchStrategy[Any]:
 VALUES: dict[str, list[Any]] = {"userId": USERS, "date": DATES, "name": NAMES, "amount": [-2, 0, 3]}
 
 
-def _query(conditions: dict[str, Any], wrap: bool) -> dict[str, Any]:
+#: A ``$type`` each field's values have, and one they do not: conditions no slice can use.
+TYPES = {"userId": "objectId", "date": "date", "name": "string", "amount": "int"}
+
+
+def _query(conditions: dict[str, Any], extra: dict[str, Any], wrap: bool) -> dict[str, Any]:
+    """``conditions`` at top level (or each in ``$and`` with ``wrap``), and ``extra`` conditions on
+    the same fields in ``$and``: a query's own period inside a validity rule's wider range."""
     query = {k: v for k, v in conditions.items() if v is not MISSING}
-    return {"$and": [{k: v} for k, v in query.items()]} if wrap and query else query
+    base = {"$and": [{k: v} for k, v in query.items()]} if wrap and query else query
+    more = [{k: v} for k, v in extra.items() if v is not MISSING]
+    if more:
+        base = {**base, "$and": [*base.get("$and", []), *more]}
+    return base
 
 
 def queries(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
@@ -66,7 +77,23 @@ def queries(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
         absent = [st.just(MISSING)] * (1 if field in keys else 3)
         return st.one_of(*absent, _condition(field, VALUES[field]))
 
-    return st.builds(_query, st.fixed_dictionaries({f: maybe(f) for f in VALUES}), st.booleans())
+    def extra(field: str) -> st.SearchStrategy[Any]:
+        kind = TYPES[field]
+        unusable = st.sampled_from(
+            [{"$type": kind}, {"$type": "string" if kind != "string" else "date"},
+             {"$not": {"$type": "array"}}, {"$type": kind, "$not": {"$type": "array"}}]
+        )  # fmt: skip
+        mixed = st.builds(lambda c, u: {**c, **u} if isinstance(c, dict) else u,
+                          _condition(field, VALUES[field]), unusable)  # fmt: skip
+        return st.one_of(st.just(MISSING), st.just(MISSING), unusable, mixed,
+                         _condition(field, VALUES[field]))  # fmt: skip
+
+    return st.builds(
+        _query,
+        st.fixed_dictionaries({f: maybe(f) for f in VALUES}),
+        st.fixed_dictionaries({f: extra(f) for f in VALUES}),
+        st.booleans(),
+    )
 
 
 INDEXES = [
@@ -141,3 +168,21 @@ def test_every_operator_on_the_index_keys(
             pipeline = [{"$match": query}, {"$sort": {"_id": 1}}]
             want = plain.aggregate("c", pipeline)
             assert indexed.aggregate("c", pipeline) == want, query
+
+
+def test_the_tightest_bounds_are_kept_and_unusable_operators_skipped() -> None:
+    may, june = dt.datetime(2026, 5, 1, tzinfo=dt.UTC), dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    rule = {"$type": "date", "$gte": dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+            "$lt": dt.datetime(2100, 1, 1, tzinfo=dt.UTC), "$not": {"$type": "array"}}  # fmt: skip
+    query = {
+        "userId": USERS[0],
+        "date": {"$gte": may, "$lt": june},
+        "$and": [{"userId": {"$type": "objectId"}}, {"date": rule}],
+    }
+    assert index_scan._key_bounds(query, "userId", pl.Binary) is not None
+    bounds = index_scan._key_bounds(query, "date", pl.Datetime("ms", "UTC"))
+    assert bounds is not None
+    assert set(bounds) == {"gte", "lt"}
+    assert (bounds["gte"].year, bounds["gte"].month) == (2026, 5)
+    assert (bounds["lt"].year, bounds["lt"].month) == (2026, 6)
+    assert index_scan._key_bounds({"date": {"$type": "date"}}, "date", pl.Datetime("ms")) is None
