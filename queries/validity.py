@@ -3,9 +3,10 @@ that count and list the expenses it leaves out.
 
 An expense is used only when
 
-- ``date`` is a BSON date (``$type: "date"``);
+- ``date`` is a BSON date (``$type: "date"``) in :data:`~dashboard.core.left_out.DATE_RANGE`;
 - ``amount`` is a number in ``[-AMOUNT_LIMIT, AMOUNT_LIMIT]`` (``$gte`` / ``$lte``);
 - ``category`` and ``currency`` are non-empty strings (``$gt: ""``);
+- ``userId`` is an ObjectId (an expense without an owner would be a spender of its own in finance);
 - and none of them is an array (``$not: {$type: "array"}``).
 
 These are query-language conditions, so MongoDB and the embedded engine decide them the same way,
@@ -31,7 +32,7 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.core.left_out import AMOUNT_LIMIT, REASONS
+from dashboard.core.left_out import AMOUNT_LIMIT, DATE_RANGE, REASONS
 
 __all__ = ["CONDITIONS", "COUNT_SCHEMA", "ROW_SCHEMA", "count_pipeline", "rows_pipeline",
            "valid_budget", "valid_expense"]  # fmt: skip
@@ -39,12 +40,13 @@ __all__ = ["CONDITIONS", "COUNT_SCHEMA", "ROW_SCHEMA", "count_pipeline", "rows_p
 #: Each reason's condition for a usable value (the expense is usable when all hold).
 _NOT_ARRAY = {"$not": {"$type": "array"}}
 CONDITIONS: dict[str, dict[str, Any]] = {
-    "date": {"date": {"$type": "date", **_NOT_ARRAY}},
+    "date": {"date": {"$type": "date", "$gte": DATE_RANGE[0], "$lt": DATE_RANGE[1], **_NOT_ARRAY}},
     "amount": {
         "amount": {"$type": "number", "$gte": -AMOUNT_LIMIT, "$lte": AMOUNT_LIMIT, **_NOT_ARRAY}
     },
     "category": {"category": {"$type": "string", "$gt": "", **_NOT_ARRAY}},
     "currency": {"currency": {"$type": "string", "$gt": "", **_NOT_ARRAY}},
+    "owner": {"userId": {"$type": "objectId"}},
 }
 #: One row: how many expenses were left out per reason.
 COUNT_SCHEMA: dict[str, pl.DataType] = {reason: pl.Int64() for reason in REASONS}

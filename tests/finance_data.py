@@ -116,7 +116,7 @@ def expected_totals(
 
 
 def seed_malformed(store: Store) -> None:
-    """Usable: alice USD 12.34 + 0.10 + 0.20, bob EUR 5.00. Unusable: six live, one deleted."""
+    """Usable: alice USD 12.34 + 0.10 + 0.20, bob EUR 5.00. Unusable: eight live, one deleted."""
     when = utc(2025, 10, 15, 12)
     store.insert_many(
         "users",
@@ -137,6 +137,8 @@ def seed_malformed(store: Store) -> None:
             broken_expense(ALICE, when, amount=3.0, category=None),
             broken_expense(BOB, when, amount=4.0, currency=None),
             broken_expense(ALICE, when, date=None),
+            broken_expense(ALICE, when, date=utc(9999, 12, 31)),  # a typo: read as no date
+            broken_expense(ALICE, when, amount=6.0, userId=None),  # nobody's: no spender
             broken_expense(ALICE, when, amount=math.nan, deletedAt=utc(2025, 11, 1)),
         ],
     )

@@ -1,7 +1,8 @@
 """Expenses left out of the figures because their data is unusable, and the notice that counts them.
 
 The Expense Tracker's documents are not ours to trust: an amount can be missing, null, NaN, ±infinite,
-a string or absurdly large, a category or currency null or empty, a date missing or not a date. One
+a string or absurdly large, a category or currency null or empty, a date missing, not a date or out
+of range, an owner (``userId``) missing. One
 rule (:mod:`queries.validity`) keeps such an expense out of every total, chart and export, and a
 count query says how many were left out and why, so a page can say so instead of crashing or adding
 ``NaN`` to a total. This module holds what the rule and the pages share: the reasons, in the order an
@@ -16,8 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-__all__ = ["AMOUNT_LIMIT", "REASONS", "LeftOut"]
+__all__ = ["AMOUNT_LIMIT", "DATE_RANGE", "REASONS", "LeftOut"]
 
 #: The largest amount (in absolute value, in currency units) an expense may have: a trillion.
 #: In whole cents that is 1e14, so ``round(amount * 100)`` is exact on a double (spacing 1/64
@@ -25,12 +27,21 @@ __all__ = ["AMOUNT_LIMIT", "REASONS", "LeftOut"]
 #: data errors (``1e308``), not spending.
 AMOUNT_LIMIT = 1e12
 
+#: The dates an expense may have: from 1970 up to, not including, 2100. Anything else is a data error
+#: (a year 1 or 9999 typed by mistake, a timestamp read in the wrong unit) that no period shows, and
+#: dates past year 9999 cannot even be read back into Python.
+DATE_RANGE: tuple[datetime, datetime] = (
+    datetime(1970, 1, 1, tzinfo=UTC),
+    datetime(2100, 1, 1, tzinfo=UTC),
+)
+
 #: Why an expense is left out, in the order it is checked, with how a notice names it.
 REASONS: dict[str, str] = {
     "date": "without a valid date",
     "amount": "with an invalid amount",
     "category": "without a category",
     "currency": "without a currency",
+    "owner": "without an owner",
 }
 
 

@@ -47,6 +47,9 @@ STORABLE = {
     "empty currency": {"currency": ""},
     "null date": {"date": None},
     "no date": {"date": MISSING},
+    "year 9999": {"date": utc(9999, 12, 31)},  # out of range: past what Python can read soon after
+    "year 1900": {"date": utc(1900, 1, 1)},
+    "no owner": {"userId": None},
 }
 #: Valid at the edges: the limit itself, a refund, zero.
 EDGES = {"limit": 1e12, "-limit": -1e12, "refund": -12.5, "zero": 0.0, "plain": 12.34}
@@ -100,10 +103,11 @@ def test_left_out_expenses_are_counted_once_under_their_first_problem(store: Sto
         "expenses", [*_docs(), *({**d, "_id": f"more {i}"} for i, d in enumerate(more))]
     )
     rows = store.aggregate("expenses", count_pipeline({"$match": {"userId": USER}}, MAY))
-    # By hand from STORABLE: dates null/missing (2) + the undated one; amounts nan, inf, -inf,
-    # 1e308, just over, null, missing (7) + the nan-and-no-category one; categories null, missing,
-    # empty (3) + the no-category-nor-currency one; currencies null and empty (2).
-    assert rows == [{"date": 3, "amount": 8, "category": 4, "currency": 2}]
+    # By hand from STORABLE: dates null/missing/9999/1900 (4) + the undated one; amounts nan, inf,
+    # -inf, 1e308, just over, null, missing (7) + the nan-and-no-category one; categories null,
+    # missing, empty (3) + the no-category-nor-currency one; currencies null and empty (2); the
+    # expense without an owner is nobody's, so not this user's.
+    assert rows == [{"date": 5, "amount": 8, "category": 4, "currency": 2, "owner": 0}]
 
 
 def test_a_category_filter_narrows_the_count(store: Store) -> None:
@@ -116,7 +120,7 @@ def test_a_category_filter_narrows_the_count(store: Store) -> None:
     )
     also = {"category": {"$in": ["Rent"]}}
     rows = store.aggregate("expenses", count_pipeline({"$match": {}}, MAY, also=also))
-    assert rows == [{"date": 0, "amount": 1, "category": 0, "currency": 0}]
+    assert rows == [{"date": 0, "amount": 1, "category": 0, "currency": 0, "owner": 0}]
 
 
 def test_left_out_rows_show_the_values_as_stored(store: Store) -> None:
@@ -132,9 +136,10 @@ def test_left_out_rows_show_the_values_as_stored(store: Store) -> None:
     assert by_id["null date"]["date"] is None
     assert by_id["nan"]["date"] == WHEN
     reasons = {name: by_id[name]["reason"] for name in ("nan", "no category", "null currency",
-                                                        "no date")}  # fmt: skip
+                                                        "no date", "year 9999", "no owner")}  # fmt: skip
     assert reasons == {"nan": "amount", "no category": "category", "null currency": "currency",
-                       "no date": "date"}  # fmt: skip
+                       "no date": "date", "year 9999": "date", "no owner": "owner"}  # fmt: skip
+    assert by_id["year 9999"]["date"] is None  # never read back: out of range
 
 
 @pytest.mark.parametrize("limit", [1, 2])
@@ -144,7 +149,9 @@ def test_the_listing_is_capped_per_reason(store: Store, limit: int) -> None:
     per_reason: dict[str, int] = {}
     for row in rows:
         per_reason[row["reason"]] = per_reason.get(row["reason"], 0) + 1
-    assert per_reason == {"date": limit, "amount": limit, "category": limit, "currency": limit}
+    # "no owner" is the only expense left out for its owner: one, whatever the cap.
+    assert per_reason == {"date": limit, "amount": limit, "category": limit, "currency": limit,
+                          "owner": 1}  # fmt: skip
 
 
 def test_the_limit_is_whole_cents_exact() -> None:

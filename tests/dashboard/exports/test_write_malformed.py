@@ -60,12 +60,14 @@ def test_the_workbook_lists_what_was_left_out(runner: Runner, report: Report) ->
     )
     sheet = book["Left out"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 6
-    assert sorted(r[4] for r in rows) == sorted(["10", "NaN", "Infinity", "1e+308", "3", "4"])
+    assert len(rows) == 8
+    assert sorted(r[4] for r in rows) == sorted(
+        ["10", "10", "NaN", "Infinity", "1e+308", "3", "4", "6"]
+    )
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(values_only=True) if r[0]}
     assert summary["Left out as unusable"] == (
-        "1 expense without a valid date, 3 expenses with an invalid amount, 1 expense without a "
-        "category and 1 expense without a currency were left out."
+        "2 expenses without a valid date, 3 expenses with an invalid amount, 1 expense without a "
+        "category, 1 expense without a currency and 1 expense without an owner were left out."
     )
     assert sum(r[0] == "Total USD" for r in book["By category"].iter_rows(values_only=True)) == 1
 
@@ -73,7 +75,7 @@ def test_the_workbook_lists_what_was_left_out(runner: Runner, report: Report) ->
 def test_the_pdf_counts_and_lists_what_was_left_out(runner: Runner, report: Report) -> None:
     pdf = pypdf.PdfReader(io.BytesIO(export_bytes(runner, finance_user(), report, fmt="pdf")))
     text = "\n".join(page.extract_text() for page in pdf.pages)
-    assert "Left out as unusable (6)" in text
+    assert "Left out as unusable (8)" in text
     for shown in ("NaN", "Infinity", "1e+308", "without a currency"):
         assert shown in text
     assert "$12.64" in text

@@ -34,7 +34,9 @@ def test_totals_are_those_of_the_usable_expenses_and_reconcile(report: Report) -
 
 
 def test_the_unusable_expenses_are_counted_and_listed(report: Report) -> None:
-    assert dict(report.left_out.counts) == {"date": 1, "amount": 3, "category": 1, "currency": 1}
+    assert dict(report.left_out.counts) == {
+        "date": 2, "amount": 3, "category": 1, "currency": 1, "owner": 1
+    }  # fmt: skip
     listed = {
         (r["reason"], r["user"], r["amount"], r["currency"])
         for r in report.excluded.iter_rows(named=True)
@@ -46,4 +48,5 @@ def test_the_unusable_expenses_are_counted_and_listed(report: Report) -> None:
         ("with an invalid amount", "alice", "1e+308", "USD"),
         ("without a category", "alice", "3", "USD"),
         ("without a currency", "bob", "4", None),
+        ("without an owner", None, "6", "USD"),
     }

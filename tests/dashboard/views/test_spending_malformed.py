@@ -85,7 +85,7 @@ def test_insights_run_on_the_usable_expenses(malformed: Runner, user: AuthUser) 
 
 def test_what_was_left_out_is_counted(malformed: Runner, user: AuthUser) -> None:
     left = spending.left_out(malformed, user, MAY)
-    assert dict(left.counts) == {"date": 1, "amount": 4, "category": 2, "currency": 0}
+    assert dict(left.counts) == {"date": 1, "amount": 4, "category": 2, "currency": 0, "owner": 0}
     assert left.notice() == (
         "1 expense without a valid date, 4 expenses with an invalid amount and 2 expenses "
         "without a category were left out."
