@@ -306,7 +306,7 @@ def startup_check(settings: Settings, *, store_kind: str) -> StartupCheck:
     The public demo cookie key lets anyone sign a login cookie for any username, so it may only sign
     cookies for data nobody minds: an empty store or the demo data set. Development on any other
     data with that key refuses to start; with its own ``AUTH_COOKIE_KEY`` it starts with a warning
-    on every page. The demo accounts are listed only in development on the demo data set.
+    on every page. The demo accounts are listed only in development on a finished demo data set.
 
     >>> startup_check(Settings(), store_kind="other").refusal is not None
     True
@@ -316,7 +316,6 @@ def startup_check(settings: Settings, *, store_kind: str) -> StartupCheck:
         raise ValueError(msg)
     if settings.is_production:
         return StartupCheck()
-    demo = store_kind in ("demo", "incomplete")
     if store_kind == "other" and settings.effective_cookie_key == DEMO_COOKIE_KEY:
         return StartupCheck(
             refusal=(
@@ -340,7 +339,8 @@ def startup_check(settings: Settings, *, store_kind: str) -> StartupCheck:
         )
     else:
         banner = None
-    return StartupCheck(banner=banner, list_demo_accounts=demo)
+    # An interrupted seed may not have written the demo accounts yet: list them once it finished.
+    return StartupCheck(banner=banner, list_demo_accounts=store_kind == "demo")
 
 
 def describe_uri(uri: str) -> str:
