@@ -61,7 +61,8 @@ def left_out_notice(left_out: LeftOut, *, where: str = "") -> None:
         return
     st.warning(
         f"{notice} Their data in the Expense Tracker is unusable (a missing, non-numeric, "
-        f"infinite or implausibly large amount, or no date, category or currency).{where}",
+        "infinite or implausibly large amount; no date or one outside 1970-2099; no category, "
+        f"currency or owner).{where}",
         icon=":material/report:",
     )
 

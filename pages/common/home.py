@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app.resources import get_runner
+from dashboard.ui.components import left_out_notice
 from dashboard.ui.signed_in import signed_in_user
 from dashboard.views.home import inventory, summary_for
+from dashboard.views.spending import left_out_ever
 
 runner = get_runner()
 user = signed_in_user()
@@ -15,6 +17,7 @@ st.title(f"Welcome, {user.name}")
 
 if "user" in user.roles:
     mine = summary_for(runner, user)
+    left_out_notice(left_out_ever(runner, user))
     if mine.expenses == 0:
         st.info(
             "You have no expenses yet. Record some in the Expense Tracker app; they appear here "
