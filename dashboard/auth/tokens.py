@@ -23,6 +23,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import bson
 import jwt
@@ -102,7 +103,7 @@ def issue_device_token(
     return jwt.encode(payload, key, algorithm=ALGORITHM), claims
 
 
-def _claims(token: object, key: str, typ: str, required: tuple[str, ...]) -> dict | None:
+def _claims(token: object, key: str, typ: str, required: tuple[str, ...]) -> dict[str, Any] | None:
     """The payload of ``token`` if it is an unexpired HS256 JWT of type ``typ`` signed with
     ``key`` whose ``sub`` is an account id and ``jti`` a token id."""
     if not isinstance(token, str) or not token or len(token) > _MAX_TOKEN_CHARS:
