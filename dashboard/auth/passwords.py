@@ -11,7 +11,10 @@ hash alike.
 Hashing: bcrypt reads only the first 72 bytes of its input (and bcrypt 5 refuses longer input), so a
 new hash is bcrypt (cost 12) over the base64 of the SHA-256 of the whole passphrase (44 bytes),
 stored as ``sha256-bcrypt$<bcrypt hash>``. A stored plain ``$2a$/$2b$/$2y$`` hash (the Expense
-Tracker's own and the demo seed's) keeps verifying as plain bcrypt.
+Tracker's own and the demo seed's) keeps verifying as plain bcrypt, and so does a hash of a lower
+cost; :func:`needs_rehash` tells the login to replace such a hash by a new one after a successful
+login, so that every known user's check converges on the cost of the unknown-username check
+(a cheaper hash answers faster, which tells who has an account).
 
 >>> stored = hash_password("correct horse battery staple " * 4)
 >>> stored.startswith(SCHEME_PREFIX)
@@ -41,6 +44,7 @@ __all__ = [
     "check_policy",
     "hash_password",
     "is_common",
+    "needs_rehash",
     "verify_password",
 ]
 
@@ -108,6 +112,15 @@ def hash_password(password: str) -> str:
     """A new stored hash of ``password`` covering all of it (see the module docstring)."""
     hashed = bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds=_ROUNDS)).decode("ascii")
     return SCHEME_PREFIX + hashed
+
+
+def needs_rehash(stored: object) -> bool:
+    """Whether ``stored`` is not a hash of the current scheme at the current cost (plain bcrypt,
+    a lower cost, or unusable): replace it once the password is known to be right."""
+    if not isinstance(stored, str) or not stored.startswith(SCHEME_PREFIX):
+        return True
+    inner = stored.removeprefix(SCHEME_PREFIX)
+    return not _PLAIN_BCRYPT.match(inner) or int(inner[4:6]) < _ROUNDS
 
 
 def verify_password(password: str, stored: object) -> bool:

@@ -32,6 +32,7 @@ __all__ = [
     "is_token_revoked",
     "profile",
     "record_login",
+    "replace_password_hash",
     "request_deletion",
     "revoke_token",
     "session_version",
@@ -108,6 +109,14 @@ def set_fields(store: Store, user_id: bson.ObjectId, fields: Mapping[str, Any]) 
 def set_fields_by_username(store: Store, username: str, fields: Mapping[str, Any]) -> int:
     """``$set`` ``fields`` on the account with this username."""
     return store.update_many(USERS, {"username": {"$eq": username}}, {"$set": _lower_email(fields)})
+
+
+def replace_password_hash(store: Store, user_id: bson.ObjectId, *, old: str, new: str) -> bool:
+    """Replace the account's password hash ``old`` by ``new`` (the same password, hashed anew)
+    unless it changed meanwhile (a password change wins); True when replaced. The session version
+    stays: the password did not change."""
+    match = {"_id": {"$eq": user_id}, "passwordHash": {"$eq": old}}
+    return store.update_many(USERS, match, {"$set": {"passwordHash": new}}) == 1
 
 
 def record_login(store: Store, username: str) -> None:

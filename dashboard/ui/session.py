@@ -9,7 +9,10 @@ temporary password, disabled, "log out everywhere"), or when this cookie was log
 
 The login cookie is ours (:mod:`dashboard.auth.tokens`); streamlit-authenticator only provides the
 browser-side cookie component. Passwords are checked by :mod:`dashboard.auth.passwords`, login
-attempts counted by :mod:`dashboard.auth.throttle` per (username, client), client and username.
+attempts counted by :mod:`dashboard.auth.throttle` per (username, client), client and username,
+each one before its password is checked. A successful login also gives the browser a long-lived
+**device cookie** for the account (it survives logout): a later attempt that presents it is exempt
+from the per-username delay, so guessing that keeps the delay running does not keep the owner out.
 The account forms (registration, password, details) are in :mod:`dashboard.ui.account_forms`.
 """
 
@@ -25,9 +28,15 @@ from typing import Any, TypeVar
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from dashboard.auth import accounts, passwords
-from dashboard.auth.throttle import LoginThrottle
-from dashboard.auth.tokens import LoginToken, issue_login_token, read_login_token
+from dashboard.auth import accounts, passwords, signin
+from dashboard.auth.throttle import Attempt, LoginThrottle
+from dashboard.auth.tokens import (
+    LoginToken,
+    issue_device_token,
+    issue_login_token,
+    read_device_token,
+    read_login_token,
+)
 from dashboard.core.demo import DEMO_PASSWORDS
 from dashboard.core.identity import AuthUser, PermissionDenied
 from dashboard.core.settings import Settings
@@ -41,6 +50,7 @@ __all__ = [
     "client_address",
     "current_user",
     "deferred",
+    "device_cookie_name",
     "issue_cookie",
     "login_form",
     "logout",
@@ -54,6 +64,10 @@ _RUN_KEY = "_spendlens_authenticator"
 #: This session's login: ``{"uid", "ver", "jti", "exp"}`` of its cookie's claims.
 _LOGIN = "_spendlens_login"
 _COOKIE_WRITE = "_spendlens_cookie_write"
+#: The device cookie to keep writing: ``{"token", "expires"}`` (logout leaves it).
+_DEVICE_WRITE = "_spendlens_device_write"
+#: How long a device cookie exempts its browser from the per-username delay.
+DEVICE_COOKIE_DAYS = 365
 #: The cookie writes drawn in this run (a component key may be drawn once per run).
 _DRAWN = "_spendlens_cookie_drawn"
 _NOTICE = "_spendlens_notice"
@@ -74,22 +88,40 @@ def begin_run(settings: Settings) -> None:
     _keep_cookie_write(settings)
 
 
-def _keep_cookie_write(settings: Settings) -> None:
-    """Render the pending cookie write (set or delete) again on this run.
+def device_cookie_name(settings: Settings) -> str:
+    """The device cookie's name: the login cookie's with ``_device`` appended."""
+    return f"{settings.cookie_name}_device"
 
-    The cookie is written by a browser-side component. Login and logout rerun the script right
+
+def _keep_cookie_write(settings: Settings) -> None:
+    """Render the pending cookie writes (the login cookie's set or delete, the device cookie's
+    set) again on this run.
+
+    The cookies are written by a browser-side component. Login and logout rerun the script right
     after asking for the write, and a component that the next run does not draw again is removed,
-    sometimes before its script ran (seen under load): so the write is drawn again, with the same
+    sometimes before its script ran (seen under load): so each write is drawn again, with the same
     arguments, on every run of this session until it logs in or out again (identical arguments
-    keep the component mounted, so the browser does the write once).
+    keep the component mounted, so the browser does the write once). The device cookie has its
+    own component key and is kept through logout.
     """
-    pending = st.session_state.get(_COOKIE_WRITE)
     authenticator = st.session_state.get(_RUN_KEY)
+    if authenticator is None:
+        return
     drawn: set[str] = st.session_state.setdefault(_DRAWN, set())
-    if not pending or authenticator is None or pending["op"] in drawn:
+    manager = authenticator.cookie_controller.cookie_model.cookie_manager
+    device = st.session_state.get(_DEVICE_WRITE)
+    if device and "device" not in drawn:
+        drawn.add("device")
+        manager.set(
+            device_cookie_name(settings),
+            device["token"],
+            key="device-set",
+            expires_at=dt.datetime.fromtimestamp(device["expires"]),
+        )
+    pending = st.session_state.get(_COOKIE_WRITE)
+    if not pending or pending["op"] in drawn:
         return
     drawn.add(pending["op"])
-    manager = authenticator.cookie_controller.cookie_model.cookie_manager
     if pending["op"] == "set":
         manager.set(
             settings.cookie_name,
@@ -157,11 +189,17 @@ def _establish(doc: Mapping[str, Any], token: LoginToken) -> None:
 
 def issue_cookie(store: Store, settings: Settings, user_id: Any) -> bool:
     """Sign this session in as the account ``user_id`` with a new cookie under its current
-    session version (after a login, or after this user's own password change); False when the
-    account is gone."""
+    session version (after this user's own password change); False when the account is gone."""
     doc = users.by_id(store, user_id)
     if doc is None:
         return False
+    _sign_in(doc, settings)
+    return True
+
+
+def _sign_in(doc: Mapping[str, Any], settings: Settings) -> None:
+    """Sign this session in as ``doc``'s account with a new login cookie under the session
+    version of ``doc`` (for a login: the document whose password was checked)."""
     value, token = issue_login_token(
         doc["_id"],
         max(users.session_version(doc), 0),
@@ -170,7 +208,23 @@ def issue_cookie(store: Store, settings: Settings, user_id: Any) -> bool:
     )
     _establish(doc, token)
     st.session_state[_COOKIE_WRITE] = {"op": "set", "token": value, "expires": token.expires}
-    return True
+
+
+def _give_device_cookie(doc: Mapping[str, Any], settings: Settings) -> None:
+    """After a successful login: a new device cookie of this account for this browser."""
+    value, token = issue_device_token(
+        doc["_id"], key=settings.effective_cookie_key, lifetime_s=DEVICE_COOKIE_DAYS * 86_400
+    )
+    st.session_state[_DEVICE_WRITE] = {"token": value, "expires": token.expires}
+
+
+def _device_cookie_id(doc: Mapping[str, Any] | None, settings: Settings) -> str | None:
+    """The id of the device cookie this browser presents, when it is valid and ``doc``'s."""
+    raw = st.context.cookies.get(device_cookie_name(settings))
+    token = read_device_token(raw, key=settings.effective_cookie_key)
+    if doc is None or token is None or token.user_id != doc.get("_id"):
+        return None
+    return token.token_id
 
 
 def _ended_because(doc: Mapping[str, Any] | None, login: Mapping[str, Any]) -> str | None:
@@ -277,17 +331,24 @@ def login_form(store: Store, settings: Settings, throttle: LoginThrottle) -> Non
         st.error("Enter your username and password.")
         return
     client = client_address(settings)
-    wait = throttle.retry_after(username, client)
-    if wait is not None:
-        audit(store, "login.locked", actor=username,
-              details={"retry_after_s": round(wait), "client": client})  # fmt: skip
-        st.error(_too_many(wait))
-        return
     doc = users.by_username(store, username)
+    device = _device_cookie_id(doc, settings)
+    # Counted before the password check, atomically: parallel attempts cannot all pass.
+    attempt = throttle.attempt(username, client, device=device)
+    if attempt.wait is not None:
+        if attempt.first_refusal:  # once per lock, not once per refused submit
+            audit(store, "login.locked", actor=username,
+                  details={"retry_after_s": round(attempt.wait), "client": client})  # fmt: skip
+        st.error(_too_many(attempt.wait))
+        return
     # Unknown usernames cost the same bcrypt work (verify_password checks a dummy hash).
     right = passwords.verify_password(password, doc.get("passwordHash") if doc else None)
     if doc is None or not right:
-        _failed(store, throttle, username, client)
+        _failed(store, throttle, attempt, username, client, device=device)
+        return
+    if signin.changed_meanwhile(store, doc):
+        _failed(store, throttle, attempt, username, client, device=device,
+                reason="changed during login")  # fmt: skip
         return
     if doc.get("disabled"):
         audit(store, "login.failure", actor=username, details={"reason": "disabled"})
@@ -300,18 +361,33 @@ def login_form(store: Store, settings: Settings, throttle: LoginThrottle) -> Non
             "admin for a temporary password."
         )
         return
-    throttle.reset(username, client)
-    issue_cookie(store, settings, doc["_id"])
-    audit(store, "login.success", actor=username, details={"client": client})
+    throttle.succeeded(attempt)
+    signin.upgrade_hash(store, doc, password)
+    _sign_in(doc, settings)
+    _give_device_cookie(doc, settings)
+    audit(store, "login.success", actor=username,
+          details={"client": client, "known_device": device is not None})  # fmt: skip
     users.record_login(store, username)
     st.rerun()
 
 
-def _failed(store: Store, throttle: LoginThrottle, username: str, client: str) -> None:
-    failures = throttle.record_failure(username, client)
-    audit(store, "login.failure", actor=username,
-          details={"attempt": failures, "client": client})  # fmt: skip
-    wait = throttle.retry_after(username, client)
+def _failed(
+    store: Store,
+    throttle: LoginThrottle,
+    attempt: Attempt,
+    username: str,
+    client: str,
+    *,
+    device: str | None,
+    reason: str | None = None,
+) -> None:
+    """The attempt failed (it stays counted): audit it and say so, or how long to wait."""
+    failures = attempt.failures
+    details: dict[str, Any] = {"attempt": failures, "client": client}
+    if reason:
+        details["reason"] = reason
+    audit(store, "login.failure", actor=username, details=details)
+    wait = throttle.retry_after(username, client, device=device)
     if wait is not None and failures >= throttle.max_attempts:
         audit(store, "login.lockout", actor=username, details={"failures": failures})
     if wait is not None:

@@ -87,3 +87,15 @@ def test_a_missing_or_unusable_hash_costs_one_bcrypt_check_and_never_matches(
     assert counting.calls == 1
     # The dummy hash has the cost of new hashes (12), so it takes as long as a real check.
     assert passwords._DUMMY_HASH.removeprefix(passwords.SCHEME_PREFIX).startswith("$2b$12$")
+
+
+def test_plain_bcrypt_and_cheaper_hashes_need_a_rehash_current_ones_do_not() -> None:
+    """A known user's cheaper hash answers faster than the unknown-username check (cost 12)."""
+    plain = bcrypt.hashpw(b"demo-user-pass", bcrypt.gensalt(rounds=12)).decode()
+    cheap = "sha256-bcrypt$" + bcrypt.hashpw(b"x", bcrypt.gensalt(rounds=4)).decode()
+    assert passwords.needs_rehash(plain)
+    assert passwords.needs_rehash(cheap)
+    assert passwords.needs_rehash(None) and passwords.needs_rehash("sha256-bcrypt$garbage")
+    assert not passwords.needs_rehash(hash_password("a current passphrase"))
+    stronger = "sha256-bcrypt$" + bcrypt.hashpw(b"x", bcrypt.gensalt(rounds=13)).decode()
+    assert not passwords.needs_rehash(stronger)

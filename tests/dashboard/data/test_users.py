@@ -74,3 +74,14 @@ def test_a_revoked_token_is_remembered_until_it_expires_anyway(store: Store) -> 
     assert users.is_token_revoked(doc, "live") and users.is_token_revoked(doc, "newer")
     assert not users.is_token_revoked(doc, "old")  # dropped: its cookie has expired
     assert not users.is_token_revoked(doc, "other")
+
+
+def test_a_password_hash_is_replaced_only_while_it_is_still_the_one_read(store: Store) -> None:
+    """The login rehashes a legacy hash; a password change that landed meanwhile wins."""
+    ana = users.insert(store, {"username": "ana", "passwordHash": "old", "sessionVersion": 3})
+    assert users.replace_password_hash(store, ana, old="old", new="rehashed") is True
+    assert users.by_id(store, ana)["passwordHash"] == "rehashed"
+    assert users.session_version(users.by_id(store, ana)) == 3  # no session ends
+    users.set_fields(store, ana, {"passwordHash": "changed"})
+    assert users.replace_password_hash(store, ana, old="rehashed", new="again") is False
+    assert users.by_id(store, ana)["passwordHash"] == "changed"

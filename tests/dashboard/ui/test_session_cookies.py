@@ -11,12 +11,14 @@ import json
 import time
 from collections.abc import Callable
 
+import bson
 import jwt
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import accounts
+from dashboard.auth.tokens import issue_device_token
 from dashboard.core.identity import AuthUser
 from dashboard.core.settings import DEMO_COOKIE_KEY
 from dashboard.data import users
@@ -144,7 +146,7 @@ def _without(claims: dict, name: str) -> dict:
 
 def _forged(kind: str, user_id: str) -> str:
     now = int(time.time())
-    good = {"sub": user_id, "ver": 0, "jti": "t" * 22, "exp": now + 3600}
+    good = {"typ": "login", "sub": user_id, "ver": 0, "jti": "t" * 22, "exp": now + 3600}
     key = DEMO_COOKIE_KEY
     return {
         "alg none": lambda: jwt.encode(good, None, algorithm="none"),
@@ -166,6 +168,10 @@ def _forged(kind: str, user_id: str) -> str:
         "not a JWT": lambda: "not-a-jwt",
         "three dots": lambda: "a.b.c",
         "huge": lambda: "x" * 100_000,
+        "no type": lambda: jwt.encode(_without(good, "typ"), key, "HS256"),
+        "a device cookie": lambda: issue_device_token(
+            bson.ObjectId(user_id), key=key, lifetime_s=3600
+        )[0],
     }[kind]()
 
 
@@ -175,7 +181,7 @@ def _forged(kind: str, user_id: str) -> str:
     ["alg none", "HS512", "bad signature", "missing expiry", "past expiry", "text expiry",
      "payload not JSON", "payload a list", "username instead of id", "version as text",
      "stale version", "no token id", "old format", "old format without expiry", "not a JWT",
-     "three dots", "huge"],
+     "three dots", "huge", "no type", "a device cookie"],
 )  # fmt: skip
 def test_a_forged_or_foreign_cookie_shows_the_login_form(
     kind: str, new_app, app_store: Store, monkeypatch
@@ -194,7 +200,13 @@ def test_a_genuine_cookie_for_those_claims_does_sign_in(
 ) -> None:
     """The control for the forgeries above: the same claims, rightly signed, are accepted."""
     admin_id = str(users.by_username(app_store, "demo-admin")["_id"])
-    claims = {"sub": admin_id, "ver": 0, "jti": "t" * 22, "exp": int(time.time()) + 3600}
+    claims = {
+        "typ": "login",
+        "sub": admin_id,
+        "ver": 0,
+        "jti": "t" * 22,
+        "exp": int(time.time()) + 3600,
+    }
     at = _new_tab(new_app, monkeypatch, jwt.encode(claims, DEMO_COOKIE_KEY, "HS256"))
     assert _signed_in(at)
     assert at.session_state["username"] == "demo-admin"
