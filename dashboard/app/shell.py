@@ -25,6 +25,7 @@ from dashboard.core.settings import Settings, SettingsError, StartupCheck, start
 from dashboard.store import DatabaseUnavailable, Store
 from dashboard.ui import account_forms, session
 from dashboard.ui.exports import clean_prepared_exports_at_start
+from dashboard.ui.login import login_form
 from dashboard.ui.signed_in import SIGNED_IN_KEY
 
 __all__ = ["run"]
@@ -110,7 +111,7 @@ def _run_signed_in(settings: Settings, store: Store, startup: StartupCheck) -> N
     def login() -> None:
         st.title("Spendlens")
         st.caption("Analytics and reports for your Expense Tracker data.")
-        session.login_form(store, settings, get_throttle(settings))
+        login_form(store, settings, get_throttle(settings))
         st.caption("Forgot your password? Ask an admin: they can issue a temporary one.")
         if startup.list_demo_accounts:
             with st.expander("Demo accounts (development on the demo data only)"):

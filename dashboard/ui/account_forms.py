@@ -17,7 +17,7 @@ from dashboard.cache import Cache
 from dashboard.core.identity import AuthUser
 from dashboard.core.settings import Settings
 from dashboard.store import Store
-from dashboard.ui import session
+from dashboard.ui import login, session
 from queries.base import GLOBAL
 
 __all__ = ["PASSWORD_HELP", "password_form", "registration_form", "update_details_form"]
@@ -30,7 +30,7 @@ PASSWORD_HELP = (
 _CAPTCHA = "register_user_captcha"
 _NAME_PART_MAX = accounts.NAME_MAX // 2
 _REGISTER_USERNAME_MAX = 32
-_cap = session.widget_limit
+_cap = login.widget_limit
 
 
 def _error(exc: Exception) -> None:

@@ -1,4 +1,4 @@
-"""The login flow in Streamlit: the login form, the login cookie, signing out, every run's check.
+"""The signed-in session: the login cookie, every run's check, signing out, checked downloads.
 
 The signed-in user is kept in ``st.session_state`` under the keys streamlit-authenticator uses
 (``authentication_status``, ``username``, ``name``, ``email``, ``roles``), plus this session's login
@@ -8,19 +8,15 @@ reuses the name has another id), disabled, or its session version moved on (pass
 temporary password, disabled, "log out everywhere"), or when this cookie was logged out.
 
 The login cookie is ours (:mod:`dashboard.auth.tokens`); streamlit-authenticator only provides the
-browser-side cookie component. Passwords are checked by :mod:`dashboard.auth.passwords`, login
-attempts counted by :mod:`dashboard.auth.throttle` per (username, client), client and username,
-each one before its password is checked. A successful login also gives the browser a long-lived
-**device cookie** for the account (it survives logout): a later attempt that presents it is exempt
-from the per-username delay, so guessing that keeps the delay running does not keep the owner out.
-The account forms (registration, password, details) are in :mod:`dashboard.ui.account_forms`.
+browser-side cookie component. A successful login (the form is :mod:`dashboard.ui.login`) also
+gives the browser a long-lived **device cookie** for the account (it survives logout), which
+exempts it from the per-username delay. The account forms are in :mod:`dashboard.ui.account_forms`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -28,8 +24,7 @@ from typing import Any, TypeVar
 import streamlit as st
 import streamlit_authenticator as stauth
 
-from dashboard.auth import accounts, passwords, signin
-from dashboard.auth.throttle import Attempt, LoginThrottle
+from dashboard.auth import accounts
 from dashboard.auth.tokens import (
     LoginToken,
     issue_device_token,
@@ -37,7 +32,6 @@ from dashboard.auth.tokens import (
     read_device_token,
     read_login_token,
 )
-from dashboard.core.demo import DEMO_PASSWORDS
 from dashboard.core.identity import AuthUser, PermissionDenied
 from dashboard.core.settings import Settings
 from dashboard.data import users
@@ -47,15 +41,15 @@ from dashboard.store import Store
 __all__ = [
     "SESSION_KEYS",
     "begin_run",
-    "client_address",
     "current_user",
     "deferred",
+    "device_cookie_id",
     "device_cookie_name",
+    "give_device_cookie",
     "issue_cookie",
-    "login_form",
     "logout",
     "logout_everywhere",
-    "widget_limit",
+    "sign_in",
 ]
 
 SESSION_KEYS = ("authentication_status", "username", "name", "email", "roles")
@@ -71,7 +65,6 @@ DEVICE_COOKIE_DAYS = 365
 #: The cookie writes drawn in this run (a component key may be drawn once per run).
 _DRAWN = "_spendlens_cookie_drawn"
 _NOTICE = "_spendlens_notice"
-_MAX_ADDRESS_CHARS = 64
 
 
 def begin_run(settings: Settings) -> None:
@@ -135,35 +128,6 @@ def _keep_cookie_write(settings: Settings) -> None:
             manager.delete(settings.cookie_name, key="delete")
 
 
-def widget_limit(limit: int) -> int:
-    """A text widget's ``max_chars`` for a field of at most ``limit`` characters: one more.
-
-    Streamlit cuts a widget's value to ``max_chars`` on the server, even from a crafted request,
-    which bounds what a visitor can send; at exactly ``limit`` a longer paste (a password!) would
-    be cut silently and accepted. One more character lets our own check refuse it with a message.
-    """
-    return limit + 1
-
-
-def client_address(settings: Settings) -> str:
-    """The visitor's address for the login throttle.
-
-    The connection's address, or with ``SPENDLENS_TRUSTED_PROXIES=N`` the N-th address from the
-    right of ``X-Forwarded-For`` (what the outermost trusted proxy saw; entries further left are
-    whatever the client wrote). ``local`` when Streamlit reports none (localhost, tests).
-    """
-    address = st.context.ip_address
-    if not isinstance(address, str):
-        address = None
-    if settings.trusted_proxies:
-        headers = st.context.headers
-        values = headers.get_all("X-Forwarded-For") if hasattr(headers, "get_all") else []
-        hops = [h.strip() for v in values for h in str(v).split(",") if h.strip()]
-        if len(hops) >= settings.trusted_proxies:
-            address = hops[-settings.trusted_proxies]
-    return (address or "local")[:_MAX_ADDRESS_CHARS]
-
-
 def _clear_session() -> None:
     for key in SESSION_KEYS:
         st.session_state[key] = None
@@ -193,11 +157,11 @@ def issue_cookie(store: Store, settings: Settings, user_id: Any) -> bool:
     doc = users.by_id(store, user_id)
     if doc is None:
         return False
-    _sign_in(doc, settings)
+    sign_in(doc, settings)
     return True
 
 
-def _sign_in(doc: Mapping[str, Any], settings: Settings) -> None:
+def sign_in(doc: Mapping[str, Any], settings: Settings) -> None:
     """Sign this session in as ``doc``'s account with a new login cookie under the session
     version of ``doc`` (for a login: the document whose password was checked)."""
     value, token = issue_login_token(
@@ -210,7 +174,7 @@ def _sign_in(doc: Mapping[str, Any], settings: Settings) -> None:
     st.session_state[_COOKIE_WRITE] = {"op": "set", "token": value, "expires": token.expires}
 
 
-def _give_device_cookie(doc: Mapping[str, Any], settings: Settings) -> None:
+def give_device_cookie(doc: Mapping[str, Any], settings: Settings) -> None:
     """After a successful login: a new device cookie of this account for this browser."""
     value, token = issue_device_token(
         doc["_id"], key=settings.effective_cookie_key, lifetime_s=DEVICE_COOKIE_DAYS * 86_400
@@ -218,7 +182,7 @@ def _give_device_cookie(doc: Mapping[str, Any], settings: Settings) -> None:
     st.session_state[_DEVICE_WRITE] = {"token": value, "expires": token.expires}
 
 
-def _device_cookie_id(doc: Mapping[str, Any] | None, settings: Settings) -> str | None:
+def device_cookie_id(doc: Mapping[str, Any] | None, settings: Settings) -> str | None:
     """The id of the device cookie this browser presents, when it is valid and ``doc``'s."""
     raw = st.context.cookies.get(device_cookie_name(settings))
     token = read_device_token(raw, key=settings.effective_cookie_key)
@@ -299,109 +263,6 @@ def current_user(store: Store, settings: Settings) -> AuthUser | None:
     st.session_state["name"] = user.name
     st.session_state["email"] = user.email
     return user
-
-
-def login_form(store: Store, settings: Settings, throttle: LoginThrottle) -> None:
-    """Our login form: bounded, throttled per (username, client), audited; a disabled account or
-    (in production) a demo password is refused only after a right password."""
-    with st.form("spendlens_login"):
-        st.subheader("Log in")
-        username = st.text_input(
-            "Username", autocomplete="username", max_chars=widget_limit(accounts.USERNAME_MAX)
-        )
-        password = st.text_input(
-            "Password",
-            type="password",
-            autocomplete="current-password",
-            max_chars=widget_limit(passwords.MAX_LENGTH),
-        )
-        submitted = st.form_submit_button("Log in", type="primary")
-    if not submitted:
-        return
-    if not isinstance(username, str) or not isinstance(password, str):
-        username, password = "", ""
-    if len(username) > accounts.USERNAME_MAX or len(password) > passwords.MAX_LENGTH:
-        st.error(
-            f"Usernames have at most {accounts.USERNAME_MAX} characters and passwords at most "
-            f"{passwords.MAX_LENGTH:,}."
-        )
-        return
-    username = username.strip().lower()
-    if not username or not password:
-        st.error("Enter your username and password.")
-        return
-    client = client_address(settings)
-    doc = users.by_username(store, username)
-    device = _device_cookie_id(doc, settings)
-    # Counted before the password check, atomically: parallel attempts cannot all pass.
-    attempt = throttle.attempt(username, client, device=device)
-    if attempt.wait is not None:
-        if attempt.first_refusal:  # once per lock, not once per refused submit
-            audit(store, "login.locked", actor=username,
-                  details={"retry_after_s": round(attempt.wait), "client": client})  # fmt: skip
-        st.error(_too_many(attempt.wait))
-        return
-    # Unknown usernames cost the same bcrypt work (verify_password checks a dummy hash).
-    right = passwords.verify_password(password, doc.get("passwordHash") if doc else None)
-    if doc is None or not right:
-        _failed(store, throttle, attempt, username, client, device=device)
-        return
-    if signin.changed_meanwhile(store, doc):
-        _failed(store, throttle, attempt, username, client, device=device,
-                reason="changed during login")  # fmt: skip
-        return
-    if doc.get("disabled"):
-        audit(store, "login.failure", actor=username, details={"reason": "disabled"})
-        st.error("This account is disabled. Ask an admin to enable it.")
-        return
-    if settings.is_production and password in DEMO_PASSWORDS:
-        audit(store, "login.refused", actor=username, details={"reason": "demo password"})
-        st.error(
-            "This is one of the published demo passwords, which production refuses. Ask an "
-            "admin for a temporary password."
-        )
-        return
-    throttle.succeeded(attempt)
-    signin.upgrade_hash(store, doc, password)
-    _sign_in(doc, settings)
-    _give_device_cookie(doc, settings)
-    audit(store, "login.success", actor=username,
-          details={"client": client, "known_device": device is not None})  # fmt: skip
-    users.record_login(store, username)
-    st.rerun()
-
-
-def _failed(
-    store: Store,
-    throttle: LoginThrottle,
-    attempt: Attempt,
-    username: str,
-    client: str,
-    *,
-    device: str | None,
-    reason: str | None = None,
-) -> None:
-    """The attempt failed (it stays counted): audit it and say so, or how long to wait."""
-    failures = attempt.failures
-    details: dict[str, Any] = {"attempt": failures, "client": client}
-    if reason:
-        details["reason"] = reason
-    audit(store, "login.failure", actor=username, details=details)
-    wait = throttle.retry_after(username, client, device=device)
-    if wait is not None and failures >= throttle.max_attempts:
-        audit(store, "login.lockout", actor=username, details={"failures": failures})
-    if wait is not None:
-        st.error(_too_many(wait))
-    else:
-        st.error("Username or password is incorrect.")
-
-
-def _too_many(wait_s: float) -> str:
-    if wait_s < 60:
-        seconds = max(1, math.ceil(wait_s))
-        return f"Too many attempts, try again in {seconds} second{'s' if seconds != 1 else ''}."
-    minutes = max(1, math.ceil(wait_s / 60))
-    return f"Too many attempts, try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
 def logout(settings: Settings, store: Store, *, audited: bool = True) -> None:

@@ -65,7 +65,11 @@ def test_signing_in_when_the_data_directory_turned_read_only_says_so(
 ) -> None:
     require_mounts(tmp_path)
     at = new_app()
-    at.run()  # the store is open (and holds its lock) before the directory turns read-only
+    # Logged in once and out: the store is open (and holds its lock) before the directory turns
+    # read-only, and the password hash is current, so the login's first write is its audit entry.
+    at = login(at, *DEMO["user"])
+    at.button(key="spendlens_logout").click().run()
+    assert at.session_state["authentication_status"] is not True
     with read_only(data_dir):
         at = login(at, *DEMO["user"])
         assert not at.exception, at.exception
@@ -74,6 +78,10 @@ def test_signing_in_when_the_data_directory_turned_read_only_says_so(
         assert "Read-only file system" in text
         assert "mount it read-write" in text
         assert str(data_dir) not in text
+    # The login could not be audited, so it did not happen: the next run is signed out.
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["authentication_status"] is not True
 
 
 def test_a_read_only_data_directory_at_start_is_a_clear_page_without_the_path(
