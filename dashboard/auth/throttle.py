@@ -177,6 +177,10 @@ class LoginThrottle:
         now = self.clock()
         return self._check(self._keys(username, client, device), "", now, record=False)[0]
 
+    def counted(self, username: str, client: str) -> int:
+        """Attempts of ``client`` on ``username`` in the window (nothing is counted)."""
+        return self._check(self._keys(username, client, None), "", self.clock(), record=False)[1]
+
     def succeeded(self, attempt: Attempt) -> None:
         """The attempt logged in: forget it, and this (username, client)'s earlier failures."""
         if not attempt.refused:
