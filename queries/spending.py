@@ -21,11 +21,18 @@ from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
 from queries.base import Query
 from queries.scope import literal, literal_in, own_expenses
-from queries.validity import COUNT_SCHEMA, count_pipeline, valid_expense
+from queries.validity import (
+    ANY_SCHEMA,
+    COUNT_SCHEMA,
+    any_pipeline,
+    count_pipeline,
+    valid_expense,
+)
 
 __all__ = [
     "WEEKDAYS",
     "Unit",
+    "any_left_out",
     "by_category",
     "by_category_over_time",
     "by_hour",
@@ -232,6 +239,12 @@ def categories(user: AuthUser) -> Query:
         {"$project": {"_id": 0, "category": "$_id"}},
     ]
     return replace(_query("categories", user, pipeline, {"category": pl.String}), family="profile")
+
+
+def any_left_out(user: AuthUser) -> Query:
+    """One row if any of the user's expenses is left out as unusable, whatever the period; none
+    otherwise (then :func:`left_out` need not run)."""
+    return _query("any_left_out", user, any_pipeline(own_expenses(user)), dict(ANY_SCHEMA))
 
 
 def left_out(user: AuthUser, period: Period, *, categories: Sequence[str] = ()) -> Query:

@@ -9,10 +9,14 @@ import math
 import bson
 import pytest
 
+from dashboard.cache import MemoryCache
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import month_period
+from dashboard.core.settings import Settings
 from dashboard.data.runner import Runner
+from dashboard.store import Store
 from dashboard.views import spending
+from tests.apptest import RecordingStore
 from tests.factories import MISSING, broken_expense, expense, utc
 
 MAY = month_period(dt.date(2026, 5, 1), "UTC")
@@ -91,3 +95,20 @@ def test_what_was_left_out_is_counted(malformed: Runner, user: AuthUser) -> None
         "without a category were left out."
     )
     assert spending.left_out(malformed, user, MAY, categories=["Transport"]).counts["amount"] == 0
+
+
+def test_a_user_with_nothing_left_out_costs_one_cheap_check(store: Store, user: AuthUser) -> None:
+    """Most users have no unusable expense: then only the one-filter check runs, not the
+    per-reason count (ten times its cost); a user with one gets the count."""
+    recorder = RecordingStore(store)
+    runner = Runner(store=recorder, cache=MemoryCache(), settings=Settings())
+    store.insert_many("expenses", [expense(user, utc(2026, 5, 10, 12), 10.0, "Food", "Lunch")])
+    assert spending.left_out(runner, user, MAY).total == 0
+    assert [comment for _, _, comment in recorder.sent] == ["spending.any_left_out"]
+    other = AuthUser(id=bson.ObjectId(), username="o", name="O", email=None, roles=("user",))
+    store.insert_many("expenses", [broken_expense(other, utc(2026, 5, 10, 12), amount=math.nan)])
+    assert dict(spending.left_out(runner, other, MAY).counts)["amount"] == 1
+    assert [comment for _, _, comment in recorder.sent][1:] == [
+        "spending.any_left_out",
+        "spending.left_out",
+    ]
