@@ -124,3 +124,25 @@ def recording(app_store: Store, monkeypatch: pytest.MonkeyPatch) -> RecordingSto
     for module in ("dashboard.app.resources", "dashboard.app.shell"):
         monkeypatch.setattr(f"{module}.get_store", lambda settings: recorder, raising=False)
     return recorder
+
+
+class CheckpwCounter:
+    """``bcrypt.checkpw`` as the password module calls it, counting its calls."""
+
+    def __init__(self, checkpw: Callable[[bytes, bytes], bool]) -> None:
+        self.calls = 0
+        self._checkpw = checkpw
+
+    def __call__(self, password: bytes, hashed: bytes) -> bool:
+        self.calls += 1
+        return self._checkpw(password, hashed)
+
+
+@pytest.fixture
+def checkpw_calls(monkeypatch: pytest.MonkeyPatch) -> CheckpwCounter:
+    """Count the bcrypt checks of :mod:`dashboard.auth.passwords` (each one costs the same time)."""
+    from dashboard.auth import passwords
+
+    counter = CheckpwCounter(passwords.bcrypt.checkpw)
+    monkeypatch.setattr(passwords.bcrypt, "checkpw", counter)
+    return counter

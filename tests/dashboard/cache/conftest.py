@@ -152,3 +152,13 @@ def spare_redis(tmp_path: Path) -> Iterator[Callable[[str], str]]:
 
     yield ctl
     ctl("stop")
+
+
+def until(condition: Callable[[], bool], *, within_s: float = 10.0) -> bool:
+    """Poll ``condition`` until it holds (True) or ``within_s`` has passed (False)."""
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import redis
 
 from dashboard.cache.breaker import CircuitBreaker
 from dashboard.cache.redis_cache import RedisCache
+from tests.dashboard.cache.conftest import until
 
 pytestmark = pytest.mark.redis
 
@@ -53,16 +53,6 @@ def replica(url: str, **options: object) -> RedisCache:
 def read(cache: RedisCache, db: Database, scope: str = SCOPE) -> tuple[str, bool]:
     result = cache.fetch("budgets.limit", db.reader(scope), ttl=600, scope=scope)
     return limit_of(result.frame), result.from_cache
-
-
-def until(condition: Callable[[], bool], *, within_s: float = 10.0) -> bool:
-    """Poll ``condition`` until it holds (True) or ``within_s`` has passed (False)."""
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_write_during_a_stall_is_never_answered_with_the_old_value(spare_redis) -> None:

@@ -4,8 +4,6 @@ on the Budgets page, through the same view functions, on this replica and on ano
 from __future__ import annotations
 
 import datetime as dt
-import time
-from collections.abc import Callable
 
 import pytest
 
@@ -15,6 +13,7 @@ from dashboard.core.settings import Settings
 from dashboard.data.runner import Runner
 from dashboard.store import Store
 from dashboard.views.budgets import month_status, save_budget
+from tests.dashboard.cache.conftest import until
 from tests.factories import account
 
 pytestmark = pytest.mark.redis
@@ -26,15 +25,6 @@ def replica(store: Store, url: str) -> Runner:
     breaker = CircuitBreaker("stalled Redis", threshold=2, cooldown_s=0.05, max_cooldown_s=0.2)
     cache = RedisCache(url, socket_timeout_s=0.1, breaker=breaker)
     return Runner(store=store, cache=cache, settings=Settings())
-
-
-def until(condition: Callable[[], bool], *, within_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_budget_saved_during_a_redis_stall_shows_on_every_replica(

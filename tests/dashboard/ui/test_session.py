@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import bcrypt
 import polars as pl
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import passwords
 from dashboard.store import Store
 from tests.apptest import DEMO, Clock, login, login_as
 
@@ -192,26 +190,14 @@ def test_the_forwarded_header_counts_only_behind_configured_proxies(
     assert entry["details"]["client"] == expected
 
 
-class _CountingCheckpw:
-    def __init__(self) -> None:
-        self.calls = 0
-        self._checkpw = bcrypt.checkpw
-
-    def __call__(self, password: bytes, hashed: bytes) -> bool:
-        self.calls += 1
-        return self._checkpw(password, hashed)
-
-
-def test_an_unknown_username_costs_the_same_bcrypt_check(new_app, monkeypatch) -> None:
+def test_an_unknown_username_costs_the_same_bcrypt_check(new_app, checkpw_calls) -> None:
     """Before: an unknown name answered at once, telling which usernames exist."""
     at = new_app().run()
-    counting = _CountingCheckpw()
-    monkeypatch.setattr(passwords.bcrypt, "checkpw", counting)
     login(at, "nobody-by-that-name", "whatever")
-    assert counting.calls == 1
+    assert checkpw_calls.calls == 1
     assert at.error[0].value == "Username or password is incorrect."
     login(at, "demo-user", "wrong")
-    assert counting.calls == 2
+    assert checkpw_calls.calls == 2
 
 
 def test_a_disabled_accounts_message_needs_the_right_password(new_app, app_store: Store) -> None:
