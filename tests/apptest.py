@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.store import Store
@@ -96,3 +97,22 @@ def raw_expenses(store: Store, username: str) -> tuple[dict, pl.DataFrame]:
         schema={"date": pl.Datetime("us", "UTC"), "amount": pl.Float64, "category": pl.String},
     )
     return user, frame
+
+
+def assert_overview_kpis(at: AppTest, user: dict, raw: pl.DataFrame) -> float:
+    """The Overview's total, count and largest expense against plain Polars over ``raw`` (the
+    user's usable expenses) in the default period; returns that period's days."""
+    from dashboard.core.periods import SPENDING_PERIODS, local_today, period_for
+
+    period = period_for(
+        SPENDING_PERIODS.default, today=local_today(user["timezone"]), tz=user["timezone"]
+    )
+    lo, hi = period.utc_bounds()
+    inside = raw.filter((pl.col("date") >= lo) & (pl.col("date") < hi))
+    metrics = {m.label: m.value for m in at.metric}
+    assert money(metrics["Total spent"]) == pytest.approx(
+        round(inside["amount"].sum(), 2), abs=0.005
+    )
+    assert int(metrics["Expenses"].replace(",", "")) == inside.height
+    assert money(metrics["Largest expense"]) == pytest.approx(inside["amount"].max(), abs=0.005)
+    return inside["amount"].sum() / period.days

@@ -13,25 +13,24 @@ import pypdf
 import pytest
 
 from dashboard.cli.commands import main
-from dashboard.store import connect
+from dashboard.store import Store, connect
 from tests.finance_data import seed_finance
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
+def _finance_with_staff(store: Store) -> None:
+    seed_finance(store)
+    store.insert_many(
+        "users",
+        [{"username": "finn", "name": "Finn", "roles": ["finance"]},
+         {"username": "gone", "name": "Gone", "roles": ["finance"], "disabled": True}],
+    )  # fmt: skip
+
+
 @pytest.fixture
-def uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    for var in ("MONGODB_URI", "REDIS_URL", "SPENDLENS_REPORT_TIMEZONE"):
-        monkeypatch.delenv(var, raising=False)
-    path = tmp_path / "db"
-    with connect(f"embedded://{path}") as store:
-        seed_finance(store)
-        store.insert_many(
-            "users",
-            [{"username": "finn", "name": "Finn", "roles": ["finance"]},
-             {"username": "gone", "name": "Gone", "roles": ["finance"], "disabled": True}],
-        )  # fmt: skip
-    return f"embedded://{path}"
+def uri(report_store) -> str:
+    return report_store(_finance_with_staff)
 
 
 def _audit(uri: str) -> list[dict]:

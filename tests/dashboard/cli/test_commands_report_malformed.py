@@ -9,18 +9,12 @@ import pypdf
 import pytest
 
 from dashboard.cli.commands import main
-from dashboard.store import connect
 from tests.finance_data import seed_malformed
 
 
 @pytest.fixture
-def uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    for var in ("MONGODB_URI", "REDIS_URL", "SPENDLENS_REPORT_TIMEZONE"):
-        monkeypatch.delenv(var, raising=False)
-    path = tmp_path / "db"
-    with connect(f"embedded://{path}") as store:
-        seed_malformed(store)
-    return f"embedded://{path}"
+def uri(report_store) -> str:
+    return report_store(seed_malformed)
 
 
 def test_every_format_is_written_without_the_unusable_expenses(uri: str, tmp_path: Path) -> None:

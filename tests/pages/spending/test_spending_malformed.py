@@ -7,12 +7,8 @@ import datetime as dt
 import math
 from zoneinfo import ZoneInfo
 
-import polars as pl
-import pytest
-
-from dashboard.core.periods import SPENDING_PERIODS, local_today, period_for
 from dashboard.store import Store
-from tests.apptest import login_as, money, raw_expenses
+from tests.apptest import assert_overview_kpis, login_as, raw_expenses
 from tests.factories import MISSING, broken_expense
 
 PAGES = (
@@ -58,17 +54,7 @@ def test_every_spending_page_counts_what_it_left_out(new_app, app_store: Store) 
         assert any(w.startswith(NOTICE) for w in warnings), (page, warnings)
 
     at.switch_page("pages/spending/overview.py").run()
-    period = period_for(
-        SPENDING_PERIODS.default, today=local_today(user["timezone"]), tz=user["timezone"]
-    )
-    lo, hi = period.utc_bounds()
-    inside = raw.filter((pl.col("date") >= lo) & (pl.col("date") < hi))
-    metrics = {m.label: m.value for m in at.metric}
-    assert money(metrics["Total spent"]) == pytest.approx(
-        round(inside["amount"].sum(), 2), abs=0.005
-    )
-    assert int(metrics["Expenses"].replace(",", "")) == inside.height
-    assert money(metrics["Largest expense"]) == pytest.approx(inside["amount"].max(), abs=0.005)
+    assert_overview_kpis(at, user, raw)
 
     at.switch_page("pages/spending/categories.py").run()
     assert at.selectbox(key="category").options == sorted(set(raw["category"]))
