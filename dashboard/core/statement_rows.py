@@ -59,7 +59,11 @@ class Problem:
         if self.column == _ROW:
             return f"line {self.line} {self.reason}"
         where = f"line {self.line}, column {self.column!r}"
-        return f"{where}: {self.value!r} {self.reason}" if self.value else f"{where}: {self.reason}"
+        return (
+            f"{where}: {self.value!r} {self.reason}"
+            if self.value.strip()
+            else f"{where}: {self.reason}"
+        )
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,9 @@ def test_cp1252_text_is_decoded() -> None:
 
 
 def test_preview_has_a_line_column_then_the_header_as_strings() -> None:
-    data = b"Date,Text,Amount\n2025-01-02,a,1\n\n2025-01-03,b\n2025-01-04,c,3,extra\n2025-01-05,d,5\n"
+    data = (
+        b"Date,Text,Amount\n2025-01-02,a,1\n\n2025-01-03,b\n2025-01-04,c,3,extra\n2025-01-05,d,5\n"
+    )
     expected = pl.DataFrame(
         {
             "line": [2, 4, 5],
