@@ -28,12 +28,13 @@ def dedupe_key(rows: pl.DataFrame) -> pl.Series:
     """One String ``key`` per row: ``x:<external_id>``, or ``d:<YYYY-MM-DD>|<cents>|<description>``.
 
     The day is the UTC day of ``date``; cents are the amount times 100 rounded to an integer; the
-    description is casefolded with whitespace runs collapsed to one space.
+    description is casefolded with whitespace runs collapsed to one space. An empty external id
+    counts as none.
     """
     described = _casefold(rows["description"]).str.replace_all(r"\s+", " ").str.strip_chars()
     frame = rows.select("date", "amount", "external_id").with_columns(text=described)
     return frame.select(
-        key=pl.when(pl.col("external_id").is_not_null())
+        key=pl.when(pl.col("external_id").fill_null("") != "")
         .then(pl.concat_str(pl.lit("x:"), pl.col("external_id")))
         .otherwise(
             pl.concat_str(
