@@ -6,7 +6,7 @@ PORT ?= 8501
 INSTALLED := $(VENV)/.installed-runtime
 DEV_INSTALLED := $(VENV)/.installed-dev
 
-.PHONY: run test lint format seed bench clean
+.PHONY: run test lint format seed bench clean worker
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,8 @@ bench: $(DEV_INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## worker: run background jobs in their own process (MongoDB deployments; with the embedded
+## engine `make run` runs them inside the app)
+worker: $(INSTALLED)
+	$(PY) -m dashboard worker

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import bson
 import pytest
+import redis
 from streamlit.testing.v1 import AppTest
 
 from dashboard.cache import MemoryCache
@@ -18,6 +19,37 @@ from dashboard.core.settings import Settings
 from dashboard.data.runner import Runner
 from dashboard.store import Store, connect
 from tests.apptest import APP, Clock, RecordingStore
+
+#: The real Redis of every development and CI machine (database 15: the tests' own).
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The real Redis; skipped when it is down, a failure under ``CI=true``."""
+    if not redis_answers(REDIS_URL):
+        message = (
+            "no Redis at 127.0.0.1:6379: start one with `redis-server --daemonize yes --bind "
+            '127.0.0.1 -::1 --port 6379 --save "" --appendonly no`'
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return REDIS_URL
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An app started by a test runs its jobs inside the page run, not on worker threads left
+    behind in the test process (the job tests choose their queue themselves)."""
+    monkeypatch.setenv("SPENDLENS_QUEUE", "immediate")
 
 
 @pytest.fixture

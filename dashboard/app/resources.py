@@ -15,12 +15,16 @@ from dashboard.core.settings import Settings, load_settings
 from dashboard.data import bulk
 from dashboard.data.indexes import ensure_unique_indexes
 from dashboard.data.runner import Runner
+from dashboard.jobs.context import JobContext
+from dashboard.jobs.queue import JobQueue
+from dashboard.jobs.worker import queue_for, start_in_app
 from dashboard.store import Store, open_store
 from dashboard.store.connect import store_options
 
 __all__ = [
     "StoreStartup",
     "get_cache",
+    "get_jobs",
     "get_runner",
     "get_settings",
     "get_store",
@@ -117,3 +121,19 @@ def get_runner(settings: Settings | None = None) -> Runner:
     unless given)."""
     settings = settings or get_settings()
     return Runner(store=get_store(settings), cache=get_cache(settings), settings=settings)
+
+
+@st.cache_resource(show_spinner=False)
+def _start_jobs(key: tuple[Any, ...], _context: JobContext) -> JobQueue:
+    return start_in_app(_context)
+
+
+def get_jobs(settings: Settings | None = None) -> tuple[JobContext, JobQueue]:
+    """This process's job context and queue. With the embedded engine (or
+    ``SPENDLENS_IN_APP_WORKER=true``) the first call starts the worker threads in this process."""
+    settings = settings or get_settings()
+    context = JobContext(store=get_store(settings), cache=get_cache(settings), settings=settings)
+    if settings.runs_worker_in_app:
+        key = (settings.store_uri, settings.mongodb_db, settings.queue_backend, settings.redis_url)
+        return context, _start_jobs(key, context)
+    return context, queue_for(settings)

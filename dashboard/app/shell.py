@@ -7,13 +7,16 @@ to do in plain words, without paths, pids or hosts; the exception itself goes to
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 import streamlit as st
+from redis.exceptions import RedisError
 
 from dashboard.app.navigation import build_navigation
 from dashboard.app.page_timings import PAGE_TIMINGS
 from dashboard.app.resources import (
     get_cache,
+    get_jobs,
     get_settings,
     get_store,
     get_throttle,
@@ -24,7 +27,6 @@ from dashboard.core.faults import Fault, settings_fault, storage_fault
 from dashboard.core.settings import Settings, SettingsError, StartupCheck, startup_check
 from dashboard.store import DatabaseUnavailable, Store
 from dashboard.ui import account_forms, session
-from dashboard.ui.exports import clean_prepared_exports_at_start
 from dashboard.ui.login import login_form
 from dashboard.ui.signed_in import SIGNED_IN_KEY
 
@@ -90,7 +92,11 @@ def run() -> None:
         return
     if startup.banner:
         st.warning(startup.banner, icon=":material/warning:")
-    clean_prepared_exports_at_start()
+    if settings.runs_worker_in_app:
+        try:  # start the in-app worker once per process, so queued jobs resume
+            get_jobs(settings)
+        except (OSError, sqlite3.Error, RedisError):  # pages still work; the Import page says it
+            log.exception("the background-job worker could not start")
     try:
         _run_signed_in(settings, store, startup)
     except OSError as exc:

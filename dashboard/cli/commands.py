@@ -1,5 +1,5 @@
 """``python -m dashboard``: seed demo data, create indexes, build the daily rollups, check health,
-write finance reports (for cron and deploys)."""
+write finance reports (for cron and deploys), run the background-job worker."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from bson import ObjectId
 
+from dashboard.cli import worker
 from dashboard.core.faults import storage_fault
 from dashboard.core.identity import AuthUser, PermissionDenied
 from dashboard.core.settings import Settings, SettingsError, load_settings
@@ -77,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     health = sub.add_parser("health", help="print health JSON; exit 0 when the database answers")
     health.add_argument("--uri", default=None)
     _report_parser(sub)
+    worker.add_parser(sub)
     return parser
 
 
@@ -343,6 +345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "rollups": _rollups,
         "health": _health,
         "report": _report,
+        "worker": lambda args: worker.run(args, _settings()),
     }
     try:
         return commands[args.command](args)

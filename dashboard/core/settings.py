@@ -38,6 +38,7 @@ __all__ = [
 DEMO_COOKIE_KEY = "spendlens-demo-cookie-key-not-secret"
 READ_PREFERENCES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
 ENVIRONMENTS = ("development", "production")
+QUEUES = ("auto", "redis", "sqlite", "immediate")
 #: What a store holds, as far as the start-up check cares: nothing at all, the complete demo data
 #: set, a demo seed that did not finish, or anything else (data that may be real).
 STORE_KINDS = ("empty", "demo", "incomplete", "other")
@@ -74,6 +75,10 @@ class Settings:
     login_client_max_attempts: int = 20
     login_username_soft_limit: int = 10
     trusted_proxies: int = 0
+    queue: str = "auto"
+    worker_threads: int = 2
+    in_app_worker: bool | None = None
+    import_max_mb: float = 20.0
 
     @property
     def effective_cookie_key(self) -> str:
@@ -94,6 +99,21 @@ class Settings:
     @property
     def uses_embedded(self) -> bool:
         return not self.mongodb_uri
+
+    @property
+    def queue_backend(self) -> str:
+        """``redis``, ``sqlite`` or ``immediate``: ``auto`` is Redis when ``REDIS_URL`` is set."""
+        if self.queue != "auto":
+            return self.queue
+        return "redis" if self.redis_url else "sqlite"
+
+    @property
+    def runs_worker_in_app(self) -> bool:
+        """Whether the app process runs the job worker itself: always with the embedded engine
+        (its data directory has one owner), by default not with MongoDB (``make worker``)."""
+        if self.uses_embedded:
+            return True
+        return bool(self.in_app_worker)
 
 
 @dataclass(frozen=True)
@@ -228,6 +248,16 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("LOGIN_USERNAME_SOFT_LIMIT", "login_username_soft_limit", _positive_int,
          "a positive whole number",
          "Failed logins on one username (all clients) before each try waits, doubling to 60 s."),
+    _Var("SPENDLENS_QUEUE", "queue", _choice(QUEUES), ", ".join(QUEUES),
+         "Job queue: auto (Redis when REDIS_URL is set, else SQLite in SPENDLENS_DATA_DIR); "
+         "immediate runs each job at once in the process that submits it (tests)."),
+    _Var("SPENDLENS_WORKER_THREADS", "worker_threads", _positive_int, "a positive whole number",
+         "Jobs one worker process runs at the same time."),
+    _Var("SPENDLENS_IN_APP_WORKER", "in_app_worker", _boolean, "true or false",
+         "Run the job worker inside the app process. Always on with the embedded engine; with "
+         "MongoDB off by default: run `python -m dashboard worker`."),
+    _Var("IMPORT_MAX_MB", "import_max_mb", _positive_float, "a number of megabytes above 0",
+         "Largest statement file a user may upload for import."),
     _Var("SPENDLENS_TRUSTED_PROXIES", "trusted_proxies", _non_negative_int,
          "a whole number, 0 or more",
          "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none)."),

@@ -69,7 +69,11 @@ class Server:
 def start_server(data: Path, log: Path) -> Server:
     """``streamlit run app.py`` on a free port over ``data``; returns once it answers."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "REDIS_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MONGODB_URI", "REDIS_URL", "SPENDLENS_QUEUE")  # the app's own SQLite queue
+    }
     env.update(SPENDLENS_DATA_DIR=str(data), SPENDLENS_ENV="development")
     handle = open(log, "wb")  # noqa: SIM115 - closed by stop_server
     proc = subprocess.Popen(

@@ -18,28 +18,7 @@ import redis
 
 from dashboard.cache.breaker import CircuitBreaker
 from dashboard.cache.redis_cache import RedisCache
-
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def _redis_answers(url: str) -> bool:
-    try:
-        return bool(redis.Redis.from_url(url, socket_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    if not _redis_answers(REDIS_URL):
-        message = (
-            "no Redis at 127.0.0.1:6379: start one with `redis-server --daemonize yes --bind "
-            '127.0.0.1 -::1 --port 6379 --save "" --appendonly no`'
-        )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return REDIS_URL
+from tests.conftest import redis_answers
 
 
 @pytest.fixture
@@ -132,7 +111,7 @@ def spare_redis(tmp_path: Path) -> Iterator[Callable[[str], str]]:
                 )
             )
             deadline = time.monotonic() + 10
-            while not _redis_answers(url):
+            while not redis_answers(url):
                 if time.monotonic() > deadline:
                     pytest.fail("spare redis-server did not start")
                 time.sleep(0.05)

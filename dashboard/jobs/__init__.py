@@ -1,0 +1,1 @@
+"""Background jobs on the Huey task queue: statement imports and large exports (docs/jobs.md)."""
