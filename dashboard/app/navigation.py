@@ -71,6 +71,14 @@ PAGES: tuple[PageSpec, ...] = (
         ("user",),
     ),
     PageSpec(
+        "pages/spending/import.py",
+        "Import",
+        ":material/upload_file:",
+        "import",
+        "My spending",
+        ("user",),
+    ),
+    PageSpec(
         "pages/spending/insights.py",
         "Insights",
         ":material/lightbulb:",

@@ -191,7 +191,8 @@ def _round_trips(date_format: str) -> bool:
 
 
 def date_formats_for(values: Sequence[str]) -> list[str]:
-    """The :data:`DATE_FORMATS` that read every non-blank value, best first.
+    """The :data:`DATE_FORMATS` that read every non-blank value, best first; when none reads them
+    all (a statement with one mistyped date), those that read at least half, most first.
 
     Best is the one whose dates are the least spread (a statement covers weeks, not years: with
     ``01/02/2025`` and ``01/03/2025`` month-first gives one month, day-first two days… both fit,
@@ -199,15 +200,25 @@ def date_formats_for(values: Sequence[str]) -> list[str]:
     month-first; with ``13/04/2025`` only day-first.
     """
     texts = [value.strip() for value in values if value.strip()]
-    fitting: list[tuple[float, int, str]] = []
+    ranked: list[tuple[int, float, int, str]] = []
     for order, date_format in enumerate(DATE_FORMATS):
-        try:
-            parsed = [datetime.strptime(text, date_format) for text in texts]
-        except ValueError:
+        parsed = [day for day in (_strptime(text, date_format) for text in texts) if day]
+        if not parsed and texts:
             continue
         spread = (max(parsed) - min(parsed)).total_seconds() if parsed else 0.0
-        fitting.append((spread, order, date_format))
-    return [date_format for _, _, date_format in sorted(fitting)]
+        ranked.append((len(texts) - len(parsed), spread, order, date_format))
+    ranked.sort()
+    every = [fmt for missed, _, _, fmt in ranked if missed == 0]
+    if every:
+        return every
+    return [fmt for missed, _, _, fmt in ranked if 2 * missed <= len(texts)]
+
+
+def _strptime(text: str, date_format: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, date_format)
+    except ValueError:
+        return None
 
 
 def _plain(name: str) -> str:

@@ -117,6 +117,12 @@ def test_an_ambiguous_date_offers_both_orders_and_a_day_over_12_settles_it() -> 
     assert date_formats_for(["03/04/2025", "03/13/2025"]) == ["%m/%d/%Y"]
 
 
+def test_one_mistyped_date_does_not_hide_the_format_of_the_others() -> None:
+    # 31.02.2025 is no date in any format; the other two settle it.
+    assert date_formats_for(["01.03.2025", "31.02.2025", "05.03.2025"])[0] == "%d.%m.%Y"
+    assert date_formats_for(["01.03.2025", "x", "y"]) == []  # fewer than half: no guess
+
+
 def test_the_least_spread_reading_comes_first() -> None:
     # Day-first: 1 to 7 May; month-first: 5 January to 5 July.
     assert date_formats_for(["01/05/2025", "07/05/2025"]) == ["%d/%m/%Y", "%m/%d/%Y"]
