@@ -13,9 +13,7 @@ from __future__ import annotations
 import io
 import logging
 import os
-import stat
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -33,22 +31,17 @@ from queries.scope import require_roles
 from queries.transactions import TransactionFilter
 
 __all__ = [
-    "PREPARED_MAX_AGE_S",
     "ExportResult",
-    "clean_prepared_exports",
     "export_bytes",
     "export_file",
     "export_report",
     "export_transactions",
     "file_name",
-    "prepared_export_path",
-    "take_prepared_export",
 ]
 
 AUDIT_EVENT = "report.export"
 #: A prepared export (a large finance export written on the server before its download) is
 #: deleted once downloaded, or at the latest this many seconds after it was written.
-PREPARED_MAX_AGE_S = 3600
 log = logging.getLogger("spendlens.exports")
 #: ``details.report`` of a Transactions page export (finance exports say ``finance.period``).
 TRANSACTIONS_REPORT = "transactions.view"
@@ -202,50 +195,3 @@ def _transaction_filters(
         "max_amount": f.max_amount,
         "sort": f"{sort_by} {'desc' if descending else 'asc'}",
     }
-
-
-# -- prepared exports: large exports written to a private temporary folder, then downloaded -------
-
-
-def _prepared_folder() -> Path:
-    """``<tmp>/spendlens-exports-<uid>``, private to this OS user (refused if it is a symlink or
-    someone else's: the temporary directory is shared)."""
-    folder = Path(tempfile.gettempdir()) / f"spendlens-exports-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    info = os.lstat(folder)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-        msg = f"{folder} is not a directory of this user: remove it so exports can be prepared"
-        raise ValueError(msg)
-    return folder
-
-
-def prepared_export_path(user: AuthUser, name: str) -> Path:
-    """Where ``user``'s prepared export ``name`` is written (old ones are swept first)."""
-    clean_prepared_exports()
-    return _prepared_folder() / f"{user.id}-{name}"
-
-
-def take_prepared_export(path: Path) -> bytes:
-    """The prepared export's bytes, deleting the file: it is downloaded once."""
-    data = path.read_bytes()
-    path.unlink(missing_ok=True)
-    return data
-
-
-def clean_prepared_exports(
-    *, max_age_s: float = PREPARED_MAX_AGE_S, now: float | None = None
-) -> int:
-    """Delete prepared exports (and half-written ``.part`` files) older than ``max_age_s``; return
-    how many. Run at start-up and before each new prepared export."""
-    now = time.time() if now is None else now
-    removed = 0
-    for child in _prepared_folder().iterdir():
-        try:
-            if child.is_file() and now - child.stat().st_mtime > max_age_s:
-                child.unlink()
-                removed += 1
-        except FileNotFoundError:  # another replica on this host removed it first
-            continue
-    if removed:
-        log.info("removed %d prepared exports older than %d s", removed, max_age_s)
-    return removed

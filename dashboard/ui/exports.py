@@ -1,36 +1,29 @@
 """The Finance reports page's export panel: a download button per offered format, and for very large
-periods a server-side export with a progress bar, downloaded once it is complete.
+periods an export job with a progress bar, downloaded once it is complete.
 
-A prepared export is a file in a private temporary folder: it is deleted when downloaded, when the
-user prepares another, and at the latest an hour after it was written (swept at start-up and before
-each new one), so copies of everyone's expenses do not pile up on the server's disk."""
+A prepared export is written by a background job (:mod:`dashboard.jobs.export_job`) and kept in the
+database until it is downloaded (once) or an hour old, so any replica can serve it and copies of
+everyone's expenses do not pile up on a server's disk."""
 
 from __future__ import annotations
 
-import logging
 from functools import partial
-from pathlib import Path
 
 import streamlit as st
 
 from dashboard.core.identity import AuthUser
+from dashboard.data.jobs import ACTIVE
 from dashboard.data.runner import Runner
 from dashboard.exports import ExportJob, offered
-from dashboard.exports.write import (
-    PREPARED_MAX_AGE_S,
-    clean_prepared_exports,
-    export_bytes,
-    export_file,
-    file_name,
-    prepared_export_path,
-    take_prepared_export,
-)
+from dashboard.exports.write import export_bytes, file_name
+from dashboard.jobs.context import JobContext
+from dashboard.jobs.export_job import export_ready, submit_export, take_export
+from dashboard.jobs.queue import JobQueue
 from dashboard.ui import session
 from dashboard.views.finance import Report
+from dashboard.views.jobs import job_for
 
-__all__ = ["LARGE_EXPORT_ROWS", "clean_prepared_exports_at_start", "report_exports"]
-
-log = logging.getLogger("spendlens.exports")
+__all__ = ["LARGE_EXPORT_ROWS", "report_exports"]
 
 #: Who may download a finance export (checked again when the download runs).
 FINANCE_ROLES = ("finance",)
@@ -38,8 +31,10 @@ FINANCE_ROLES = ("finance",)
 LARGE_EXPORT_ROWS = 100_000
 
 
-def report_exports(runner: Runner, user: AuthUser, report: Report) -> None:
-    """Draw the export panel for ``report``."""
+def report_exports(
+    runner: Runner, user: AuthUser, report: Report, *, jobs: tuple[JobContext, JobQueue]
+) -> None:
+    """Draw the export panel for ``report`` (large exports are submitted to ``jobs``)."""
     formats = offered("finance")
     st.subheader("Export")
     bom = st.checkbox("CSV with a byte-order mark (for Excel)", value=True, key="fr_bom")
@@ -65,64 +60,74 @@ def report_exports(runner: Runner, user: AuthUser, report: Report) -> None:
             key=f"fr_dl_{fmt.key}",
         )
     if large:
-        _prepare_large(runner, user, report, bom=bom)
+        _prepare_large(runner, user, report, bom=bom, jobs=jobs)
 
 
 def _export_bytes(runner: Runner, report: Report, user: AuthUser, *, fmt: str, bom: bool) -> bytes:
     return export_bytes(runner, user, report, fmt=fmt, bom=bom)
 
 
-def _prepare_large(runner: Runner, user: AuthUser, report: Report, *, bom: bool) -> None:
+def _prepare_large(
+    runner: Runner, user: AuthUser, report: Report, *, bom: bool, jobs: tuple[JobContext, JobQueue]
+) -> None:
     st.caption(
-        f"{report.expenses:,} rows: row exports are written on the server first, in chunks, "
-        "then downloaded."
+        f"{report.expenses:,} rows: row exports are written by a background job, in chunks, "
+        "then downloaded once. You can keep using the page meanwhile."
     )
     by_key = {fmt.key: fmt for fmt in offered("finance") if fmt.reads_rows}
     left, right = st.columns([2, 1])
     key = left.selectbox("Format", list(by_key), key="fr_big_format")
     if right.button("Prepare export", key="fr_prepare", icon=":material/build:"):
-        previous = st.session_state.pop("fr_prepared", None)
-        if previous:
-            Path(previous[0]).unlink(missing_ok=True)
-        path = prepared_export_path(user, file_name(report.period, key))
-        bar = st.progress(0.0, text="Exporting…")
+        context, queue = jobs
+        job_id = submit_export(context, queue, user, period=report.period, fmt=key, bom=bom)
+        st.session_state["fr_job"] = str(job_id)
+    job_id = st.session_state.get("fr_job")
+    if not job_id:
+        return
+    job = job_for(runner, user, job_id)
+    if job is None:
+        st.session_state.pop("fr_job", None)
+        return
+    active = job.get("state") in ACTIVE
 
-        def progress(_label: str, done: int, total: int | None) -> None:
-            share = done / total if total else 1.0
-            bar.progress(min(share, 1.0), text=f"{done:,} of {total or 0:,} rows")
+    def panel() -> None:
+        current = job_for(runner, user, job_id) or job
+        if current.get("state") in ACTIVE:
+            progress = current.get("progress") or {}
+            done, total = int(progress.get("done") or 0), progress.get("total")
+            st.progress(
+                min(done / total, 1.0) if total else 0.0,
+                text=f"{current.get('stage')}: {done:,} of {total or 0:,} rows",
+            )
+        elif current.get("state") == "failed":
+            st.error(f"The export failed: {current.get('error')}", icon=":material/error:")
+        else:
+            _prepared_download(runner, current)
 
-        result = export_file(runner, user, report, fmt=key, path=path, bom=bom, progress=progress)
-        st.session_state["fr_prepared"] = (str(path), key, report.period.spec, result.rows)
-    prepared = st.session_state.get("fr_prepared")
-    if prepared and not Path(prepared[0]).exists():
-        st.session_state.pop("fr_prepared")
+    st.fragment(panel, run_every=1.0 if active else None)()
+
+
+def _prepared_download(runner: Runner, job: dict) -> None:
+    result = job.get("result") or {}
+    if not export_ready(runner.store, job):
         st.caption(
             "The prepared export was downloaded (or is over an hour old) and has been deleted "
             "from the server; prepare it again for another copy."
         )
-    elif prepared and prepared[2] == report.period.spec:
-        path, key, _, rows = prepared
-        st.download_button(
-            f"Download {key.upper()} ({rows:,} rows)",
-            data=session.deferred(
-                runner.store,
-                lambda _user: take_prepared_export(Path(path)),
-                roles=FINANCE_ROLES,
-            ),
-            file_name=file_name(report.period, key),
-            mime=by_key[key].mime,
-            on_click="ignore",
-            icon=":material/download:",
-            key="fr_dl_prepared",
-        )
-
-
-@st.cache_resource(show_spinner=False)
-def clean_prepared_exports_at_start() -> int:
-    """Once per process: delete the prepared exports an earlier process left (crash, restart)
-    once they are past their age; a sweep that fails is logged, never blocks the app."""
-    try:
-        return clean_prepared_exports(max_age_s=PREPARED_MAX_AGE_S)
-    except (OSError, ValueError):
-        log.exception("could not sweep the prepared exports")
-        return 0
+        return
+    job_id = str(job["_id"])
+    st.download_button(
+        f"Download {str(result.get('format')).upper()} ({(job.get('counts') or {}).get('rows', 0):,} rows)",
+        data=session.deferred(
+            runner.store,
+            lambda user: take_export(runner.store, user, job_id),
+            roles=FINANCE_ROLES,
+        ),
+        file_name=result.get("file_name"),
+        mime=result.get("mime"),
+        on_click="ignore",
+        icon=":material/download:",
+        key="fr_dl_prepared",
+    )
+    if result.get("note"):
+        st.info(result["note"], icon=":material/info:")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.app.resources import get_runner
+from dashboard.app.resources import get_jobs, get_runner
 from dashboard.charts.categories import category_breakdown
 from dashboard.charts.timeline import monthly_trend
 from dashboard.core.periods import REPORT_PERIODS
@@ -78,4 +78,4 @@ with tabs[3]:
     )
     report_table(report.excluded, "fr_excluded")
 st.caption(runner.caption_since(mark))
-report_exports(runner, user, report)
+report_exports(runner, user, report, jobs=get_jobs(runner.settings))
