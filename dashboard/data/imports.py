@@ -77,11 +77,16 @@ def existing_expenses(
     *,
     start: datetime,
     end: datetime,
+    external_ids: Sequence[str] = (),
     exclude_import: bson.ObjectId | None = None,
 ) -> pl.DataFrame:
-    """The user's expenses dated in [start, end] (soft-deleted ones too: deleting an expense must
-    not make the next import bring it back), minus those of batch ``exclude_import``."""
-    query: dict[str, Any] = {**_owned(user_id), "date": {"$gte": start, "$lte": end}}
+    """The user's expenses dated in [start, end] or carrying one of ``external_ids`` (a bank id
+    matches whatever its date), soft-deleted ones too (deleting an expense must not make the next
+    import bring it back), minus those of batch ``exclude_import``."""
+    when: list[dict[str, Any]] = [{"date": {"$gte": start, "$lte": end}}]
+    if external_ids:
+        when.append({"externalId": {"$in": list(external_ids)}})
+    query: dict[str, Any] = {**_owned(user_id), "$or": when}
     if exclude_import is not None:
         query["importId"] = {"$ne": exclude_import}
     docs = store.find(

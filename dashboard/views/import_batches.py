@@ -70,6 +70,8 @@ def undo_import(runner: Runner, user: AuthUser, import_id: str) -> int:
     """Remove every expense the batch added (only this user's), clear their cached figures, audit."""
     if not bson.ObjectId.is_valid(import_id):
         return 0
+    if imports.batch(runner.store, user.id, bson.ObjectId(import_id)) is None:
+        return 0  # not this user's batch
     removed = imports.undo(runner.store, user.id, bson.ObjectId(import_id))
     runner.cache.invalidate(user.scope)
     audit(

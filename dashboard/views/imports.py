@@ -99,8 +99,9 @@ def _existing_duplicates(
         return pl.Series("dup", [], dtype=pl.Boolean)
     start = rows["date"].min() - timedelta(days=1)
     end = rows["date"].max() + timedelta(days=1)
+    ids = rows["external_id"].drop_nulls().unique().to_list()
     existing = imports.existing_expenses(
-        store, user_id, start=start, end=end, exclude_import=exclude
+        store, user_id, start=start, end=end, external_ids=ids, exclude_import=exclude
     )
     by_date = dedupe_key(existing.with_columns(pl.lit(None, pl.String).alias("external_id")))
     by_id = dedupe_key(existing.filter(pl.col("external_id").is_not_null()))

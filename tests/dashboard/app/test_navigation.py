@@ -10,7 +10,16 @@ from dashboard.store import Store
 from tests.apptest import login_as, open_url_path
 
 EXPECTED = {
-    "user": {"Home", "Account", "Overview", "Categories", "Budgets", "Transactions", "Insights"},
+    "user": {
+        "Home",
+        "Account",
+        "Overview",
+        "Categories",
+        "Budgets",
+        "Transactions",
+        "Import",
+        "Insights",
+    },
     "product": {"Home", "Account", "Usage", "System performance"},
     "finance": {"Home", "Account", "Finance reports"},
     "admin": {
@@ -22,6 +31,7 @@ EXPECTED = {
         "Categories",
         "Budgets",
         "Transactions",
+        "Import",
         "Insights",
         "Usage",
         "System performance",
