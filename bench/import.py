@@ -3,8 +3,8 @@
     python bench/import.py [--rows N] [--runs R] [--quick] [--json out.json]
 
 Each run starts from a fresh embedded store on disk (as ``make run`` uses) holding one user with
-20,000 expenses over the same year, a fifth of the file's rows among them (so duplicate detection
-compares against real data and finds some). The file is a German bank export: UTF-8 with BOM, ``;``,
+20,000 expenses over the same year, 5,000 of them copies of rows drawn at random from the file (so
+duplicate detection compares against real data and finds some). The file is a German bank export: UTF-8 with BOM, ``;``,
 decimal commas, ``DD.MM.YYYY`` (generated once per process, deterministic).
 
 Measured per run, with ``time.perf_counter``:
@@ -43,14 +43,13 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dashboard.core.statement_file import preview, read_statement  # noqa: E402
-from dashboard.core.statement_mapping import suggest_mapping  # noqa: E402
-
 from bench._app import machine_info, machine_line  # noqa: E402
 from bench._stats import HEADER, Timing  # noqa: E402
 from dashboard.cache import MemoryCache  # noqa: E402
 from dashboard.core.identity import AuthUser  # noqa: E402
 from dashboard.core.settings import Settings  # noqa: E402
+from dashboard.core.statement_file import preview, read_statement  # noqa: E402
+from dashboard.core.statement_mapping import suggest_mapping  # noqa: E402
 from dashboard.data import jobs as job_records  # noqa: E402
 from dashboard.data.runner import Runner  # noqa: E402
 from dashboard.jobs import worker  # noqa: E402
@@ -97,7 +96,7 @@ def _fresh_store(folder: Path, existing: list[tuple[datetime, float, str]]):
     rng = random.Random(11)
     docs = []
     for n in range(20_000):
-        if n % 4 == 0 and existing:  # a fifth of the file is already there
+        if n % 4 == 0 and existing:  # a quarter of these are rows of the file
             day, amount, text = existing[rng.randrange(len(existing))]
             day = day.astimezone(UTC) - timedelta(hours=1)  # local midnight in Berlin (winter)
         else:

@@ -25,6 +25,7 @@ __all__ = [
     "ACTIVE",
     "JOBS",
     "STALE_AFTER",
+    "active_before",
     "claim",
     "create",
     "fail",
@@ -32,6 +33,7 @@ __all__ = [
     "for_user",
     "get",
     "heartbeat",
+    "requeue",
     "retrying",
     "stalled",
 ]
@@ -169,6 +171,38 @@ def finish(
             }
         },
     )
+
+
+def requeue(store: Store, job_id: bson.ObjectId, *, stage: str) -> None:
+    """Put a claimed job back to ``queued`` (it waits for another job), returning its attempt."""
+    store.update_many(
+        JOBS,
+        {"_id": {"$eq": job_id}, "state": "running"},
+        {"$set": {"state": "queued", "stage": stage}, "$inc": {"attempts": -1}},
+    )
+
+
+def active_before(
+    store: Store, job: Mapping[str, Any], *, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """An older job of the same kind and user that has not ended (waiting, or running on a live
+    worker), if any: jobs of one user that must not overlap (imports) run in the order asked."""
+    now = now or _now()
+    found = store.find(
+        JOBS,
+        {
+            "kind": {"$eq": job["kind"]},
+            "userId": {"$eq": job["userId"]},
+            "_id": {"$lt": job["_id"]},
+            "$or": [
+                {"state": {"$in": ["queued", "retrying"]}},
+                {"state": "running", "heartbeatAt": {"$gte": now - STALE_AFTER}},
+            ],
+        },
+        sort=[("_id", 1)],
+        limit=1,
+    )
+    return found[0] if found else None
 
 
 def retrying(store: Store, job_id: bson.ObjectId, *, error: str) -> None:

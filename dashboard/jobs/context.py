@@ -13,7 +13,7 @@ from dashboard.core.settings import Settings
 from dashboard.data import jobs
 from dashboard.store import Store
 
-__all__ = ["KINDS", "BadInput", "JobContext", "JobRun"]
+__all__ = ["KINDS", "BadInput", "Busy", "JobContext", "JobRun"]
 
 #: The kinds of job there are (one handler module each).
 KINDS = ("import", "export")
@@ -22,6 +22,11 @@ KINDS = ("import", "export")
 class BadInput(Exception):
     """The job's input is wrong (a file that is not a statement, a mapping that no longer fits):
     it fails at once with this message, without retries."""
+
+
+class Busy(Exception):
+    """Another job holds what this one needs (the same user's earlier import): this job goes back
+    on the queue to run shortly, without using up an attempt. The message says what it waits for."""
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ import bson
 from dashboard.core.identity import AuthUser, user_scope
 from dashboard.core.statement_file import StatementError
 from dashboard.core.statement_mapping import ColumnMapping
-from dashboard.data import imports, job_files
+from dashboard.data import imports, job_files, jobs
 from dashboard.data.audit_log import audit
-from dashboard.jobs.context import BadInput, JobContext, JobRun
+from dashboard.jobs.context import BadInput, Busy, JobContext, JobRun
 from dashboard.jobs.queue import JobQueue
 from dashboard.jobs.submit import submit_job
 from dashboard.views.imports import check_import, rules_of, to_documents
@@ -55,6 +55,9 @@ def run(job: JobRun) -> dict[str, Any]:
     done = imports.batch(store, user_id, import_id)
     if done is not None and done.get("state") == "applied":  # killed after the batch was recorded
         return {"counts": dict(done.get("counts") or {}), "result": {"import_id": str(import_id)}}
+    if earlier := jobs.active_before(store, job.job):
+        # Two imports of one user must not check for duplicates at the same time.
+        raise Busy(f"Waiting for {earlier.get('title', 'your other import')} to finish")
     job.progress("Reading the file")
     data = job_files.read(store, file_id, owner_id=user_id)
     if data is None:

@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 
 from dashboard.data import jobs
 from dashboard.jobs import export_job, import_job
-from dashboard.jobs.context import BadInput, JobContext, JobRun
+from dashboard.jobs.context import BadInput, Busy, JobContext, JobRun
 from dashboard.store.errors import DatabaseUnavailable
 
 __all__ = ["HANDLERS", "TRANSIENT", "WORKER_ID", "execute"]
@@ -41,7 +41,8 @@ WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 def execute(context: JobContext, job_id: str, *, retries_left: int = 0) -> str:
     """Run the job if this worker can claim it; return the state it was left in (``skipped`` when
-    it had ended or another worker has it)."""
+    it had ended or another worker has it, ``busy`` when it must wait for another job: the caller
+    queues it again with a delay)."""
     store = context.store
     oid = bson.ObjectId(job_id)
     if not jobs.claim(store, oid, worker=WORKER_ID):
@@ -55,6 +56,9 @@ def execute(context: JobContext, job_id: str, *, retries_left: int = 0) -> str:
         return "failed"
     try:
         outcome = handler(JobRun(context=context, job=job))
+    except Busy as exc:
+        jobs.requeue(store, oid, stage=str(exc))
+        return "busy"
     except BadInput as exc:
         jobs.fail(store, oid, error=str(exc))
         return "failed"

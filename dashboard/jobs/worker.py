@@ -48,9 +48,22 @@ def context() -> JobContext:
     return _context
 
 
+#: How long a job that waits for another (the same user's earlier import) waits before it looks again.
+BUSY_DELAY_S = 3.0
+
+
 def _run_job(job_id: str, task: object = None) -> str:
     retries_left = getattr(task, "retries", 0) or 0
-    return execute(context(), job_id, retries_left=retries_left)
+    state = execute(context(), job_id, retries_left=retries_left)
+    if state == "busy":
+        queue_for(context().settings).run_job.schedule((job_id,), delay=BUSY_DELAY_S)
+    return state
+
+
+def _on_queue(queue: JobQueue) -> set[str]:
+    """Job ids already waiting in the queue (now or scheduled)."""
+    tasks = [*queue.huey.pending(), *queue.huey.scheduled()]
+    return {str(task.args[0]) for task in tasks if task.args}
 
 
 def recover() -> int:
@@ -61,7 +74,8 @@ def recover() -> int:
     queue = queue_for(_context.settings)
     job_files.delete_older_than(_context.store, export_job.KEPT_FOR, kind="export")
     job_files.delete_older_than(_context.store, import_job.UPLOAD_KEPT_FOR, kind="upload")
-    found = jobs.stalled(_context.store)
+    waiting = _on_queue(queue)
+    found = [job for job in jobs.stalled(_context.store) if str(job["_id"]) not in waiting]
     for job in found:
         _log.warning("job %s (%s) put back on the queue", job["_id"], job.get("kind"))
         queue.submit(job["_id"])

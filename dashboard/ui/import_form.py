@@ -168,8 +168,11 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def import_form(runner: Runner, user: AuthUser, jobs: tuple[JobContext, JobQueue]) -> None:
-    """Draw the upload, mapping and check; start the job when asked."""
+def import_form(
+    runner: Runner, user: AuthUser, jobs: tuple[JobContext, JobQueue], *, busy: bool = False
+) -> None:
+    """Draw the upload, mapping and check; start the job when asked (not while ``busy``: an import
+    of this user is still running)."""
     limit_mb = runner.settings.import_max_mb
     account = st.text_input(
         "Account name",
@@ -182,7 +185,7 @@ def import_form(runner: Runner, user: AuthUser, jobs: tuple[JobContext, JobQueue
         f"Statement file (CSV, up to {limit_mb:g} MB)",
         type=["csv", "txt"],
         max_upload_size=max(1, math.ceil(limit_mb)),
-        key="imp_file",
+        key=f"imp_file_{st.session_state.get('imp_uploads', 0)}",  # a new key empties it
     )
     if upload is None:
         st.info(
@@ -249,4 +252,5 @@ def import_form(runner: Runner, user: AuthUser, jobs: tuple[JobContext, JobQueue
             return
         st.session_state["imp_job"] = str(job_id)
         st.session_state["imp_last_account"] = account
+        st.session_state["imp_uploads"] = st.session_state.get("imp_uploads", 0) + 1
         st.rerun()

@@ -58,16 +58,16 @@ def _result(job: dict[str, Any]) -> None:
     )
 
 
-def job_panel(runner: Runner, user: AuthUser, state_key: str) -> None:
+def job_panel(runner: Runner, user: AuthUser, state_key: str) -> bool:
     """Show the job whose id is in ``st.session_state[state_key]``: live progress while it runs
-    (the rest of the page stays usable), the outcome when it ends."""
+    (the rest of the page stays usable), the outcome when it ends. True while it has not ended."""
     job_id = st.session_state.get(state_key)
     if not job_id:
-        return
+        return False
     job = job_for(runner, user, job_id)
     if job is None:
         st.session_state.pop(state_key, None)
-        return
+        return False
     active = job.get("state") in ACTIVE
 
     def panel() -> None:
@@ -80,6 +80,12 @@ def job_panel(runner: Runner, user: AuthUser, state_key: str) -> None:
                 st.rerun(scope="app")
 
     st.fragment(panel, run_every=POLL_S if active else None)()
+    return active
+
+
+def _batch_label(row: dict[str, Any]) -> str:
+    when = f", {row['created']:%d %b %Y %H:%M}" if row["created"] else ""
+    return f"{row['file']} ({row['imported'] or 0:,} expenses{when})"
 
 
 def import_history(runner: Runner, user: AuthUser) -> None:
@@ -100,12 +106,7 @@ def import_history(runner: Runner, user: AuthUser) -> None:
     applied = batches.filter(batches["state"] == "applied")
     if applied.is_empty():
         return
-    labels = {
-        row[
-            "import_id"
-        ]: f"{row['file']} ({row['imported'] or 0:,} expenses, {row['created']:%d %b %Y %H:%M})"
-        for row in applied.iter_rows(named=True)
-    }
+    labels = {row["import_id"]: _batch_label(row) for row in applied.iter_rows(named=True)}
     left, right = st.columns([3, 1])
     picked = left.selectbox(
         "Undo an import", list(labels), format_func=labels.get, key="imp_undo_pick"

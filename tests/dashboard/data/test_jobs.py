@@ -80,3 +80,27 @@ def test_a_user_sees_only_their_own_jobs(store: Store) -> None:
     assert [j["_id"] for j in jobs.for_user(store, ANA)] == [mine]
     assert jobs.get(store, theirs, user_id=ANA) is None
     assert jobs.get(store, theirs, user_id=BEN)["_id"] == theirs
+
+
+def test_an_older_unfinished_job_of_the_same_user_and_kind_goes_first(store: Store) -> None:
+    older, newer, bens = _job(store), _job(store), _job(store, BEN)
+    job = jobs.get(store, newer)
+    assert jobs.active_before(store, job)["_id"] == older  # still queued
+    assert jobs.active_before(store, jobs.get(store, older)) is None
+    assert jobs.active_before(store, jobs.get(store, bens)) is None  # another user's
+    jobs.claim(store, older, worker="w1")
+    assert jobs.active_before(store, job)["_id"] == older  # running on a live worker
+    dead = datetime.now(UTC) + jobs.STALE_AFTER * 2
+    assert jobs.active_before(store, job, now=dead) is None  # its worker died: no waiting on it
+    jobs.finish(store, older, counts={})
+    assert jobs.active_before(store, job) is None
+
+
+def test_a_job_put_back_to_wait_gets_its_attempt_back(store: Store) -> None:
+    job_id = _job(store)
+    jobs.claim(store, job_id, worker="w1")
+    jobs.requeue(store, job_id, stage="Waiting for your other import")
+    job = jobs.get(store, job_id)
+    assert (job["state"], job["attempts"], job["stage"]) == (
+        "queued", 0, "Waiting for your other import",
+    )  # fmt: skip

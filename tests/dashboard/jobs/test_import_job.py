@@ -180,3 +180,27 @@ def test_a_file_cannot_set_another_owner_or_an_operator(
     (doc,) = context.store.find("expenses", {})
     assert doc["userId"] == ANA.id
     assert (doc["description"], doc["category"]) == ('{"$gt": ""}', "$where")
+
+
+def test_two_imports_of_one_user_run_one_after_the_other(
+    job_context: Callable[..., JobContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two worker threads; the same statement submitted twice at once. Run together, both would
+    # find no duplicates and import every row twice; the second waits for the first instead.
+    monkeypatch.setattr(worker, "BUSY_DELAY_S", 0.2)
+    context = job_context("sqlite", worker_threads=2)
+    data, spending = _large()
+    queue = worker.start_in_app(context)
+    first, second = (
+        submit_import(context, queue, ANA, data, _mapping(data), file_name="l.csv", account="A")
+        for _ in range(2)
+    )
+
+    def ended() -> bool:
+        return all(jobs.get(context.store, j)["state"] == "done" for j in (first, second))
+
+    assert until(ended, within_s=90)
+    ids = _import_ids(context.store)
+    assert len(ids) == len(set(ids)) == spending
+    counts = jobs.get(context.store, second)["counts"]
+    assert (counts["imported"], counts["duplicates_existing"]) == (0, spending)

@@ -44,7 +44,7 @@ def _metric(at: AppTest, label: str) -> str:
 
 def _upload(at: AppTest, data: bytes = STATEMENT, *, account: str = "Girokonto") -> AppTest:
     at.text_input(key="imp_account").set_value(account)
-    at.file_uploader(key="imp_file").set_value(("march.csv", data, "text/csv"))
+    at.file_uploader[0].set_value(("march.csv", data, "text/csv"))
     at.run()
     assert not at.exception, at.exception
     return at
@@ -110,7 +110,7 @@ def test_importing_adds_the_good_rows_once_and_undo_removes_them(
     assert app_store.count_documents("audit_log", {"event": "import.applied"}) == 1
 
     # The same statement again: every row is now a duplicate of the user's own expenses.
-    at.file_uploader(key="imp_file").set_value(("march.csv", STATEMENT, "text/csv")).run()
+    at.file_uploader[0].set_value(("march.csv", STATEMENT, "text/csv")).run()
     assert _metric(at, "To import") == "0"
     assert _metric(at, "Duplicates (skipped)") == "5"
     assert any("Nothing to import" in i.value for i in at.info)
