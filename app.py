@@ -1,8 +1,9 @@
 """Spendlens: the router. Builds the navigation and runs the chosen page.
 
 ``streamlit run app.py`` serves it. ``streamlit run`` finds the ``st.App`` below and imports this
-file as a module (outside any script run) to build the server with the ``/health`` route; each page
-view then runs this file as a script, which runs the shell.
+file as a module (outside any script run) to build the server with the ``/health`` route and the
+in-app job worker's start and stop; each page view then runs this file as a script, which runs the
+shell.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 if get_script_run_ctx() is None:
-    from dashboard.app.server import health_routes
+    from dashboard.app.server import health_routes, lifespan
 
-    app = st.App("app.py", routes=health_routes())
+    app = st.App("app.py", routes=health_routes(), lifespan=lifespan)
 else:
     from dashboard.app.shell import run
 

@@ -8,18 +8,22 @@ server log, never to the caller.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
+from collections.abc import AsyncIterator
 
+from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from dashboard.core.settings import SettingsError, load_settings
-from dashboard.store import Store, open_store
+from dashboard.store import DatabaseUnavailable, Store, open_store
 from dashboard.views.health import check_health, health_details, public_health
 
-__all__ = ["health_routes"]
+__all__ = ["health_routes", "lifespan"]
 
 log = logging.getLogger("spendlens.health")
 _store: Store | None = None
@@ -77,3 +81,27 @@ async def _health(request: Request) -> JSONResponse:
 def health_routes() -> list[BaseRoute]:
     """The routes ``app.py`` adds to Streamlit's server."""
     return [Route("/health", _health, methods=["GET"])]
+
+
+def _start_jobs() -> None:
+    """Start the in-app job worker with the server, so jobs queued before a restart run without
+    waiting for a page view (with the embedded engine, or ``SPENDLENS_IN_APP_WORKER=true``)."""
+    from dashboard.app.resources import get_jobs, get_settings
+
+    try:
+        settings = get_settings()
+        if settings.runs_worker_in_app:
+            get_jobs(settings)
+    except (SettingsError, OSError, sqlite3.Error, RedisError, DatabaseUnavailable):
+        log.exception("the background-job worker could not start with the server")
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: object) -> AsyncIterator[None]:
+    """The server's start and stop: the in-app worker starts with it, and on shutdown the jobs
+    it is running finish first (a job cut short would be recovered, but need not be)."""
+    from dashboard.jobs import worker
+
+    await run_in_threadpool(_start_jobs)
+    yield
+    await run_in_threadpool(worker.stop)

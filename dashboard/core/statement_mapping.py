@@ -267,7 +267,7 @@ def suggest_mapping(header: Sequence[str], sample: Sequence[Sequence[str]]) -> C
         if name is None:
             return []
         index = list(header).index(name)
-        return [row[index] for row in sample if index < len(row)]
+        return [row[index] or "" for row in sample if index < len(row)]  # short rows: None
 
     dates = date_formats_for(column(found.get("date")))
     money = [v for role in ("amount", "debit", "credit") for v in column(found.get(role)) if v]

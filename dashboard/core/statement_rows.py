@@ -36,6 +36,8 @@ ROW_SCHEMA: dict[str, pl.DataType] = {
 }
 
 _ROW = "(row)"
+#: The longest cell value a problem keeps.
+VALUE_SHOWN = 200
 _HUMAN = {"%Y": "YYYY", "%y": "YY", "%m": "MM", "%d": "DD", "%H": "hh", "%M": "mm", "%S": "ss"}
 _TIME = ("%H", "%M", "%S", "%I", "%T", "%R")
 _DOT_NUMBER = r"^(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)$"
@@ -52,7 +54,13 @@ class Problem:
     column: str
     """The header name, or ``"(row)"`` for the whole record."""
     value: str
+    """The cell as read, shortened to :data:`VALUE_SHOWN` characters (a reason never needs more,
+    and a 100 KB cell must not be copied into every report)."""
     reason: str
+
+    def __post_init__(self) -> None:
+        if len(self.value) > VALUE_SHOWN:
+            object.__setattr__(self, "value", self.value[: VALUE_SHOWN - 1] + "…")
 
     def message(self) -> str:
         """``"line 12, column 'Betrag': '12,3,4' is not an amount"``."""

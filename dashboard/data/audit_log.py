@@ -18,7 +18,7 @@ from dashboard.core.identity import AuthUser
 from dashboard.store import Store
 from queries.scope import literal, require_admin
 
-__all__ = ["AUDIT_COLLECTION", "ENTRY_SCHEMA", "audit", "entries", "rename_user"]
+__all__ = ["AUDIT_COLLECTION", "ENTRY_SCHEMA", "audit", "entries", "exists", "rename_user"]
 
 AUDIT_COLLECTION = "audit_log"
 #: The columns of :func:`entries`.
@@ -52,6 +52,12 @@ def audit(
             }
         ],
     )
+
+
+def exists(store: Store, event: str, *, target: str) -> bool:
+    """Whether ``event`` about ``target`` was recorded (a step repeated after a crash audits once)."""
+    query = {"event": {"$eq": event}, "target": {"$eq": target}}
+    return store.count_documents(AUDIT_COLLECTION, query) > 0
 
 
 def rename_user(store: Store, username: str, alias: str) -> None:

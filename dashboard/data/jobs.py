@@ -103,9 +103,18 @@ def for_user(
     return store.find(JOBS, query, sort=[("createdAt", -1)], limit=limit)
 
 
-def claim(store: Store, job_id: bson.ObjectId, *, worker: str, now: datetime | None = None) -> bool:
+def claim(
+    store: Store,
+    job_id: bson.ObjectId,
+    *,
+    worker: str,
+    token: str = "",
+    now: datetime | None = None,
+) -> bool:
     """Mark the job ``running`` for ``worker`` if it is waiting, or running with a stale
-    heartbeat; False when it has ended or another live worker has it."""
+    heartbeat; False when it has ended or another live worker has it. ``token`` names this
+    attempt: the attempt's later updates change the job only while it still holds it, so a worker
+    that lost its claim (it stalled for a minute) cannot overwrite the one that took over."""
     now = now or _now()
     waiting = {"state": {"$in": ["queued", "retrying"]}}
     lost = {"state": "running", "heartbeatAt": {"$lt": now - STALE_AFTER}}
@@ -116,6 +125,7 @@ def claim(store: Store, job_id: bson.ObjectId, *, worker: str, now: datetime | N
             "$set": {
                 "state": "running",
                 "worker": worker,
+                "claim": token,
                 "startedAt": now,
                 "heartbeatAt": now,
                 "error": None,
@@ -126,6 +136,13 @@ def claim(store: Store, job_id: bson.ObjectId, *, worker: str, now: datetime | N
     return changed == 1
 
 
+def _held(job_id: bson.ObjectId, token: str | None) -> dict[str, Any]:
+    query: dict[str, Any] = {"_id": {"$eq": job_id}}
+    if token is not None:
+        query["claim"] = {"$eq": token}
+    return query
+
+
 def heartbeat(
     store: Store,
     job_id: bson.ObjectId,
@@ -133,11 +150,12 @@ def heartbeat(
     stage: str,
     done: int = 0,
     total: int | None = None,
+    token: str | None = None,
 ) -> None:
     """Record progress (and that the worker is alive)."""
     store.update_many(
         JOBS,
-        {"_id": {"$eq": job_id}, "state": "running"},
+        {**_held(job_id, token), "state": "running"},
         {
             "$set": {
                 "stage": stage,
@@ -154,12 +172,13 @@ def finish(
     *,
     counts: Mapping[str, int],
     result: Mapping[str, Any] | None = None,
+    token: str | None = None,
 ) -> None:
     """The job ended well: its counts and result (what the page shows at the end)."""
     now = _now()
     store.update_many(
         JOBS,
-        {"_id": {"$eq": job_id}},
+        _held(job_id, token),
         {
             "$set": {
                 "state": "done",
@@ -173,11 +192,13 @@ def finish(
     )
 
 
-def requeue(store: Store, job_id: bson.ObjectId, *, stage: str) -> None:
+def requeue(
+    store: Store, job_id: bson.ObjectId, *, stage: str, token: str | None = None
+) -> None:
     """Put a claimed job back to ``queued`` (it waits for another job), returning its attempt."""
     store.update_many(
         JOBS,
-        {"_id": {"$eq": job_id}, "state": "running"},
+        {**_held(job_id, token), "state": "running"},
         {"$set": {"state": "queued", "stage": stage}, "$inc": {"attempts": -1}},
     )
 
@@ -205,11 +226,13 @@ def active_before(
     return found[0] if found else None
 
 
-def retrying(store: Store, job_id: bson.ObjectId, *, error: str) -> None:
+def retrying(
+    store: Store, job_id: bson.ObjectId, *, error: str, token: str | None = None
+) -> None:
     """An attempt hit a transient fault; the queue will try again."""
     store.update_many(
         JOBS,
-        {"_id": {"$eq": job_id}},
+        _held(job_id, token),
         {"$set": {"state": "retrying", "stage": "Waiting to try again", "error": error}},
     )
 
@@ -220,12 +243,13 @@ def fail(
     *,
     error: str,
     result: Mapping[str, Any] | None = None,
+    token: str | None = None,
 ) -> None:
     """The job ended without doing its work (bad input, or out of retries)."""
     now = _now()
     store.update_many(
         JOBS,
-        {"_id": {"$eq": job_id}},
+        _held(job_id, token),
         {
             "$set": {
                 "state": "failed",

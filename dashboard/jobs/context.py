@@ -44,6 +44,10 @@ class JobRun:
 
     context: JobContext
     job: dict[str, Any]
+    #: This attempt's claim on the job (see :func:`dashboard.data.jobs.claim`).
+    token: str | None = None
+    #: Attempts Huey will still make after this one if it raises a transient fault.
+    retries_left: int = 0
 
     @property
     def id(self) -> bson.ObjectId:
@@ -59,4 +63,6 @@ class JobRun:
 
     def progress(self, stage: str, done: int = 0, total: int | None = None) -> None:
         """Tell the page how far the job is (and that its worker is alive)."""
-        jobs.heartbeat(self.context.store, self.id, stage=stage, done=done, total=total)
+        jobs.heartbeat(
+            self.context.store, self.id, stage=stage, done=done, total=total, token=self.token
+        )

@@ -19,12 +19,12 @@ import bson
 from dashboard.core.identity import AuthUser, user_scope
 from dashboard.core.statement_file import StatementError
 from dashboard.core.statement_mapping import ColumnMapping
-from dashboard.data import imports, job_files, jobs
+from dashboard.data import audit_log, imports, job_files, jobs
 from dashboard.data.audit_log import audit
 from dashboard.jobs.context import BadInput, Busy, JobContext, JobRun
 from dashboard.jobs.queue import JobQueue
 from dashboard.jobs.submit import submit_job
-from dashboard.views.imports import check_import, rules_of, to_documents
+from dashboard.views.imports import ImportCheck, check_import, rules_of, to_documents
 
 __all__ = ["CHUNK_ROWS", "PROBLEMS_KEPT", "UPLOAD_KEPT_FOR", "run", "submit_import"]
 
@@ -32,8 +32,9 @@ __all__ = ["CHUNK_ROWS", "PROBLEMS_KEPT", "UPLOAD_KEPT_FOR", "run", "submit_impo
 CHUNK_ROWS = 5_000
 #: How long an upload waits to be imported before it is deleted.
 UPLOAD_KEPT_FOR = timedelta(days=1)
-#: Problems kept in the job's result for the page (the count is always complete).
-PROBLEMS_KEPT = 10_000
+#: Problems kept in the job's result for the page (the count is always complete); each keeps at
+#: most 200 characters of its value, so the job's document stays far below 16 MB.
+PROBLEMS_KEPT = 2_000
 
 
 def _mapping(params: Mapping[str, Any]) -> ColumnMapping:
@@ -43,18 +44,38 @@ def _mapping(params: Mapping[str, Any]) -> ColumnMapping:
         raise BadInput(f"The column mapping is not valid: {exc}") from exc
 
 
+def _finish_batch(job: JobRun, batch: dict[str, Any]) -> dict[str, Any]:
+    """The steps after the batch is recorded, safe to repeat: a worker killed after recording it
+    (or after an undo) must not import the file again, but must still clear the cache and audit."""
+    store, user_id, import_id = job.context.store, job.user_id, job.id
+    counts = dict(batch.get("counts") or {})
+    file_id = job.params.get("file_id")
+    if isinstance(file_id, str) and bson.ObjectId.is_valid(file_id):
+        job_files.delete(store, bson.ObjectId(file_id))
+    job.context.cache.invalidate(user_scope(user_id))
+    if not audit_log.exists(store, "import.applied", target=str(import_id)):
+        audit(
+            store,
+            "import.applied",
+            actor=job.job.get("username"),
+            target=str(import_id),
+            details={"file": job.params.get("file_name"), **counts},
+        )
+    return {"counts": counts, "result": {"import_id": str(import_id)}}
+
+
 def run(job: JobRun) -> dict[str, Any]:
     """Import the job's file (``params``: ``file_id``, ``mapping``, ``timezone``, ``file_name``,
     ``account``); return its counts and result."""
-    store, cache = job.context.store, job.context.cache
+    store = job.context.store
     params = job.params
     import_id = job.id
     user_id = job.user_id
     file_id = bson.ObjectId(str(params.get("file_id")))
     mapping = _mapping(params)
-    done = imports.batch(store, user_id, import_id)
-    if done is not None and done.get("state") == "applied":  # killed after the batch was recorded
-        return {"counts": dict(done.get("counts") or {}), "result": {"import_id": str(import_id)}}
+    batch = imports.batch(store, user_id, import_id)
+    if batch is not None and batch.get("state") in ("applied", "undone"):
+        return _finish_batch(job, batch)  # killed after the batch was recorded
     if earlier := jobs.active_before(store, job.job):
         # Two imports of one user must not check for duplicates at the same time.
         raise Busy(f"Waiting for {earlier.get('title', 'your other import')} to finish")
@@ -73,6 +94,28 @@ def run(job: JobRun) -> dict[str, Any]:
             "state": "importing",
         },
     )
+    try:
+        check = _apply(job, data, mapping)
+    except BadInput as exc:
+        imports.clear_stage(store, import_id)
+        imports.record_batch(
+            store, import_id, user_id=user_id, fields={"state": "failed", "error": str(exc)}
+        )
+        raise
+    counts = {**check.counts, "imported": imports.imported_count(store, user_id, import_id)}
+    batch = {"state": "applied", "counts": counts}
+    imports.record_batch(store, import_id, user_id=user_id, fields=batch)
+    outcome = _finish_batch(job, batch)
+    outcome["result"]["problems"] = [
+        {"line": p.line, "column": p.column, "value": p.value, "reason": p.reason}
+        for p in check.problems[:PROBLEMS_KEPT]
+    ]
+    return outcome
+
+
+def _apply(job: JobRun, data: bytes, mapping: ColumnMapping) -> ImportCheck:
+    """Check the file again, stage the new expenses in chunks, merge them in one command."""
+    store, user_id, import_id = job.context.store, job.user_id, job.id
     job.progress("Checking every row")
     rules = rules_of(imports.rules_for(store, user_id))
     try:
@@ -81,40 +124,25 @@ def run(job: JobRun) -> dict[str, Any]:
             user_id,
             data,
             mapping,
-            timezone=str(params.get("timezone") or "UTC"),
+            timezone=str(job.params.get("timezone") or "UTC"),
             rules=rules,
             exclude_import=import_id,
         )
-    except StatementError as exc:
+    except (StatementError, ValueError) as exc:
         raise BadInput(str(exc)) from exc
     imports.clear_stage(store, import_id)
     now = datetime.now(UTC)
     total = check.rows.height
+    job.progress("Writing expenses", 0, total)
     for start in range(0, total, CHUNK_ROWS):
         chunk = check.rows.slice(start, CHUNK_ROWS)
         imports.stage(store, to_documents(chunk, user_id=user_id, import_id=import_id, now=now))
         job.progress("Writing expenses", min(start + CHUNK_ROWS, total), total)
     job.progress("Adding them to your expenses", total, total)
     imports.merge_stage(store, import_id)
+    job.progress("Tidying up", total, total)
     imports.clear_stage(store, import_id)
-    counts = {**check.counts, "imported": imports.imported_count(store, user_id, import_id)}
-    imports.record_batch(
-        store, import_id, user_id=user_id, fields={"state": "applied", "counts": counts}
-    )
-    job_files.delete(store, file_id)
-    cache.invalidate(user_scope(user_id))
-    audit(
-        store,
-        "import.applied",
-        actor=job.job.get("username"),
-        target=str(import_id),
-        details={"file": params.get("file_name"), **counts},
-    )
-    problems = [
-        {"line": p.line, "column": p.column, "value": p.value, "reason": p.reason}
-        for p in check.problems[:PROBLEMS_KEPT]
-    ]
-    return {"counts": counts, "result": {"import_id": str(import_id), "problems": problems}}
+    return check
 
 
 def submit_import(

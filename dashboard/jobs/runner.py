@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -45,40 +46,49 @@ def execute(context: JobContext, job_id: str, *, retries_left: int = 0) -> str:
     queues it again with a delay)."""
     store = context.store
     oid = bson.ObjectId(job_id)
-    if not jobs.claim(store, oid, worker=WORKER_ID):
+    token = uuid.uuid4().hex
+    if not jobs.claim(store, oid, worker=WORKER_ID, token=token):
         return "skipped"
     job = jobs.get(store, oid)
     if job is None:  # deleted with its user while queued
         return "skipped"
     handler = HANDLERS.get(job.get("kind", ""))
     if handler is None:
-        jobs.fail(store, oid, error=f"Unknown job kind {job.get('kind')!r}.")
+        jobs.fail(store, oid, error=f"Unknown job kind {job.get('kind')!r}.", token=token)
         return "failed"
+    run = JobRun(context=context, job=job, token=token, retries_left=retries_left)
     try:
-        outcome = handler(JobRun(context=context, job=job))
+        outcome = handler(run)
+        jobs.finish(
+            store, oid, counts=outcome.get("counts", {}), result=outcome.get("result", {}),
+            token=token,
+        )  # fmt: skip
     except Busy as exc:
-        jobs.requeue(store, oid, stage=str(exc))
+        jobs.requeue(store, oid, stage=str(exc), token=token)
         return "busy"
     except BadInput as exc:
-        jobs.fail(store, oid, error=str(exc))
+        jobs.fail(store, oid, error=str(exc), token=token)
         return "failed"
     except PermissionError as exc:  # an OSError, but no retry will grant the right
-        jobs.fail(store, oid, error=str(exc) or "Permission denied.")
+        jobs.fail(store, oid, error=str(exc) or "Permission denied.", token=token)
         return "failed"
     except TRANSIENT as exc:
         message = _transient_message(exc)
         if retries_left > 0:
             _log.warning("job %s (%s): %s; will retry", job_id, job.get("kind"), exc)
-            jobs.retrying(store, oid, error=message)
+            jobs.retrying(store, oid, error=message, token=token)
             raise
         _log.error("job %s (%s) failed after its retries: %s", job_id, job.get("kind"), exc)
-        jobs.fail(store, oid, error=message + " No attempts are left; start it again later.")
+        jobs.fail(
+            store, oid, error=message + " No attempts are left; start it again later.", token=token
+        )
         return "failed"
     except Exception:  # noqa: BLE001 - a bug: recorded as failed, logged with its traceback
         _log.exception("job %s (%s) failed", job_id, job.get("kind"))
-        jobs.fail(store, oid, error="The job failed unexpectedly; the error was logged.")
+        jobs.fail(
+            store, oid, error="The job failed unexpectedly; the error was logged.", token=token
+        )
         return "failed"
-    jobs.finish(store, oid, counts=outcome.get("counts", {}), result=outcome.get("result", {}))
     return "done"
 
 

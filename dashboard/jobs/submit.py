@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
 import bson
+from redis.exceptions import RedisError
 
 from dashboard.core.identity import AuthUser
 from dashboard.data import jobs
 from dashboard.jobs.context import KINDS, JobContext
 from dashboard.jobs.queue import JobQueue
 
-__all__ = ["submit_job"]
+__all__ = ["QUEUE_ERRORS", "submit_job"]
+
+#: What an unreachable queue raises (Redis down, the SQLite file unwritable).
+QUEUE_ERRORS = (RedisError, sqlite3.Error, OSError)
 
 
 def submit_job(
@@ -39,7 +44,7 @@ def submit_job(
     )
     try:
         queue.submit(job_id)
-    except BaseException:  # the queue is unreachable: the record must not be run by recovery later
+    except QUEUE_ERRORS:  # the queue is unreachable: the record must not be run by recovery later
         jobs.fail(context.store, job_id, error="The job could not be queued; nothing was done.")
         raise
     return job_id

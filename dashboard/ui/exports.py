@@ -7,6 +7,7 @@ everyone's expenses do not pile up on a server's disk."""
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 import streamlit as st
@@ -19,11 +20,14 @@ from dashboard.exports.write import export_bytes, file_name
 from dashboard.jobs.context import JobContext
 from dashboard.jobs.export_job import export_ready, submit_export, take_export
 from dashboard.jobs.queue import JobQueue
+from dashboard.jobs.submit import QUEUE_ERRORS
 from dashboard.ui import session
 from dashboard.views.finance import Report
 from dashboard.views.jobs import job_for
 
 __all__ = ["LARGE_EXPORT_ROWS", "report_exports"]
+
+log = logging.getLogger("spendlens.exports")
 
 #: Who may download a finance export (checked again when the download runs).
 FINANCE_ROLES = ("finance",)
@@ -79,8 +83,16 @@ def _prepare_large(
     key = left.selectbox("Format", list(by_key), key="fr_big_format")
     if right.button("Prepare export", key="fr_prepare", icon=":material/build:"):
         context, queue = jobs
-        job_id = submit_export(context, queue, user, period=report.period, fmt=key, bom=bom)
-        st.session_state["fr_job"] = str(job_id)
+        try:
+            job_id = submit_export(context, queue, user, period=report.period, fmt=key, bom=bom)
+        except QUEUE_ERRORS:
+            log.exception("could not queue an export")
+            st.error(
+                "The job queue cannot be reached right now, so the export did not start; try "
+                "again in a minute."
+            )
+        else:
+            st.session_state["fr_job"] = str(job_id)
     job_id = st.session_state.get("fr_job")
     if not job_id:
         return

@@ -12,12 +12,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import sqlite3
 from dataclasses import replace
 
 import polars as pl
 import streamlit as st
-from redis.exceptions import RedisError
 
 from dashboard.core.identity import AuthUser
 from dashboard.core.statement_file import StatementError, StatementFile, preview, read_statement
@@ -31,6 +29,7 @@ from dashboard.data.runner import Runner
 from dashboard.jobs.context import JobContext
 from dashboard.jobs.import_job import submit_import
 from dashboard.jobs.queue import JobQueue
+from dashboard.jobs.submit import QUEUE_ERRORS
 from dashboard.views.imports import ImportCheck, check_upload, remembered_mapping
 
 __all__ = ["import_form"]
@@ -243,7 +242,7 @@ def import_form(
                 file_name=upload.name,
                 account=account or upload.name,
             )
-        except (RedisError, sqlite3.Error) as exc:
+        except QUEUE_ERRORS as exc:
             log.error("could not queue an import: %s", exc)
             st.error(
                 "The job queue cannot be reached right now, so the import did not start. Nothing "

@@ -13,6 +13,7 @@ from dashboard.data.jobs import ACTIVE
 from dashboard.data.runner import Runner
 from dashboard.views.import_batches import (
     RuleError,
+    UndoRefused,
     history,
     reapply_rules,
     rules_table,
@@ -103,7 +104,7 @@ def import_history(runner: Runner, user: AuthUser) -> None:
             "created": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm")
         },
     )
-    applied = batches.filter(batches["state"] == "applied")
+    applied = batches.filter(batches["state"].is_in(["applied", "failed"]))
     if applied.is_empty():
         return
     labels = {row["import_id"]: _batch_label(row) for row in applied.iter_rows(named=True)}
@@ -112,9 +113,13 @@ def import_history(runner: Runner, user: AuthUser) -> None:
         "Undo an import", list(labels), format_func=labels.get, key="imp_undo_pick"
     )
     if right.button("Undo import", key="imp_undo", icon=":material/undo:"):
-        removed = undo_import(runner, user, picked)
-        st.toast(f"Removed {removed:,} imported expenses.")
-        st.rerun()
+        try:
+            removed = undo_import(runner, user, picked)
+        except UndoRefused as exc:
+            st.warning(str(exc))
+        else:
+            st.toast(f"Removed {removed:,} imported expenses.")
+            st.rerun()
 
 
 def rules_editor(

@@ -11,7 +11,7 @@ import polars as pl
 
 from dashboard.core.identity import AuthUser
 from dashboard.core.statement_rules import Rule, apply_rules
-from dashboard.data import imports
+from dashboard.data import imports, jobs
 from dashboard.data.audit_log import audit
 from dashboard.data.runner import Runner
 
@@ -19,6 +19,7 @@ __all__ = [
     "HISTORY_SCHEMA",
     "MAX_RULES",
     "RuleError",
+    "UndoRefused",
     "history",
     "reapply_rules",
     "rules_table",
@@ -45,6 +46,21 @@ class RuleError(ValueError):
     """A rule the user typed cannot be saved; the message says which and why."""
 
 
+class UndoRefused(ValueError):
+    """The batch cannot be undone now; the message says why."""
+
+
+def _state(runner: Runner, doc: dict[str, Any]) -> str | None:
+    """The batch's state as the user should read it: an import whose job ended without recording
+    the batch (out of retries) is ``failed``, whatever rows it left are undoable."""
+    state = doc.get("state")
+    if state == "importing" and isinstance(doc.get("jobId"), bson.ObjectId):
+        job = jobs.get(runner.store, doc["jobId"])
+        if job is None or job.get("state") not in jobs.ACTIVE:
+            return "failed"
+    return state
+
+
 def history(runner: Runner, user: AuthUser, *, limit: int = 20) -> pl.DataFrame:
     """The user's import batches, newest first, with their counts."""
     rows = []
@@ -56,7 +72,7 @@ def history(runner: Runner, user: AuthUser, *, limit: int = 20) -> pl.DataFrame:
                 "created": doc.get("createdAt"),
                 "file": doc.get("fileName"),
                 "account": doc.get("account"),
-                "state": doc.get("state"),
+                "state": _state(runner, doc),
                 **{
                     k: counts.get(k)
                     for k in ("imported", "duplicates", "rejected", "credits_skipped")
@@ -70,8 +86,12 @@ def undo_import(runner: Runner, user: AuthUser, import_id: str) -> int:
     """Remove every expense the batch added (only this user's), clear their cached figures, audit."""
     if not bson.ObjectId.is_valid(import_id):
         return 0
-    if imports.batch(runner.store, user.id, bson.ObjectId(import_id)) is None:
+    batch = imports.batch(runner.store, user.id, bson.ObjectId(import_id))
+    if batch is None:
         return 0  # not this user's batch
+    if _state(runner, batch) == "importing":
+        msg = "This import is still running: undo it once it has finished."
+        raise UndoRefused(msg)
     removed = imports.undo(runner.store, user.id, bson.ObjectId(import_id))
     runner.cache.invalidate(user.scope)
     audit(

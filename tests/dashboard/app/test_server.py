@@ -177,3 +177,42 @@ def test_the_served_health_route_answers_a_read_only_data_directory_with_503_jso
             assert status == 503
             assert set(json.loads(raw)) == PUBLIC
             assert str(data).encode() not in raw
+
+
+@pytest.mark.slow
+def test_a_job_queued_before_the_server_starts_runs_without_a_page_view(tmp_path: Path) -> None:
+    import bson
+
+    from dashboard.cache import MemoryCache
+    from dashboard.core.identity import AuthUser
+    from dashboard.core.settings import Settings
+    from dashboard.core.statement_mapping import ColumnMapping
+    from dashboard.data import jobs
+    from dashboard.jobs import worker
+    from dashboard.jobs.context import JobContext
+    from dashboard.jobs.import_job import submit_import
+    from dashboard.store import connect
+
+    data = tmp_path / "data"
+    settings = Settings(data_dir=data, queue="sqlite")
+    ana = AuthUser(id=bson.ObjectId(), username="ana", name="Ana", email=None, roles=("user",))
+    statement = b"Date,Description,Amount\n2025-03-01,Coffee,-3.50\n2025-03-02,Book,-20.00\n"
+    mapping = ColumnMapping(date="Date", description="Description", amount="Amount")
+    with connect(settings.store_uri) as store:
+        context = JobContext(store=store, cache=MemoryCache(), settings=settings)
+        queue = worker.queue_for(settings)  # the SQLite queue in the data directory
+        job_id = submit_import(context, queue, ana, statement, mapping, file_name="s.csv",
+                               account="A")  # fmt: skip
+        assert queue.huey.pending_count() == 1
+    worker.stop()  # forget this process's queue: the server is another process
+    env = _env(SPENDLENS_DATA_DIR=str(data))
+    env.pop("SPENDLENS_QUEUE", None)  # the app's own default: SQLite beside the embedded engine
+    for _base in _serve(env, tmp_path):
+        deadline = time.monotonic() + 30
+        while queue.huey.pending_count() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert queue.huey.pending_count() == 0  # taken by the server's worker, nobody browsing
+    # The server stopped gracefully (SIGTERM): the job it was running finished first.
+    with connect(settings.store_uri) as store:
+        assert jobs.get(store, job_id)["state"] == "done"
+        assert store.count_documents("expenses", {"userId": ana.id}) == 2

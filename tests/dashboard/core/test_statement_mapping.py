@@ -190,3 +190,9 @@ def test_a_stored_mapping_with_a_wrong_type_names_the_field(change: dict, field:
 def test_a_stored_mapping_without_its_date_column_is_refused() -> None:
     with pytest.raises(ValueError, match="date: missing"):
         ColumnMapping.from_document({"description": "T", "amount": "A"})
+
+
+def test_a_short_row_in_the_sample_does_not_stop_the_suggestion() -> None:
+    # A preview fills the cells a short record lacks with null.
+    mapping = suggest_mapping(["Date", "Description", "Amount"], [["2024-01-01", "a", None]])
+    assert (mapping.date, mapping.amount, mapping.date_format) == ("Date", "Amount", "%Y-%m-%d")

@@ -299,3 +299,12 @@ def test_the_large_file_matches_its_generators_own_arithmetic() -> None:
 def test_date_formats_are_shown_the_way_people_write_them() -> None:
     assert human_date_format("%d/%m/%Y") == "DD/MM/YYYY"
     assert human_date_format("%Y-%m-%dT%H:%M:%S") == "YYYY-MM-DDThh:mm:ss"
+
+
+def test_a_problem_keeps_at_most_200_characters_of_its_value() -> None:
+    from dashboard.core.statement_rows import VALUE_SHOWN, Problem
+
+    problem = Problem(7, "Amount", "9" * 100_000, "is beyond the amount limit")
+    assert len(problem.value) == VALUE_SHOWN == 200
+    assert problem.value.endswith("…")
+    assert Problem(7, "Amount", "12,3,4", "is not an amount").value == "12,3,4"

@@ -104,3 +104,18 @@ def test_a_job_put_back_to_wait_gets_its_attempt_back(store: Store) -> None:
     assert (job["state"], job["attempts"], job["stage"]) == (
         "queued", 0, "Waiting for your other import",
     )  # fmt: skip
+
+
+def test_an_attempt_that_lost_its_claim_cannot_overwrite_the_one_that_took_over(
+    store: Store,
+) -> None:
+    job_id = _job(store)
+    start = datetime.now(UTC)
+    assert jobs.claim(store, job_id, worker="w1", token="a", now=start)
+    assert jobs.claim(store, job_id, worker="w2", token="b", now=start + jobs.STALE_AFTER * 2)
+    jobs.heartbeat(store, job_id, stage="stalled one", token="a")
+    jobs.fail(store, job_id, error="from the stalled attempt", token="a")
+    job = jobs.get(store, job_id)
+    assert (job["state"], job["worker"], job["stage"]) == ("running", "w2", "Waiting for a worker")
+    jobs.finish(store, job_id, counts={"imported": 1}, token="b")
+    assert jobs.get(store, job_id)["state"] == "done"

@@ -166,6 +166,52 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_applied_and_the_retry_fi
     queue.huey.flush()
 
 
+_KILL_AFTER_RECORDING_THE_BATCH = """
+_record = imports.record_batch
+def record_batch(store, import_id, *, user_id, fields):
+    _record(store, import_id, user_id=user_id, fields=fields)
+    if fields.get("state") == "applied":
+        os.kill(os.getpid(), signal.SIGKILL)
+imports.record_batch = record_batch
+"""
+
+
+def test_an_import_undone_before_its_killed_job_is_recovered_stays_undone(
+    tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, spending = _large()
+    settings = Settings(data_dir=tmp_path / "data", redis_url=redis_url, queue="redis")
+    store = connect(settings.store_uri)
+    context = JobContext(store=store, cache=MemoryCache(), settings=settings)
+    queue = worker.queue_for(settings)
+    queue.huey.flush()
+    job_id = submit_import(
+        context, queue, ANA, data, _mapping(data), file_name="l.csv", account="A"
+    )
+    store.close()
+    env = {**os.environ, "SPENDLENS_DATA_DIR": str(settings.data_dir), "REDIS_URL": redis_url,
+           "SPENDLENS_QUEUE": "redis", "SPENDLENS_ENV": "development"}  # fmt: skip
+    child = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_CHILD.format(patch=_KILL_AFTER_RECORDING_THE_BATCH))],
+        cwd=ROOT, env=env, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
+    store = connect(settings.store_uri)
+    assert len(_import_ids(store)) == spending
+    assert imports.undo(store, ANA.id, job_id) == spending  # the user undoes it meanwhile
+    monkeypatch.setattr(jobs, "STALE_AFTER", timedelta(seconds=2))
+    time.sleep(2.1)
+    worker.start_in_app(replace(context, store=store))
+    assert until(lambda: (jobs.get(store, job_id) or {}).get("state") == "done", within_s=60)
+    assert _import_ids(store) == []  # not imported again
+    assert imports.batch(store, ANA.id, job_id)["state"] == "undone"
+    assert store.count_documents("audit_log", {"event": "import.applied"}) == 1
+    assert store.count_documents("job_files", {}) == 0
+    worker.stop()
+    store.close()
+    queue.huey.flush()
+
+
 def test_a_file_cannot_set_another_owner_or_an_operator(
     job_context: Callable[..., JobContext],
 ) -> None:

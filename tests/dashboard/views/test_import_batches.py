@@ -13,6 +13,7 @@ from dashboard.data import imports, jobs
 from dashboard.data.runner import Runner
 from dashboard.views.import_batches import (
     RuleError,
+    UndoRefused,
     history,
     reapply_rules,
     save_rules,
@@ -81,3 +82,20 @@ def test_a_job_id_from_the_session_shows_only_the_users_own_job(
     assert job_for(runner, la_user, str(mine))["_id"] == mine
     assert job_for(runner, la_user, str(theirs)) is None
     assert job_for(runner, la_user, "{'$ne': 1}") is None
+
+
+def test_a_running_import_cannot_be_undone_but_a_failed_one_can(
+    runner: Runner, la_user: AuthUser
+) -> None:
+    job_id = jobs.create(runner.store, kind="import", user_id=la_user.id, username="ana", title="t")
+    doc = {**expense(la_user, datetime(2025, 3, 1, tzinfo=UTC), 5.0), "importId": job_id}
+    runner.store.insert_many("expenses", [doc])  # part of a merge that did not finish
+    imports.record_batch(runner.store, job_id, user_id=la_user.id,
+                         fields={"state": "importing", "jobId": job_id, "fileName": "a.csv"})  # fmt: skip
+    jobs.claim(runner.store, job_id, worker="w1")
+    assert history(runner, la_user)["state"].to_list() == ["importing"]
+    with pytest.raises(UndoRefused, match="still running"):
+        undo_import(runner, la_user, str(job_id))
+    jobs.fail(runner.store, job_id, error="out of retries")
+    assert history(runner, la_user)["state"].to_list() == ["failed"]
+    assert undo_import(runner, la_user, str(job_id)) == 1
