@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from dashboard.core.periods import check_zone
 __all__ = [
     "DEMO_COOKIE_KEY",
     "READ_PREFERENCES",
+    "SMTP_TLS_MODES",
     "STORE_KINDS",
     "VARIABLES",
     "Settings",
@@ -39,6 +41,7 @@ DEMO_COOKIE_KEY = "spendlens-demo-cookie-key-not-secret"
 READ_PREFERENCES = ("primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest")
 ENVIRONMENTS = ("development", "production")
 QUEUES = ("auto", "redis", "sqlite", "immediate")
+SMTP_TLS_MODES = ("none", "starttls", "ssl")
 #: What a store holds, as far as the start-up check cares: nothing at all, the complete demo data
 #: set, a demo seed that did not finish, or anything else (data that may be real).
 STORE_KINDS = ("empty", "demo", "incomplete", "other")
@@ -79,6 +82,14 @@ class Settings:
     worker_threads: int = 2
     in_app_worker: bool | None = None
     import_max_mb: float = 20.0
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_tls: str = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    alert_sender: str = "Spendlens <spendlens@localhost>"
+    base_url: str = "http://localhost:8501"
+    webhook_timeout_s: float = 10.0
 
     @property
     def effective_cookie_key(self) -> str:
@@ -184,6 +195,34 @@ def _positive_float(value: str) -> float:
     return number
 
 
+def _port(value: str) -> int:
+    number = int(value.strip())
+    if not 0 < number < 65_536:
+        raise ValueError
+    return number
+
+
+def _host(value: str) -> str:
+    if any(c.isspace() or c in "/@" for c in value):
+        raise ValueError
+    return value
+
+
+def _sender(value: str) -> str:
+    """A sender address: one mailbox with an ``@`` and no line breaks (they would add headers)."""
+    _, address = parseaddr(value)
+    if "@" not in address or any(c in value for c in "\r\n"):
+        raise ValueError
+    return value
+
+
+def _base_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError
+    return value.rstrip("/")
+
+
 def _cookie_name(value: str) -> str:
     if not value or not all(c.isalnum() or c in "_-" for c in value):
         raise ValueError
@@ -261,6 +300,24 @@ VARIABLES: tuple[_Var, ...] = (
     _Var("SPENDLENS_TRUSTED_PROXIES", "trusted_proxies", _non_negative_int,
          "a whole number, 0 or more",
          "Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: none)."),
+    _Var("SMTP_HOST", "smtp_host", _host, "a host name or address",
+         "SMTP server for alert e-mails. Unset: e-mail delivery is off (webhooks still work)."),
+    _Var("SMTP_PORT", "smtp_port", _port, "a port number (1-65535)",
+         "Port of the SMTP server (587 for STARTTLS, 465 for SSL, 25 for none)."),
+    _Var("SMTP_TLS", "smtp_tls", _choice(SMTP_TLS_MODES), ", ".join(SMTP_TLS_MODES),
+         "How the SMTP connection is encrypted: none, STARTTLS after connecting, or SSL from the "
+         "start."),
+    _Var("SMTP_USER", "smtp_user", lambda v: v, "a user name",
+         "SMTP login. Unset: no login."),
+    _Var("SMTP_PASSWORD", "smtp_password", lambda v: v, "a password",
+         "SMTP password (with SMTP_USER).", secret=True),
+    _Var("ALERT_SENDER", "alert_sender", _sender,
+         "an e-mail address, optionally with a name (Spendlens <alerts@example.com>)",
+         "From address of alert and report e-mails."),
+    _Var("SPENDLENS_BASE_URL", "base_url", _base_url, "an http:// or https:// URL",
+         "Address of the app as users reach it: links in alerts and reports point there."),
+    _Var("WEBHOOK_TIMEOUT_S", "webhook_timeout_s", _positive_float, "a number of seconds above 0",
+         "Time limit of one webhook call or SMTP connection."),
 )  # fmt: skip
 
 

@@ -81,6 +81,14 @@ def test_values_are_read_and_typed() -> None:
         ("SPENDLENS_ALLOW_REGISTRATION", "maybe", "true or false"),
         ("LOGIN_MAX_ATTEMPTS", "0", "a positive whole number"),
         ("LOGIN_WINDOW_MINUTES", "-5", "a positive whole number"),
+        ("SMTP_HOST", "mail.example.com/x", "a host name or address"),
+        ("SMTP_PORT", "70000", "a port number"),
+        ("SMTP_TLS", "tls", "none, starttls, ssl"),
+        ("ALERT_SENDER", "Spendlens", "an e-mail address"),
+        ("ALERT_SENDER", "not an address <nobody>", "an e-mail address"),
+        ("SPENDLENS_BASE_URL", "ftp://spendlens.example.com", "an http:// or https:// URL"),
+        ("SPENDLENS_BASE_URL", "https://", "an http:// or https:// URL"),
+        ("WEBHOOK_TIMEOUT_S", "0", "a number of seconds above 0"),
     ],
 )
 def test_invalid_value_names_the_variable_and_what_it_accepts(
@@ -91,6 +99,33 @@ def test_invalid_value_names_the_variable_and_what_it_accepts(
     message = str(info.value)
     assert name in message
     assert accepted in message
+
+
+def test_delivery_settings_are_read_and_typed() -> None:
+    settings = load_settings(
+        {
+            "SMTP_HOST": "smtp.example.com",
+            "SMTP_PORT": "465",
+            "SMTP_TLS": "SSL",
+            "SMTP_USER": "alerts",
+            "ALERT_SENDER": "Spendlens Alerts <alerts@example.com>",
+            "SPENDLENS_BASE_URL": "https://spendlens.example.com/app/",
+            "WEBHOOK_TIMEOUT_S": "2.5",
+        },
+        secrets={"SMTP_PASSWORD": "s3cret"},
+    )
+    assert settings.smtp_host == "smtp.example.com"
+    assert settings.smtp_port == 465
+    assert settings.smtp_tls == "ssl"
+    assert settings.smtp_user == "alerts"
+    assert settings.smtp_password == "s3cret"
+    assert settings.alert_sender == "Spendlens Alerts <alerts@example.com>"
+    assert settings.base_url == "https://spendlens.example.com/app"
+    assert settings.webhook_timeout_s == 2.5
+    defaults = load_settings({})
+    assert defaults.smtp_host is None
+    assert (defaults.smtp_port, defaults.smtp_tls) == (587, "starttls")
+    assert defaults.base_url == "http://localhost:8501"
 
 
 def test_every_problem_is_reported_at_once_and_secrets_are_not_echoed() -> None:
