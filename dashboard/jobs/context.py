@@ -13,15 +13,20 @@ from dashboard.core.settings import Settings
 from dashboard.data import jobs
 from dashboard.store import Store
 
-__all__ = ["KINDS", "BadInput", "Busy", "JobContext", "JobRun"]
+__all__ = ["KINDS", "BadInput", "Busy", "JobContext", "JobRun", "Transient"]
 
 #: The kinds of job there are (one handler module each).
-KINDS = ("import", "export")
+KINDS = ("import", "export", "alert")
 
 
 class BadInput(Exception):
     """The job's input is wrong (a file that is not a statement, a mapping that no longer fits):
     it fails at once with this message, without retries."""
+
+
+class Transient(Exception):
+    """A fault worth another attempt that is not a connection error of its own (an SMTP server
+    answering "try later", a webhook answering 503): the queue retries the job with back-off."""
 
 
 class Busy(Exception):

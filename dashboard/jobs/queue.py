@@ -39,6 +39,7 @@ class JobQueue:
     huey: Huey
     run_job: TaskWrapper
     recover: TaskWrapper
+    tick: TaskWrapper
 
     def submit(self, job_id: bson.ObjectId) -> None:
         """Put a recorded job on the queue (with ``immediate``, run it now)."""
@@ -74,9 +75,11 @@ def make_queue(
     *,
     run_job: Callable[..., Any],
     recover: Callable[[], Any],
+    tick: Callable[[], Any],
 ) -> JobQueue:
     """The queue for ``settings``: ``run_job(job_id_hex, task=...)`` runs one job (Huey retries it
-    with back-off when it raises), ``recover()`` runs every minute on the worker."""
+    with back-off when it raises); ``recover()`` and ``tick()`` (due alert subscriptions) run
+    every minute on the worker."""
     huey = _huey(settings)
     task = huey.task(
         retries=RETRIES,
@@ -86,4 +89,5 @@ def make_queue(
         name="spendlens.run_job",
     )(run_job)
     periodic = huey.periodic_task(crontab(minute="*"), name="spendlens.recover")(recover)
-    return JobQueue(huey=huey, run_job=task, recover=periodic)
+    ticker = huey.periodic_task(crontab(minute="*"), name="spendlens.tick")(tick)
+    return JobQueue(huey=huey, run_job=task, recover=periodic, tick=ticker)

@@ -23,8 +23,8 @@ from pymongo.errors import ConnectionFailure
 from redis.exceptions import RedisError
 
 from dashboard.data import jobs
-from dashboard.jobs import export_job, import_job
-from dashboard.jobs.context import BadInput, Busy, JobContext, JobRun
+from dashboard.jobs import alert_job, export_job, import_job
+from dashboard.jobs.context import BadInput, Busy, JobContext, JobRun, Transient
 from dashboard.store.errors import DatabaseUnavailable
 
 __all__ = ["HANDLERS", "TRANSIENT", "WORKER_ID", "execute"]
@@ -33,9 +33,15 @@ _log = logging.getLogger("spendlens.jobs")
 
 Handler = Callable[[JobRun], Mapping[str, Any]]
 #: Job kind → handler: returns ``{"counts": {...}, "result": {...}}``.
-HANDLERS: dict[str, Handler] = {"import": import_job.run, "export": export_job.run}
+HANDLERS: dict[str, Handler] = {
+    "import": import_job.run,
+    "export": export_job.run,
+    "alert": alert_job.run,
+}
 #: Faults worth another attempt.
-TRANSIENT = (DatabaseUnavailable, ConnectionFailure, RedisError, OSError, TaskLockedException)
+TRANSIENT = (
+    DatabaseUnavailable, ConnectionFailure, RedisError, OSError, TaskLockedException, Transient,
+)  # fmt: skip
 
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
@@ -97,4 +103,6 @@ def _transient_message(exc: BaseException) -> str:
         return "Another job of yours is still running; this one waits for it."
     if isinstance(exc, DatabaseUnavailable | ConnectionFailure | RedisError):
         return "The database or cache was unreachable."
+    if isinstance(exc, Transient):
+        return str(exc)
     return "A temporary error occurred (disk or network)."

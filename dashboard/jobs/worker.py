@@ -21,12 +21,14 @@ from huey.consumer import Consumer
 
 from dashboard.core.settings import Settings
 from dashboard.data import job_files, jobs
-from dashboard.jobs import export_job, import_job
+from dashboard.jobs import alert_job, export_job, import_job
 from dashboard.jobs.context import JobContext
 from dashboard.jobs.queue import JobQueue, make_queue
 from dashboard.jobs.runner import execute
 
-__all__ = ["attach", "context", "queue_for", "recover", "run_forever", "start_in_app", "stop"]
+__all__ = [
+    "attach", "context", "queue_for", "recover", "run_forever", "start_in_app", "stop", "tick",
+]  # fmt: skip
 
 _log = logging.getLogger("spendlens.jobs")
 _lock = threading.Lock()
@@ -82,12 +84,19 @@ def recover() -> int:
     return len(found)
 
 
+def tick() -> int:
+    """Queue the alert subscriptions that are due (every minute on the worker)."""
+    if _context is None:
+        return 0
+    return alert_job.tick(_context, queue_for(_context.settings))
+
+
 def queue_for(settings: Settings) -> JobQueue:
     """The one queue of this process for these settings."""
     key = (settings.store_uri, settings.mongodb_db, settings.queue_backend)
     with _lock:
         if key not in _queues:
-            _queues[key] = make_queue(settings, run_job=_run_job, recover=recover)
+            _queues[key] = make_queue(settings, run_job=_run_job, recover=recover, tick=tick)
         return _queues[key]
 
 

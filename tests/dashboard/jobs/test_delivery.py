@@ -3,20 +3,12 @@ in a thread, each stopped by its fixture. Expected values are written by hand.""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
-import socket
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from dashboard.core.notice import Notice
 from dashboard.core.settings import Settings
@@ -27,6 +19,7 @@ from dashboard.jobs.delivery import (
     post_webhook,
     send_email,
 )
+from tests.dashboard.jobs.conftest import PLAIN_AUTH, Hook, Inbox, Smtp, free_port, read_mail
 
 NOTICE = Notice(
     subject="Budget for <script> & co at 92%",
@@ -37,80 +30,7 @@ NOTICE = Notice(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-def _authenticator(
-    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
-) -> AuthResult:
-    ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        b"alerts",
-        b"right-password",
-    )
-    # handled=False: aiosmtpd itself answers 535 to a wrong password.
-    return AuthResult(success=ok, handled=False)
-
-
-#: The test server takes a password without TLS on purpose (loopback only); aiosmtpd warns.
-_PLAIN_AUTH = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-
-
-@dataclass
-class _Smtp:
-    inbox: _Inbox
-    settings: Settings
-
-
-def _smtp_server(**controller_options: Any) -> Iterator[_Smtp]:
-    """A real SMTP server on the loopback (no TLS), stopped when the test ends."""
-    inbox = _Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, **controller_options)
-    controller.start()
-    try:
-        settings = Settings(
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_tls="none",
-            alert_sender="Spendlens Alerts <alerts@spendlens.example>",
-            webhook_timeout_s=2.0,
-        )
-        yield _Smtp(inbox, settings)
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[_Smtp]:
-    yield from _smtp_server()
-
-
-@pytest.fixture
-def smtp_with_login() -> Iterator[_Smtp]:
-    yield from _smtp_server(
-        auth_required=True, auth_require_tls=False, authenticator=_authenticator
-    )
-
-
-def _read(raw: bytes) -> EmailMessage:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
-
-
-def test_an_email_arrives_with_both_alternatives_and_its_attachment(smtp: _Smtp) -> None:
+def test_an_email_arrives_with_both_alternatives_and_its_attachment(smtp: Smtp) -> None:
     message_id = send_email(
         smtp.settings,
         NOTICE,
@@ -119,7 +39,7 @@ def test_an_email_arrives_with_both_alternatives_and_its_attachment(smtp: _Smtp)
     )
     [(mail_from, rcpt_tos, raw)] = smtp.inbox.messages
     assert (mail_from, rcpt_tos) == ("alerts@spendlens.example", ["ann@example.com"])
-    message = _read(raw)
+    message = read_mail(raw)
     assert message["From"] == "Spendlens Alerts <alerts@spendlens.example>"
     assert message["To"] == "Ann Example <ann@example.com>"
     assert message["Subject"] == "Budget for <script> & co at 92%"
@@ -141,25 +61,25 @@ def test_an_email_arrives_with_both_alternatives_and_its_attachment(smtp: _Smtp)
     assert attachment.get_content() == b"%PDF-1.7 fake"
 
 
-def test_a_subject_with_line_breaks_stays_one_header(smtp: _Smtp) -> None:
+def test_a_subject_with_line_breaks_stays_one_header(smtp: Smtp) -> None:
     notice = Notice("Food\r\nBcc: victim@example.com", ("x",))
     send_email(smtp.settings, notice, to="ann@example.com")
     [(_, rcpt_tos, raw)] = smtp.inbox.messages
     assert rcpt_tos == ["ann@example.com"]
-    message = _read(raw)
+    message = read_mail(raw)
     assert message["Subject"] == "Food Bcc: victim@example.com"
     assert message["Bcc"] is None
 
 
-@_PLAIN_AUTH
-def test_login_with_the_right_password_sends(smtp_with_login: _Smtp) -> None:
+@PLAIN_AUTH
+def test_login_with_the_right_password_sends(smtp_with_login: Smtp) -> None:
     settings = replace(smtp_with_login.settings, smtp_user="alerts", smtp_password="right-password")
     send_email(settings, NOTICE, to="ann@example.com")
     assert len(smtp_with_login.inbox.messages) == 1
 
 
-@_PLAIN_AUTH
-def test_a_wrong_password_is_a_permanent_failure(smtp_with_login: _Smtp) -> None:
+@PLAIN_AUTH
+def test_a_wrong_password_is_a_permanent_failure(smtp_with_login: Smtp) -> None:
     settings = replace(smtp_with_login.settings, smtp_user="alerts", smtp_password="wrong")
     with pytest.raises(DeliveryError) as info:
         send_email(settings, NOTICE, to="ann@example.com")
@@ -168,7 +88,7 @@ def test_a_wrong_password_is_a_permanent_failure(smtp_with_login: _Smtp) -> None
     assert smtp_with_login.inbox.messages == []
 
 
-class _Refusing(_Inbox):
+class _Refusing(Inbox):
     def __init__(self, reply: str) -> None:
         super().__init__()
         self.reply = reply
@@ -184,7 +104,7 @@ class _Refusing(_Inbox):
     [("450 4.2.1 Mailbox busy, try later", True), ("550 5.1.1 No such user", False)],
 )
 def test_a_refused_recipient_is_retried_only_on_a_4xx(reply: str, transient: bool) -> None:
-    port = _free_port()
+    port = free_port()
     controller = Controller(_Refusing(reply), hostname="127.0.0.1", port=port)
     controller.start()
     try:
@@ -198,7 +118,7 @@ def test_a_refused_recipient_is_retried_only_on_a_4xx(reply: str, transient: boo
 
 
 def test_a_closed_port_is_worth_a_retry() -> None:
-    settings = Settings(smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_tls="none")
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_tls="none")
     with pytest.raises(DeliveryError) as info:
         send_email(settings, NOTICE, to="ann@example.com")
     assert info.value.transient is True
@@ -209,7 +129,7 @@ def test_a_closed_port_is_worth_a_retry() -> None:
 )
 def test_a_bad_recipient_is_refused_before_connecting(to: str) -> None:
     # Nothing listens on this port: a connection attempt would be a transient error instead.
-    settings = Settings(smtp_host="127.0.0.1", smtp_port=_free_port(), smtp_tls="none")
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_tls="none")
     with pytest.raises(DeliveryError) as info:
         send_email(settings, NOTICE, to=to)
     assert info.value.transient is False
@@ -227,58 +147,10 @@ def test_email_is_off_without_an_smtp_host() -> None:
 # --- webhooks ---------------------------------------------------------------------------------
 
 
-@dataclass
-class _Hook:
-    url: str
-    status: int = 200
-    slow: bool = False
-    requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # server_close() joins the handler threads: nothing is left running
-    hook: _Hook
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_POST(self) -> None:
-        hook = self.server.hook
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        hook.requests.append((self.path, dict(self.headers), body))
-        if hook.slow:
-            hook.release.wait(5)  # longer than the client's time limit; released at teardown
-        self.send_response(hook.status)
-        if 300 <= hook.status < 400:
-            self.send_header("Location", "/elsewhere")
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def hook() -> Iterator[_Hook]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.hook = _Hook(url=f"http://127.0.0.1:{server.server_address[1]}/hooks/abc?x=1")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield server.hook
-    finally:
-        server.hook.release.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-
 SETTINGS = Settings(webhook_timeout_s=2.0)
 
 
-def test_a_webhook_gets_the_notice_as_json(hook: _Hook) -> None:
+def test_a_webhook_gets_the_notice_as_json(hook: Hook) -> None:
     assert post_webhook(SETTINGS, NOTICE, url=hook.url) == 200
     [(path, headers, body)] = hook.requests
     assert path == "/hooks/abc?x=1"
@@ -293,7 +165,7 @@ def test_a_webhook_gets_the_notice_as_json(hook: _Hook) -> None:
     }
 
 
-def test_a_slack_webhook_gets_slacks_format(hook: _Hook) -> None:
+def test_a_slack_webhook_gets_slacks_format(hook: Hook) -> None:
     assert post_webhook(SETTINGS, NOTICE, url=hook.url, slack=True) == 200
     [(_, _, body)] = hook.requests
     payload = json.loads(body)
@@ -316,7 +188,7 @@ def test_a_slack_webhook_gets_slacks_format(hook: _Hook) -> None:
     ("status", "transient"), [(500, True), (503, True), (429, True), (404, False), (400, False)]
 )
 def test_a_webhook_error_is_retried_only_when_worth_it(
-    hook: _Hook, status: int, transient: bool
+    hook: Hook, status: int, transient: bool
 ) -> None:
     hook.status = status
     with pytest.raises(DeliveryError) as info:
@@ -325,7 +197,7 @@ def test_a_webhook_error_is_retried_only_when_worth_it(
     assert str(status) in str(info.value)
 
 
-def test_a_redirect_is_not_followed(hook: _Hook) -> None:
+def test_a_redirect_is_not_followed(hook: Hook) -> None:
     hook.status = 302
     with pytest.raises(DeliveryError) as info:
         post_webhook(SETTINGS, NOTICE, url=hook.url)
@@ -334,7 +206,7 @@ def test_a_redirect_is_not_followed(hook: _Hook) -> None:
     assert [path for path, _, _ in hook.requests] == ["/hooks/abc?x=1"]
 
 
-def test_a_slow_webhook_times_out_and_is_worth_a_retry(hook: _Hook) -> None:
+def test_a_slow_webhook_times_out_and_is_worth_a_retry(hook: Hook) -> None:
     hook.slow = True
     with pytest.raises(DeliveryError) as info:
         post_webhook(Settings(webhook_timeout_s=0.5), NOTICE, url=hook.url)
@@ -343,7 +215,7 @@ def test_a_slow_webhook_times_out_and_is_worth_a_retry(hook: _Hook) -> None:
 
 def test_a_webhook_on_a_closed_port_is_worth_a_retry() -> None:
     with pytest.raises(DeliveryError) as info:
-        post_webhook(SETTINGS, NOTICE, url=f"http://127.0.0.1:{_free_port()}/hook")
+        post_webhook(SETTINGS, NOTICE, url=f"http://127.0.0.1:{free_port()}/hook")
     assert info.value.transient is True
 
 
