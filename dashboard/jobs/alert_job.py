@@ -175,6 +175,13 @@ def _deliver(job: JobRun, user: AuthUser, sub: Mapping[str, Any]) -> tuple[int, 
                 subscriptions.mark_delivery(store, delivery, status="retrying", error=str(exc))
                 raise Transient(str(exc)) from exc
             subscriptions.mark_delivery(store, delivery, status="failed", error=str(exc))
+            audit(
+                store,
+                "alert.failed",
+                actor=user.username,
+                target=str(sub["_id"]),
+                details={"subject": delivery.get("subject"), "error": str(exc)},
+            )
             failed += 1
             continue
         subscriptions.mark_delivery(store, delivery, status="sent")
