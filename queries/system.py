@@ -34,12 +34,14 @@ from queries.scope import literal, require_roles
 
 __all__ = [
     "BIN_WIDTH",
+    "PAGE_LOAD",
     "PERCENTILES",
     "ROLLUP",
     "Metric",
     "Unit",
     "down_minutes",
     "error_hours",
+    "page_load_hourly",
     "request_counts",
     "rollup_days",
     "rollup_percentiles",
@@ -54,6 +56,9 @@ Metric = Literal["latency", "db"]
 PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 #: The daily per-route histograms of ``latencyMs`` and ``dbMs``.
 ROLLUP = "api_latency_daily"
+#: Spendlens' own page runs per minute and replica, binned like :data:`ROLLUP` (``minute``,
+#: ``replica``, ``bin``, ``n``), written by every app process.
+PAGE_LOAD = "page_load_minutely"
 #: Width of a histogram bin in ``ln(ms + 1)``: each bin spans 5 %.
 BIN_WIDTH = math.log(1.05)
 
@@ -358,3 +363,27 @@ def rollup_percentiles(
     elif by == "route":
         pipeline.append({"$sort": {"p95": -1, "route": 1, "method": 1}})
     return _query(f"rollup_percentiles.{metric}.{by}", pipeline, schema, collection=ROLLUP)
+
+
+def page_load_hourly(user: AuthUser, period: Period) -> Query:
+    """Spendlens' own page runs per UTC hour over every replica: ``bucket, runs, p95`` (ms), from
+    :data:`PAGE_LOAD`'s bins with the same discrete percentile rule as :func:`rollup_percentiles`."""
+    require_roles(user, "product")
+    lo, hi = period.utc_bounds()
+    hour = {"$dateTrunc": {"date": "$minute", "unit": "hour", "timezone": "UTC"}}
+    running = {"$sum": "$n", "window": {"documents": ["unbounded", "current"]}}
+    first = {
+        "$min": {"$cond": [{"$gte": ["$cum", {"$multiply": [0.95, "$total"]}]}, "$_id.bin", None]}
+    }
+    pipeline = [
+        {"$match": {"minute": {"$gte": lo, "$lt": hi}, "bin": {"$ne": None}}},
+        {"$group": {"_id": {"g": hour, "bin": "$bin"}, "n": {"$sum": "$n"}}},
+        {"$setWindowFields": {"partitionBy": "$_id.g", "sortBy": {"_id.bin": 1},
+                              "output": {"cum": running, "total": {"$sum": "$n"}}}},
+        {"$group": {"_id": "$_id.g", "runs": {"$max": "$total"}, "p95": first}},
+        {"$project": {"_id": 0, "bucket": "$_id", "runs": 1, "p95": {"$subtract": [
+            {"$exp": {"$multiply": [{"$add": ["$p95", 0.5]}, BIN_WIDTH]}}, 1]}}},
+        {"$sort": {"bucket": 1}},
+    ]  # fmt: skip
+    schema = {"bucket": _INSTANT, "runs": pl.Int64, "p95": pl.Float64}
+    return _query("page_load_hourly", pipeline, schema, collection=PAGE_LOAD)

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from dashboard.app.page_timings import PageLoadFlusher
 from dashboard.core.settings import SettingsError, load_settings
 from dashboard.store import DatabaseUnavailable, Store, open_store
 from dashboard.views.health import check_health, health_details, public_health
@@ -83,17 +84,22 @@ def health_routes() -> list[BaseRoute]:
     return [Route("/health", _health, methods=["GET"])]
 
 
-def _start_jobs() -> None:
+def _start_jobs() -> PageLoadFlusher | None:
     """Start the in-app job worker with the server, so jobs queued before a restart run without
-    waiting for a page view (with the embedded engine, or ``SPENDLENS_IN_APP_WORKER=true``)."""
-    from dashboard.app.resources import get_jobs, get_settings
+    waiting for a page view (with the embedded engine, or ``SPENDLENS_IN_APP_WORKER=true``), and
+    the page-load recorder that lets alerts see this replica's page times."""
+    from dashboard.app.resources import get_jobs, get_settings, get_store
 
     try:
         settings = get_settings()
         if settings.runs_worker_in_app:
             get_jobs(settings)
+        flusher = PageLoadFlusher(get_store(settings))
+        flusher.start()
+        return flusher
     except (SettingsError, OSError, sqlite3.Error, RedisError, DatabaseUnavailable):
         log.exception("the background-job worker could not start with the server")
+        return None
 
 
 @contextlib.asynccontextmanager
@@ -102,6 +108,8 @@ async def lifespan(app: object) -> AsyncIterator[None]:
     it is running finish first (a job cut short would be recovered, but need not be)."""
     from dashboard.jobs import worker
 
-    await run_in_threadpool(_start_jobs)
+    flusher = await run_in_threadpool(_start_jobs)
     yield
+    if flusher is not None:
+        await run_in_threadpool(flusher.stop)
     await run_in_threadpool(worker.stop)

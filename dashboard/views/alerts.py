@@ -38,7 +38,10 @@ __all__ = [
 KINDS: dict[str, tuple[str, str]] = {
     "budget": ("user", "a category reaches a share of its budget, or its forecast passes it"),
     "summary": ("user", "a weekly or monthly summary of your spending"),
-    "sla": ("product", "API p95 or the 5xx rate stays over target for N hours"),
+    "sla": (
+        "product",
+        "API p95, the 5xx rate or Spendlens' own page p95 stays over target for N hours",
+    ),
     "report": ("finance", "a finance period report on a schedule"),
 }
 
@@ -160,9 +163,16 @@ def _sla(runner: Runner, user: AuthUser, params: Mapping[str, Any], now: dt.date
     hour = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
     first = hour - dt.timedelta(hours=buckets)  # the last N complete UTC hours
     days = parse_period(f"{first.date().isoformat()}:{hour.date().isoformat()}", tz="UTC")
-    traffic = runner.frame(system_queries.traffic_over_time(user, days, unit="hour"))
+    if metric == "page_p95":
+        traffic = runner.frame(system_queries.page_load_hourly(user, days))
+    else:
+        traffic = runner.frame(system_queries.traffic_over_time(user, days, unit="hour"))
     window = traffic.filter((pl.col("bucket") >= first) & (pl.col("bucket") < hour))
-    if metric == "error_rate":
+    if metric == "page_p95":
+        limit = TARGETS["page_load"].limit
+        values = window.select("bucket", pl.col("p95").alias("value"))
+        label, unit = "Spendlens page p95", " ms"
+    elif metric == "error_rate":
         limit = float(params.get("error_rate_pct") or 1.0)
         values = window.select(
             "bucket", (pl.col("errors_5xx") / pl.col("requests") * 100).alias("value")

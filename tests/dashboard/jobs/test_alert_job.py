@@ -126,6 +126,23 @@ def test_an_sla_alert_fires_once_while_it_lasts_and_posts_its_recovery(
     assert second["severity"] == "recovered"
 
 
+def test_spendlens_own_page_p95_over_two_seconds_fires_from_every_replicas_runs(
+    people: Store, hook: Hook, job_context: Callable[..., JobContext]
+) -> None:
+    from dashboard.data import page_load
+
+    context = _context(job_context, Settings(webhook_timeout_s=2.0))
+    for hour in (10, 11):  # two replicas; in each hour 10 of 20 runs take 2.5 s
+        page_load.record(people, [(at(20, hour, m), 2500.0) for m in range(10)], replica="a")
+        page_load.record(people, [(at(20, hour, m), 300.0) for m in range(10)], replica="b")
+    _subscribe(people, PAT, "sla", {"metric": "page_p95", "buckets": 2},
+               {"type": "webhook", "url": hook.url}, "*/5 * * * *", at(20, 12))  # fmt: skip
+    _run_tick(context, at(20, 12))
+    (request,) = hook.requests
+    body = json.loads(request[2])
+    assert body["subject"] == "Spendlens page p95 over target (2000 ms) for 2 hours"
+
+
 def test_missed_runs_after_downtime_are_caught_up_once(
     people: Store, smtp: Smtp, job_context: Callable[..., JobContext]
 ) -> None:
