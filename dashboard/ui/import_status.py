@@ -92,6 +92,8 @@ def _batch_label(row: dict[str, Any]) -> str:
 def import_history(runner: Runner, user: AuthUser) -> None:
     """Past imports with their counts, and undo for those still applied."""
     st.subheader("Past imports")
+    if notice := st.session_state.pop("imp_notice", None):
+        st.success(notice, icon=":material/undo:")
     batches = history(runner, user)
     if batches.is_empty():
         st.caption("No imports yet. Upload a statement above to add your own expenses.")
@@ -101,7 +103,16 @@ def import_history(runner: Runner, user: AuthUser) -> None:
         hide_index=True,
         key="imp_history",
         column_config={
-            "created": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm")
+            "created": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
+            "file": "File",
+            "account": "Account",
+            "state": "State",
+            "imported": st.column_config.NumberColumn("Imported", format="localized"),
+            "duplicates": st.column_config.NumberColumn("Duplicates", format="localized"),
+            "rejected": st.column_config.NumberColumn("Rejected", format="localized"),
+            "credits_skipped": st.column_config.NumberColumn(
+                "Money in left out", format="localized"
+            ),
         },
     )
     applied = batches.filter(batches["state"].is_in(["applied", "failed"]))
@@ -118,7 +129,7 @@ def import_history(runner: Runner, user: AuthUser) -> None:
         except UndoRefused as exc:
             st.warning(str(exc))
         else:
-            st.toast(f"Removed {removed:,} imported expenses.")
+            st.session_state["imp_notice"] = f"Removed {removed:,} imported expenses."
             st.rerun()
 
 
