@@ -105,6 +105,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Finance",
         ("finance",),
     ),
+    PageSpec("pages/common/alerts.py", "Alerts", ":material/notifications:", "alerts", "Account"),
     PageSpec("pages/common/account.py", "Account", ":material/person:", "account", "Account"),
     PageSpec(
         "pages/admin/users.py", "Users", ":material/group:", "admin-users", "Admin", ("admin",)

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from http.client import HTTPException
-from urllib.parse import urlsplit
 
+from dashboard.core.destinations import WEBHOOK_URL_MAX, check_webhook_url
 from dashboard.core.notice import Notice
 from dashboard.core.settings import Settings
 
@@ -33,7 +33,6 @@ __all__ = [
     "send_email",
 ]
 
-WEBHOOK_URL_MAX = 2_000
 _USER_AGENT = "Spendlens"
 
 
@@ -100,26 +99,6 @@ def send_email(
     except OSError as exc:
         raise _network_error(exc, what=f"the SMTP server {settings.smtp_host}") from exc
     return str(message["Message-ID"])
-
-
-def check_webhook_url(url: str) -> str | None:
-    """``None`` when ``url`` can be a webhook; else what is wrong with it, for the form."""
-    if len(url) > WEBHOOK_URL_MAX:
-        return f"A webhook URL is at most {WEBHOOK_URL_MAX:,} characters."
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
-        return "A webhook URL contains no spaces or control characters."
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
-    except ValueError:
-        return "This is not a valid URL."
-    if parts.scheme.lower() not in ("http", "https"):
-        return "A webhook URL starts with http:// or https://."
-    if not parts.hostname:
-        return "A webhook URL needs a host name."
-    if parts.username is not None or parts.password is not None:
-        return "A webhook URL must not contain a user name or password."
-    return None
 
 
 def post_webhook(settings: Settings, notice: Notice, *, url: str, slack: bool = False) -> int:

@@ -13,6 +13,7 @@ EXPECTED = {
     "user": {
         "Home",
         "Account",
+        "Alerts",
         "Overview",
         "Categories",
         "Budgets",
@@ -20,11 +21,12 @@ EXPECTED = {
         "Import",
         "Insights",
     },
-    "product": {"Home", "Account", "Usage", "System performance"},
-    "finance": {"Home", "Account", "Finance reports"},
+    "product": {"Home", "Account", "Alerts", "Usage", "System performance"},
+    "finance": {"Home", "Account", "Alerts", "Finance reports"},
     "admin": {
         "Home",
         "Account",
+        "Alerts",
         "Users",
         "Audit log",
         "Overview",
