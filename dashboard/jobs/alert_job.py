@@ -129,12 +129,14 @@ def _report(job: JobRun, user: AuthUser, sub: Mapping[str, Any], slot: dt.dateti
     period = report_period(str(params.get("period")), slot, tz=settings.report_timezone)
     fmt = str(params.get("format") or "pdf")
     attach = bool(params.get("attach", True))
-    link = page_link(settings.base_url, "finance-reports", {"period": period.spec})
+    link = page_link(settings.base_url, "finance-reports")  # its period picker is not in the URL
     notice = Notice(
         subject=f"Finance report: {period.label()}",
         lines=(
             f"{period.days_label()}, all users, days in {settings.report_timezone}.",
-            f"The {fmt.upper()} report is attached." if attach else "Open it in Spendlens.",
+            f"The {fmt.upper()} report is attached."
+            if attach
+            else f"Open Finance reports and choose {period.label()} to read or export it.",
         ),
         link=link,
     )

@@ -19,7 +19,7 @@ import polars as pl
 from dashboard.core.identity import AuthUser
 from dashboard.core.money import format_money
 from dashboard.core.notice import Notice, page_link
-from dashboard.core.periods import Period, local_today, parse_period
+from dashboard.core.periods import PRESETS, Period, local_today, parse_period
 from dashboard.core.schedules import report_period
 from dashboard.data.runner import Runner
 from dashboard.views.budgets import budgeted, month_status
@@ -154,7 +154,10 @@ def _summary(
 
 
 def _period_params(period: Period) -> dict[str, str]:
-    return {"period": "Custom", "from": period.start.isoformat(), "to": period.end.isoformat()}
+    """The spending pages' URL for exactly this period: their picker reads the preset's label
+    (``period``) and a custom range's ``from`` and ``to`` (dashboard/ui/filters.py)."""
+    custom = PRESETS["custom"].label
+    return {"period": custom, "from": period.start.isoformat(), "to": period.end.isoformat()}
 
 
 def _sla(runner: Runner, user: AuthUser, params: Mapping[str, Any], now: dt.datetime) -> Evaluation:
@@ -183,7 +186,8 @@ def _sla(runner: Runner, user: AuthUser, params: Mapping[str, Any], now: dt.date
         values = window.select("bucket", pl.col("p95").alias("value"))
         label, unit = "API p95", " ms"
     over = values.filter(pl.col("value") > limit)
-    link = page_link(runner.settings.base_url, "system-performance", {"period": "Last 7 days"})
+    last_week = PRESETS["last-7-days"].label
+    link = page_link(runner.settings.base_url, "system-performance", {"perf_period": last_week})
     shown = ", ".join(
         f"{row['bucket']:%H:%M} {row['value']:.1f}{unit}" for row in values.iter_rows(named=True)
     )

@@ -67,3 +67,32 @@ def test_an_admin_sees_everyones_alerts(new_app) -> None:
     admin = _open(new_app, "admin")
     table = admin.dataframe[-1].value
     assert table["owner"].tolist() == ["demo-user"]
+
+
+def test_a_summarys_link_opens_the_overview_on_that_period(new_app, app_store: Store) -> None:
+    import datetime as dt
+    from urllib.parse import parse_qsl, urlsplit
+
+    from dashboard.cache import MemoryCache
+    from dashboard.core.identity import AuthUser
+    from dashboard.core.settings import Settings
+    from dashboard.data.runner import Runner
+    from dashboard.views.alerts import evaluate
+
+    doc = app_store.find("users", {"username": "demo-user"})[0]
+    user = AuthUser.from_document(doc)
+    runner = Runner(store=app_store, cache=MemoryCache(), settings=Settings())
+    sub = {"kind": "summary", "params": {"frequency": "weekly"}}
+    slot = dt.datetime(2026, 5, 18, 14, tzinfo=dt.UTC)  # a Monday: the week of 11 to 17 May
+    (firing,) = evaluate(runner, user, sub, slot=slot).firing
+    link = urlsplit(firing.notice.link)
+    assert link.path == "/overview"
+    at = login_as(new_app, "user").switch_page("pages/spending/overview.py")
+    for name, value in parse_qsl(link.query):
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.warning, [w.value for w in at.warning]  # the link's values are all understood
+    assert any("11 May 2026 – 17 May 2026" in c.value for c in at.caption), [
+        c.value for c in at.caption
+    ]
