@@ -106,6 +106,30 @@ imports.merge_stage = merge_stage
 """
 
 
+def _import_in_a_worker_killed(
+    tmp_path: Path, redis_url: str, data: bytes, patch: str
+) -> tuple[Settings, bson.ObjectId]:
+    """Queue an import on Redis, then run the real worker command in a child process whose
+    ``patch`` kills it (SIGKILL) at a chosen step; return the settings and the job id."""
+    settings = Settings(data_dir=tmp_path / "data", redis_url=redis_url, queue="redis")
+    with connect(settings.store_uri) as store:
+        context = JobContext(store=store, cache=MemoryCache(), settings=settings)
+        queue = worker.queue_for(settings)  # the app's queue: no worker started here
+        queue.huey.flush()
+        job_id = submit_import(context, queue, ANA, data, _mapping(data), file_name="l.csv",
+                               account="A")  # fmt: skip
+    # The worker process owns the data directory now.
+    env = {**os.environ, "SPENDLENS_DATA_DIR": str(settings.data_dir), "REDIS_URL": redis_url,
+           "SPENDLENS_QUEUE": "redis", "SPENDLENS_ENV": "development"}  # fmt: skip
+    env.pop("MONGODB_URI", None)
+    child = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(_CHILD.format(patch=patch))],
+        cwd=ROOT, env=env, capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
+    return settings, job_id
+
+
 @pytest.mark.parametrize(
     ("patch", "visible"),
     [(_KILL_AFTER_ONE_CHUNK, "none"), (_KILL_AFTER_MERGE, "all")],
@@ -116,26 +140,10 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_applied_and_the_retry_fi
 ) -> None:
     data, spending = _large()
     assert spending > CHUNK_ROWS  # more than one chunk: killed after the first, half is staged
-    settings = Settings(data_dir=tmp_path / "data", redis_url=redis_url, queue="redis")
-    store = connect(settings.store_uri)
-    context = JobContext(store=store, cache=MemoryCache(), settings=settings)
-    queue = worker.queue_for(settings)  # the app's queue: no worker started
-    queue.huey.flush()
-    job_id = submit_import(
-        context, queue, ANA, data, _mapping(data), file_name="l.csv", account="A"
-    )
-    store.close()  # the worker process owns the data directory now
-
-    env = {**os.environ, "SPENDLENS_DATA_DIR": str(settings.data_dir), "REDIS_URL": redis_url,
-           "SPENDLENS_QUEUE": "redis", "SPENDLENS_ENV": "development"}  # fmt: skip
-    env.pop("MONGODB_URI", None)
-    child = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_CHILD.format(patch=patch))],
-        cwd=ROOT, env=env, capture_output=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
-
-    store = connect(settings.store_uri)
+    settings, job_id = _import_in_a_worker_killed(tmp_path, redis_url, data, patch)
+    context = JobContext(store=connect(settings.store_uri), cache=MemoryCache(), settings=settings)
+    store = context.store
+    queue = worker.queue_for(settings)
     job = jobs.get(store, job_id)
     assert job["state"] == "running"  # as the dead worker left it
     merged = len(_import_ids(store))
@@ -150,7 +158,6 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_applied_and_the_retry_fi
     # (A live job's heartbeat is never that old: it beats at every step, well under a second here.)
     monkeypatch.setattr(jobs, "STALE_AFTER", timedelta(seconds=2))
     time.sleep(2.1)
-    context = replace(context, store=store)
     worker.start_in_app(context)
     assert until(lambda: (jobs.get(store, job_id) or {}).get("state") == "done", within_s=60)
     job = jobs.get(store, job_id)
@@ -180,28 +187,17 @@ def test_an_import_undone_before_its_killed_job_is_recovered_stays_undone(
     tmp_path: Path, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data, spending = _large()
-    settings = Settings(data_dir=tmp_path / "data", redis_url=redis_url, queue="redis")
-    store = connect(settings.store_uri)
-    context = JobContext(store=store, cache=MemoryCache(), settings=settings)
-    queue = worker.queue_for(settings)
-    queue.huey.flush()
-    job_id = submit_import(
-        context, queue, ANA, data, _mapping(data), file_name="l.csv", account="A"
+    settings, job_id = _import_in_a_worker_killed(
+        tmp_path, redis_url, data, _KILL_AFTER_RECORDING_THE_BATCH
     )
-    store.close()
-    env = {**os.environ, "SPENDLENS_DATA_DIR": str(settings.data_dir), "REDIS_URL": redis_url,
-           "SPENDLENS_QUEUE": "redis", "SPENDLENS_ENV": "development"}  # fmt: skip
-    child = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_CHILD.format(patch=_KILL_AFTER_RECORDING_THE_BATCH))],
-        cwd=ROOT, env=env, capture_output=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert child.returncode == -signal.SIGKILL, child.stderr.decode()[-2000:]
-    store = connect(settings.store_uri)
+    context = JobContext(store=connect(settings.store_uri), cache=MemoryCache(), settings=settings)
+    store = context.store
+    queue = worker.queue_for(settings)
     assert len(_import_ids(store)) == spending
     assert imports.undo(store, ANA.id, job_id) == spending  # the user undoes it meanwhile
     monkeypatch.setattr(jobs, "STALE_AFTER", timedelta(seconds=2))
     time.sleep(2.1)
-    worker.start_in_app(replace(context, store=store))
+    worker.start_in_app(context)
     assert until(lambda: (jobs.get(store, job_id) or {}).get("state") == "done", within_s=60)
     assert _import_ids(store) == []  # not imported again
     assert imports.batch(store, ANA.id, job_id)["state"] == "undone"
