@@ -16,7 +16,7 @@ import bson
 from dashboard.cache import Cache
 from dashboard.core.csv_safe import neutralise
 from dashboard.core.identity import AuthUser, user_scope
-from dashboard.data import audit_log, owned, rollups, users
+from dashboard.data import audit_log, owned, rollups, subscriptions, users
 from dashboard.data.audit_log import audit
 from dashboard.store import Store
 from queries.base import GLOBAL
@@ -110,6 +110,7 @@ def confirm_deletion(
         "expenses": owned.delete_expenses(store, user_id),
         "budgets": owned.delete_budgets(store, user_id),
         "api_requests": owned.anonymise_requests(store, user_id),
+        "subscriptions": subscriptions.delete_for_user(store, user_id),
     }
     # After the requests are anonymised and the expenses gone: the recount of the user's days
     # reads them.

@@ -58,6 +58,8 @@ class Schedule:
                 f"{self.cron!r} is not a cron expression of five fields (minute hour day month "
                 "weekday), e.g. '0 7 1 * *' for 07:00 on the 1st of every month"
             )
+        elif not _ever_runs(self.cron):
+            problems.append(f"{self.cron!r} never runs (no such date, e.g. 30 February)")
         try:
             check_zone(self.tz)
         except ValueError as exc:
@@ -79,6 +81,14 @@ class Schedule:
         if slot <= moment:
             return slot
         return self._iter(moment).get_prev(dt.datetime).astimezone(dt.UTC)
+
+
+def _ever_runs(cron: str) -> bool:
+    try:
+        croniter(cron, dt.datetime(2025, 1, 1, tzinfo=dt.UTC)).get_next(dt.datetime)
+    except (ValueError, KeyError, ArithmeticError):  # croniter's bad-date errors are ValueErrors
+        return False
+    return True
 
 
 def monthly(day: int, *, hour: int = 7, tz: str = "UTC") -> Schedule:

@@ -41,6 +41,12 @@ INDEXES: tuple[IndexSpec, ...] = (
     IndexSpec("users", [("username", 1)], {"unique": True}),
     IndexSpec("budgets", [("userId", 1), ("month", 1), ("category", 1)], {"unique": True}),
     IndexSpec("audit_log", [("at", -1)]),
+    # Jobs and alerts: the scheduler's query, the outbox per subscription, a user's history.
+    IndexSpec("jobs", [("userId", 1), ("createdAt", -1)]),
+    IndexSpec("subscriptions", [("active", 1), ("nextRunAt", 1)]),
+    IndexSpec("deliveries", [("subscriptionId", 1), ("status", 1)]),
+    # Spendlens' own page times: kept 30 days (the alerts read the last two days at most).
+    IndexSpec("page_load_minutely", [("minute", 1)], {"expireAfterSeconds": THIRTY_DAYS}),
 )
 
 

@@ -30,6 +30,8 @@ __all__ = [
     "create",
     "deliveries_for",
     "delete",
+    "delete_for_user",
+    "delivery_exists",
     "due",
     "fire",
     "firing",
@@ -210,6 +212,7 @@ def queue_delivery(
     *,
     notice: Mapping[str, Any],
     attachment: Mapping[str, Any] | None = None,
+    key: str | None = None,
 ) -> bson.ObjectId:
     """Put one message for the subscription's channel in the outbox (``pending``): what fired is
     recorded before anything is sent, so a retry sends exactly the same message, once."""
@@ -222,6 +225,7 @@ def queue_delivery(
                 "_id": delivery_id,
                 "subscriptionId": sub["_id"],
                 "userId": sub["userId"],
+                "event": key,
                 "queuedAt": _now(),
                 "at": None,
                 "channel": channel.get("type"),
@@ -236,6 +240,21 @@ def queue_delivery(
         ],
     )
     return delivery_id
+
+
+def delivery_exists(store: Store, key: str) -> bool:
+    """Whether the message of alert event ``key`` is in the outbox (or was sent): a run that died
+    after recording the event but before queueing its message queues it on the retry."""
+    return store.count_documents(DELIVERIES, {"event": {"$eq": key}}) > 0
+
+
+def delete_for_user(store: Store, user_id: bson.ObjectId) -> int:
+    """Remove everything of a deleted account: its subscriptions, their events and deliveries."""
+    subs = [d["_id"] for d in store.find(SUBSCRIPTIONS, _owned(user_id), projection={"_id": 1})]
+    if subs:
+        store.delete_many(EVENTS, {"subscriptionId": {"$in": subs}})
+    store.delete_many(DELIVERIES, _owned(user_id))
+    return store.delete_many(SUBSCRIPTIONS, _owned(user_id))
 
 
 def pending_deliveries(store: Store, sub_id: bson.ObjectId) -> list[dict[str, Any]]:

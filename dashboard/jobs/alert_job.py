@@ -15,6 +15,7 @@ is recorded and shown to the owner.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -33,10 +34,12 @@ from dashboard.exports.write import export_bytes, file_name
 from dashboard.jobs.context import BadInput, JobContext, JobRun, Transient
 from dashboard.jobs.delivery import DeliveryError, post_webhook, send_email
 from dashboard.jobs.queue import JobQueue
-from dashboard.jobs.submit import submit_job
+from dashboard.jobs.submit import QUEUE_ERRORS, submit_job
 from dashboard.views.alerts import KINDS, Evaluation, Firing, evaluate
 
 __all__ = ["notice_document", "run", "tick"]
+
+_log = logging.getLogger("spendlens.alerts")
 
 
 def notice_document(notice: Notice) -> dict[str, Any]:
@@ -63,26 +66,38 @@ def _notice(doc: Mapping[str, Any]) -> Notice:
 
 
 def tick(context: JobContext, queue: JobQueue, *, now: dt.datetime | None = None) -> int:
-    """Queue an ``alert`` job for every subscription due at ``now``; return how many."""
+    """Queue an ``alert`` job for every subscription due at ``now``; return how many. A
+    subscription whose schedule cannot run is paused with the reason; it never stops the others."""
     now = now or dt.datetime.now(dt.UTC)
-    store = context.store
     started = 0
-    for sub in subscriptions.due(store, now):
-        raw = sub.get("schedule") or {}
-        schedule = Schedule(str(raw.get("cron", "")), str(raw.get("tz", "UTC")))
-        if problems := schedule.check():
+    for sub in subscriptions.due(context.store, now):
+        try:
+            started += _tick_one(context, queue, sub, now)
+        except (ValueError, TypeError, KeyError) as exc:  # a bad stored document or schedule
+            _log.warning("subscription %s paused: %s", sub.get("_id"), exc)
             subscriptions.set_fields(
-                store, sub["_id"], {"active": False, "lastError": "; ".join(problems)}
+                context.store, sub["_id"], {"active": False, "lastError": f"Cannot run: {exc}"}
             )
-            continue
-        slot, following = due(schedule, sub.get("nextRunAt"), now)
-        if slot is None or not subscriptions.set_next_run(
-            store, sub["_id"], expected=sub["nextRunAt"], next_run=following
-        ):
-            continue  # another worker took this slot
-        owner = AuthUser(
-            id=sub["userId"], username=str(sub.get("username")), name="", email=None, roles=()
-        )
+    return started
+
+
+def _tick_one(
+    context: JobContext, queue: JobQueue, sub: Mapping[str, Any], now: dt.datetime
+) -> int:
+    store = context.store
+    raw = sub.get("schedule") or {}
+    schedule = Schedule(str(raw.get("cron", "")), str(raw.get("tz", "UTC")))
+    if problems := schedule.check():
+        raise ValueError("; ".join(problems))
+    slot, following = due(schedule, sub.get("nextRunAt"), now)
+    if slot is None or not subscriptions.set_next_run(
+        store, sub["_id"], expected=sub["nextRunAt"], next_run=following
+    ):
+        return 0  # not yet, or another worker took this slot
+    owner = AuthUser(
+        id=sub["userId"], username=str(sub.get("username")), name="", email=None, roles=()
+    )
+    try:
         submit_job(
             context,
             queue,
@@ -91,8 +106,11 @@ def tick(context: JobContext, queue: JobQueue, *, now: dt.datetime | None = None
             title=str(sub.get("title") or sub["kind"]),
             params={"subscription_id": str(sub["_id"]), "slot": slot.isoformat()},
         )
-        started += 1
-    return started
+    except QUEUE_ERRORS:
+        # The queue is down: give the slot back, so the next tick takes it again.
+        subscriptions.set_next_run(store, sub["_id"], expected=following, next_run=sub["nextRunAt"])
+        raise
+    return 1
 
 
 def _owner(job: JobRun, sub: Mapping[str, Any]) -> AuthUser:
@@ -126,14 +144,15 @@ def _fresh(job: JobRun) -> Runner:
 def _report(job: JobRun, user: AuthUser, sub: Mapping[str, Any], slot: dt.datetime) -> Evaluation:
     settings = job.context.settings
     params = dict(sub.get("params") or {})
-    period = report_period(str(params.get("period")), slot, tz=settings.report_timezone)
+    zone = str((sub.get("schedule") or {}).get("tz") or settings.report_timezone)
+    period = report_period(str(params.get("period")), slot, tz=zone)
     fmt = str(params.get("format") or "pdf")
     attach = bool(params.get("attach", True))
     link = page_link(settings.base_url, "finance-reports")  # its period picker is not in the URL
     notice = Notice(
         subject=f"Finance report: {period.label()}",
         lines=(
-            f"{period.days_label()}, all users, days in {settings.report_timezone}.",
+            f"{period.days_label()}, all users, days in {zone}.",
             f"The {fmt.upper()} report is attached."
             if attach
             else f"Open Finance reports and choose {period.label()} to read or export it.",
@@ -216,14 +235,23 @@ def run(job: JobRun) -> dict[str, Any]:
         evaluation = evaluate(_fresh(job), user, sub, slot=slot, now=now)
     fired = 0
     for firing in evaluation.firing:
-        if subscriptions.fire(store, sub["_id"], condition=firing.condition, period=firing.period,
-                              at=now):  # fmt: skip
+        if sub["kind"] == "sla" and any(
+            e["period"] != firing.period
+            for e in subscriptions.firing(store, sub["_id"], condition=firing.condition)
+        ):
+            continue  # the breach that already fired still lasts: no new alert until it recovers
+        new = subscriptions.fire(
+            store, sub["_id"], condition=firing.condition, period=firing.period, at=now
+        )
+        key = f"{sub['_id']}:{firing.condition}:{firing.period}"
+        if new or not subscriptions.delivery_exists(store, key):  # a run that died in between
             attachment = None
             if sub["kind"] == "report" and (sub.get("params") or {}).get("attach", True):
-                attachment = {"period": firing.period, "tz": job.context.settings.report_timezone,
+                zone = (sub.get("schedule") or {}).get("tz") or job.context.settings.report_timezone
+                attachment = {"period": firing.period, "tz": zone,
                               "format": (sub.get("params") or {}).get("format", "pdf")}  # fmt: skip
             subscriptions.queue_delivery(
-                store, sub, notice=notice_document(firing.notice), attachment=attachment
+                store, sub, notice=notice_document(firing.notice), attachment=attachment, key=key
             )
             fired += 1
     for condition, notice in evaluation.clear.items():

@@ -241,8 +241,13 @@ def set_active(runner: Runner, user: AuthUser, sub_id: str, active: bool) -> boo
     if not bson.ObjectId.is_valid(sub_id):
         return False
     fields: dict[str, Any] = {"active": active}
-    if active:
-        fields["lastError"] = None
+    if active:  # resume from the next slot, not from the ones missed while paused
+        found = subscriptions.get(runner.store, bson.ObjectId(sub_id), user_id=_owner_filter(user))
+        raw = (found or {}).get("schedule") or {}
+        schedule = Schedule(str(raw.get("cron", "")), str(raw.get("tz", "UTC")))
+        if found is None or schedule.check():
+            return False
+        fields |= {"lastError": None, "nextRunAt": schedule.next_after(dt.datetime.now(dt.UTC))}
     changed = subscriptions.set_fields(
         runner.store, bson.ObjectId(sub_id), fields, user_id=_owner_filter(user)
     )

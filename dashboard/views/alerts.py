@@ -192,7 +192,7 @@ def _sla(runner: Runner, user: AuthUser, params: Mapping[str, Any], now: dt.date
         f"{row['bucket']:%H:%M} {row['value']:.1f}{unit}" for row in values.iter_rows(named=True)
     )
     condition = f"sla:{metric}"
-    if values.height == buckets and over.height == buckets:
+    if values.height == buckets and over.height == buckets:  # every hour measured, all over
         notice = Notice(
             subject=f"{label} over target ({limit:g}{unit}) for {buckets} hours",
             lines=(f"Hourly {label} (UTC) since {first:%d %b %H:%M}: {shown}.",),
@@ -200,6 +200,8 @@ def _sla(runner: Runner, user: AuthUser, params: Mapping[str, Any], now: dt.date
             severity="critical",
         )
         return Evaluation(firing=[Firing(condition, f"{first:%Y-%m-%dT%H}", notice)])
+    if values.height == over.height:
+        return Evaluation()  # no hour measured under target (a quiet night): no recovery either
     recovered = Notice(
         subject=f"Recovered: {label} back under target ({limit:g}{unit})",
         lines=(f"Hourly {label} (UTC) since {first:%d %b %H:%M}: {shown or 'no requests'}.",),

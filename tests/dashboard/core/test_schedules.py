@@ -41,6 +41,9 @@ def test_missed_slots_are_caught_up_once_and_a_new_subscription_waits() -> None:
 def test_a_bad_schedule_says_what_is_wrong() -> None:
     assert Schedule("0 7 * *", "UTC").check()[0].startswith("'0 7 * *' is not a cron expression")
     assert "unknown time zone" in Schedule("0 7 * * *", "Mars/Olympus").check()[0]
+    assert Schedule("0 7 30 2 *", "UTC").check() == [
+        "'0 7 30 2 *' never runs (no such date, e.g. 30 February)"
+    ]
     with pytest.raises(ValueError, match="not a cron expression"):
         Schedule("every day", "UTC").next_after(utc(2025, 1, 1))
 

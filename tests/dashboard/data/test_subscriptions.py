@@ -66,3 +66,13 @@ def test_the_outbox_keeps_a_message_until_it_is_sent(store: Store) -> None:
     assert (sent["status"], sent["attempts"]) == ("sent", 2)
     assert subscriptions.get(store, sub["_id"])["lastDelivery"]["status"] == "sent"
     assert subscriptions.deliveries_for(store, user_id=BEN) == []
+
+
+def test_a_deleted_accounts_alerts_go_with_it(store: Store) -> None:
+    mine, theirs = _sub(store, ANA), _sub(store, BEN)
+    subscriptions.fire(store, mine, condition="c", period="p", at=T)
+    subscriptions.queue_delivery(store, subscriptions.get(store, mine), notice={"subject": "s"})
+    assert subscriptions.delete_for_user(store, ANA) == 1
+    assert [s["_id"] for s in subscriptions.all_subscriptions(store)] == [theirs]
+    assert store.count_documents("alert_events", {}) == 0
+    assert store.count_documents("deliveries", {}) == 0

@@ -105,25 +105,59 @@ def test_an_sla_alert_fires_once_while_it_lasts_and_posts_its_recovery(
     people: Store, hook: Hook, job_context: Callable[..., JobContext]
 ) -> None:
     context = _context(job_context, Settings(webhook_timeout_s=2.0))
-    for hour in (9, 10, 11):  # three hours at 500 ms: over the 200 ms target
+    for hour in (9, 10, 11, 12):  # four hours at 500 ms: over the 200 ms target
         _requests(people, at(20, hour), 500.0)
     _subscribe(people, PAT, "sla", {"metric": "api_p95", "buckets": 3},
                {"type": "webhook", "url": hook.url, "slack": False}, "*/5 * * * *", at(20, 12))  # fmt: skip
 
-    _run_tick(context, at(20, 12, 0))
-    _run_tick(context, at(20, 12, 5))  # still over: no repeat
+    _run_tick(context, at(20, 12, 0))  # 9, 10, 11 over: fires
+    _run_tick(context, at(20, 12, 5))  # the same window: no repeat
+    _run_tick(context, at(20, 13, 0))  # 10, 11, 12 over: the same breach, still no repeat
     assert len(hook.requests) == 1
     first = json.loads(hook.requests[0][2])
     assert first["subject"] == "API p95 over target (200 ms) for 3 hours"
     assert first["severity"] == "critical"
 
-    _requests(people, at(20, 12), 50.0)  # the 12:00 hour is fast again
-    _run_tick(context, at(20, 13, 0))  # the last three hours: 10, 11 slow, 12 fast
-    _run_tick(context, at(20, 13, 5))
+    _run_tick(context, at(20, 14, 0))  # 11, 12 over, 13 without requests: unknown, no recovery
+    assert len(hook.requests) == 1
+    _requests(people, at(20, 14), 50.0)  # the 14:00 hour is fast
+    _run_tick(context, at(20, 15, 0))  # 12 over, 13 unknown, 14 under: recovered, once
+    _run_tick(context, at(20, 15, 5))
     assert len(hook.requests) == 2
     second = json.loads(hook.requests[1][2])
     assert second["subject"] == "Recovered: API p95 back under target (200 ms)"
     assert second["severity"] == "recovered"
+
+
+def test_a_subscription_that_cannot_run_is_paused_without_stopping_the_others(
+    people: Store, hook: Hook, job_context: Callable[..., JobContext]
+) -> None:
+    context = _context(job_context, Settings(webhook_timeout_s=2.0))
+    broken = _subscribe(people, PAT, "sla", {"metric": "api_p95", "buckets": 1},
+                        {"type": "webhook", "url": hook.url}, "0 7 30 2 *", at(20, 11))  # fmt: skip
+    fine = _subscribe(people, PAT, "sla", {"metric": "api_p95", "buckets": 1},
+                      {"type": "webhook", "url": hook.url}, "*/5 * * * *", at(20, 12))  # fmt: skip
+    _requests(people, at(20, 11), 500.0)
+    assert _run_tick(context, at(20, 12)) == 1  # the broken one is due first, and skipped
+    assert subscriptions.get(people, broken)["active"] is False
+    assert "never runs" in subscriptions.get(people, broken)["lastError"]
+    assert subscriptions.get(people, fine)["nextRunAt"] == at(20, 12, 5)
+    assert len(hook.requests) == 1
+
+
+def test_a_report_covers_the_previous_month_in_the_subscriptions_zone(
+    people: Store, smtp: Smtp, job_context: Callable[..., JobContext]
+) -> None:
+    context = _context(job_context, smtp.settings)  # SPENDLENS_REPORT_TIMEZONE stays UTC
+    subscriptions.create(
+        people, user_id=FAY, username="fay", kind="report", title="r",
+        params={"format": "csv", "period": "previous-month", "attach": False},
+        channel={"type": "email", "to": "fay@example.com"},
+        schedule={"cron": "0 7 1 * *", "tz": "Australia/Sydney"}, next_run=at(31, 20),
+    )  # fmt: skip
+    _run_tick(context, at(31, 20, 1))  # 07:01 on 1 April in Sydney, still 31 March in UTC
+    (mail,) = [read_mail(raw) for _, _, raw in smtp.inbox.messages]
+    assert mail["Subject"] == "Finance report: March 2025"
 
 
 def test_spendlens_own_page_p95_over_two_seconds_fires_from_every_replicas_runs(
