@@ -148,7 +148,7 @@ def _run_signed_in(settings: Settings, store: Store, startup: StartupCheck) -> N
     )
     # Shell widgets come after st.navigation: it resolves the page, and widget ids include the
     # page, so a button drawn before it would change id between the run after login and the next.
-    page = st.navigation(nav, expanded=True)  # an admin has 13 pages: show them all
+    page = st.navigation(nav, expanded=True)  # an admin has 14 pages: show them all
     if user is not None:
         with st.sidebar:
             st.caption(f"Signed in as **{user.name}** ({', '.join(user.roles)})")
