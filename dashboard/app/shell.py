@@ -7,16 +7,13 @@ to do in plain words, without paths, pids or hosts; the exception itself goes to
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 import streamlit as st
-from redis.exceptions import RedisError
 
 from dashboard.app.navigation import build_navigation
 from dashboard.app.page_timings import PAGE_TIMINGS
 from dashboard.app.resources import (
     get_cache,
-    get_jobs,
     get_settings,
     get_store,
     get_throttle,
@@ -92,11 +89,6 @@ def run() -> None:
         return
     if startup.banner:
         st.warning(startup.banner, icon=":material/warning:")
-    if settings.runs_worker_in_app:
-        try:  # start the in-app worker once per process, so queued jobs resume
-            get_jobs(settings)
-        except (OSError, sqlite3.Error, RedisError):  # pages still work; the Import page says it
-            log.exception("the background-job worker could not start")
     try:
         _run_signed_in(settings, store, startup)
     except OSError as exc:
