@@ -10,7 +10,6 @@ one user's file id is useless to another.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import bson
@@ -50,21 +49,12 @@ def put(
     return file_id
 
 
-def _chunks(store: Store, file_id: bson.ObjectId, owner_id: bson.ObjectId) -> Iterator[dict]:
-    query = {"fileId": {"$eq": file_id}, "ownerId": {"$eq": owner_id}}
-    count = store.count_documents(JOB_FILES, query)
-    for n in range(count):
-        found = store.find(JOB_FILES, {**query, "n": n}, limit=1)
-        if not found:
-            break
-        yield found[0]
-
-
 def read(store: Store, file_id: bson.ObjectId, *, owner_id: bson.ObjectId) -> bytes | None:
     """The file's bytes, or None when it does not exist (deleted, expired, or not the owner's)."""
-    parts = list(_chunks(store, file_id, owner_id))
-    if not parts or len(parts) != parts[0]["chunks"]:
-        return None
+    query = {"fileId": {"$eq": file_id}, "ownerId": {"$eq": owner_id}}
+    parts = store.find(JOB_FILES, query, sort=[("n", 1)])
+    if not parts or [p["n"] for p in parts] != list(range(parts[0]["chunks"])):
+        return None  # none, or a file still being written or partly deleted
     return b"".join(base64.b64decode(part["data"]) for part in parts)
 
 

@@ -166,6 +166,13 @@ def heartbeat(
     )
 
 
+def _end(
+    store: Store, job_id: bson.ObjectId, token: str | None, fields: Mapping[str, Any]
+) -> None:
+    """Record how the job ended (only while ``token`` still holds it)."""
+    store.update_many(JOBS, _held(job_id, token), {"$set": {**fields, "finishedAt": _now()}})
+
+
 def finish(
     store: Store,
     job_id: bson.ObjectId,
@@ -175,21 +182,9 @@ def finish(
     token: str | None = None,
 ) -> None:
     """The job ended well: its counts and result (what the page shows at the end)."""
-    now = _now()
-    store.update_many(
-        JOBS,
-        _held(job_id, token),
-        {
-            "$set": {
-                "state": "done",
-                "stage": "Finished",
-                "counts": dict(counts),
-                "result": dict(result or {}),
-                "finishedAt": now,
-                "heartbeatAt": now,
-            }
-        },
-    )
+    fields = {"state": "done", "stage": "Finished", "counts": dict(counts),
+              "result": dict(result or {}), "heartbeatAt": _now()}  # fmt: skip
+    _end(store, job_id, token, fields)
 
 
 def requeue(
@@ -246,20 +241,8 @@ def fail(
     token: str | None = None,
 ) -> None:
     """The job ended without doing its work (bad input, or out of retries)."""
-    now = _now()
-    store.update_many(
-        JOBS,
-        _held(job_id, token),
-        {
-            "$set": {
-                "state": "failed",
-                "stage": "Failed",
-                "error": error,
-                "result": dict(result or {}),
-                "finishedAt": now,
-            }
-        },
-    )
+    fields = {"state": "failed", "stage": "Failed", "error": error, "result": dict(result or {})}
+    _end(store, job_id, token, fields)
 
 
 def stalled(store: Store, *, now: datetime | None = None) -> list[dict[str, Any]]:
