@@ -32,7 +32,7 @@ from dashboard.jobs.queue import JobQueue
 from dashboard.jobs.submit import QUEUE_ERRORS
 from dashboard.views.imports import ImportCheck, check_upload, remembered_mapping
 
-__all__ = ["import_form"]
+__all__ = ["data_changed", "import_form"]
 
 log = logging.getLogger("spendlens.imports")
 _NONE = "(none)"
@@ -159,6 +159,37 @@ def _problems(check: ImportCheck) -> None:
         st.caption(f"The first {_PROBLEMS_SHOWN:,} of {len(check.problems):,} problems.")
 
 
+#: Bumped when the user's rules or expenses change on this page (import, undo, rules): a cached
+#: check is then done again.
+GENERATION = "imp_generation"
+
+
+def data_changed() -> None:
+    """The user's rules or expenses changed on this page: a statement's cached check is redone."""
+    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+
+
+def _checked(
+    runner: Runner,
+    user: AuthUser,
+    data: bytes,
+    digest: str,
+    mapping: ColumnMapping,
+    statement: StatementFile,
+) -> ImportCheck:
+    """The check of this file with this mapping, done once per session, not on every rerun (a
+    100,000-row file takes about a second): widgets elsewhere on the page rerun it all. The job
+    checks the file again before writing, so an expense added meanwhile is never imported twice."""
+    key = (digest, repr(sorted(mapping.to_document().items())), st.session_state.get(GENERATION, 0))
+    cached = st.session_state.get("imp_check")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    with st.spinner("Checking every row…"):
+        check = check_upload(runner, user, data, mapping, statement=statement)
+    st.session_state["imp_check"] = (key, check)
+    return check
+
+
 def _size(size: int) -> str:
     if size < 1024:
         return f"{size} bytes"
@@ -221,8 +252,7 @@ def import_form(
         for problem in problems:
             st.error(problem)
         return
-    with st.spinner("Checking every row…"):
-        check = check_upload(runner, user, data, mapping, statement=statement)
+    check = _checked(runner, user, data, digest, mapping, statement)
     st.subheader("What will be imported")
     _summary(check)
     _problems(check)
@@ -252,4 +282,5 @@ def import_form(
         st.session_state["imp_job"] = str(job_id)
         st.session_state["imp_last_account"] = account
         st.session_state["imp_uploads"] = st.session_state.get("imp_uploads", 0) + 1
+        data_changed()
         st.rerun()

@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.core.identity import AuthUser
 from dashboard.data.jobs import ACTIVE
 from dashboard.data.runner import Runner
+from dashboard.ui.import_form import data_changed
 from dashboard.views.import_batches import (
     RuleError,
     UndoRefused,
@@ -130,6 +131,7 @@ def import_history(runner: Runner, user: AuthUser) -> None:
             st.warning(str(exc))
         else:
             st.session_state["imp_notice"] = f"Removed {removed:,} imported expenses."
+            data_changed()
             st.rerun()
 
 
@@ -161,6 +163,7 @@ def rules_editor(
             st.error(str(exc))
         else:
             st.toast(f"Saved {len(saved)} rules.")
+            data_changed()
             if on_saved:
                 on_saved()
     if right.button("Apply rules to my expenses", key="imp_rules_apply", icon=":material/sync:"):
@@ -170,4 +173,5 @@ def rules_editor(
             st.error(str(exc))
         else:
             changed = reapply_rules(runner, user, saved)
+            data_changed()
             st.success(f"{changed:,} expenses changed category.")

@@ -163,3 +163,22 @@ def test_rules_categorise_on_import(page: AppTest, app_store: Store) -> None:
     categories = {d["description"]: d["category"] for d in _imported(app_store)}
     assert categories["NETFLIX.COM"] == "Subscriptions"
     assert categories["REWE SAGT DANKE"] == "Uncategorized"
+
+
+def test_the_check_runs_once_per_file_and_mapping_not_on_every_rerun(
+    page: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.ui import import_form
+
+    calls = []
+    original = import_form.check_upload
+    monkeypatch.setattr(
+        import_form, "check_upload", lambda *a, **k: calls.append(1) or original(*a, **k)
+    )
+    at = _upload(page)
+    at.run()  # another widget's rerun: the same file and mapping
+    assert len(calls) == 1
+    assert _metric(at, "To import") == "4"
+    _widget(at.radio, "Money in (refunds, salary)").set_value("refund").run()  # a new mapping
+    assert len(calls) == 2
+    assert _metric(at, "To import") == "5"
