@@ -20,6 +20,7 @@ from typing import Any
 import bson
 import polars as pl
 
+from dashboard.data.owned import owned_by
 from dashboard.store import Store
 
 __all__ = [
@@ -67,10 +68,6 @@ def expense_id(import_id: bson.ObjectId, line: int) -> bson.ObjectId:
     return bson.ObjectId(digest[:12])
 
 
-def _owned(user_id: bson.ObjectId) -> dict[str, Any]:
-    return {"userId": {"$eq": user_id}}
-
-
 def existing_expenses(
     store: Store,
     user_id: bson.ObjectId,
@@ -86,7 +83,7 @@ def existing_expenses(
     when: list[dict[str, Any]] = [{"date": {"$gte": start, "$lte": end}}]
     if external_ids:
         when.append({"externalId": {"$in": list(external_ids)}})
-    query: dict[str, Any] = {**_owned(user_id), "$or": when}
+    query: dict[str, Any] = {**owned_by(user_id), "$or": when}
     if exclude_import is not None:
         query["importId"] = {"$ne": exclude_import}
     docs = store.find(
@@ -136,7 +133,7 @@ def merge_stage(store: Store, import_id: bson.ObjectId) -> None:
 
 def imported_count(store: Store, user_id: bson.ObjectId, import_id: bson.ObjectId) -> int:
     """How many expenses of the batch are in ``expenses``."""
-    return store.count_documents(EXPENSES, {**_owned(user_id), "importId": {"$eq": import_id}})
+    return store.count_documents(EXPENSES, {**owned_by(user_id), "importId": {"$eq": import_id}})
 
 
 def record_batch(
@@ -149,7 +146,7 @@ def record_batch(
     """Create or update the batch's record (file name, account, job, counts, state)."""
     store.update_many(
         BATCHES,
-        {"_id": {"$eq": import_id}, **_owned(user_id)},
+        {"_id": {"$eq": import_id}, **owned_by(user_id)},
         {"$set": dict(fields), "$setOnInsert": {"createdAt": datetime.now(UTC)}},
         upsert=True,
     )
@@ -157,22 +154,22 @@ def record_batch(
 
 def batch(store: Store, user_id: bson.ObjectId, import_id: bson.ObjectId) -> dict | None:
     """One of the user's batches, or None."""
-    found = store.find(BATCHES, {"_id": {"$eq": import_id}, **_owned(user_id)}, limit=1)
+    found = store.find(BATCHES, {"_id": {"$eq": import_id}, **owned_by(user_id)}, limit=1)
     return found[0] if found else None
 
 
 def batches_for(store: Store, user_id: bson.ObjectId, *, limit: int = 20) -> list[dict[str, Any]]:
     """The user's import batches, newest first."""
-    return store.find(BATCHES, _owned(user_id), sort=[("createdAt", -1)], limit=limit)
+    return store.find(BATCHES, owned_by(user_id), sort=[("createdAt", -1)], limit=limit)
 
 
 def undo(store: Store, user_id: bson.ObjectId, import_id: bson.ObjectId) -> int:
     """Remove every expense of the batch (only the user's own) and mark it undone."""
-    removed = store.delete_many(EXPENSES, {**_owned(user_id), "importId": {"$eq": import_id}})
+    removed = store.delete_many(EXPENSES, {**owned_by(user_id), "importId": {"$eq": import_id}})
     clear_stage(store, import_id)
     store.update_many(
         BATCHES,
-        {"_id": {"$eq": import_id}, **_owned(user_id)},
+        {"_id": {"$eq": import_id}, **owned_by(user_id)},
         {"$set": {"state": "undone", "undoneAt": datetime.now(UTC), "removed": removed}},
     )
     return removed
@@ -184,7 +181,7 @@ def save_mapping(
     """Remember the column mapping the user chose for a statement of ``account``."""
     store.update_many(
         MAPPINGS,
-        {**_owned(user_id), "account": {"$eq": account}},
+        {**owned_by(user_id), "account": {"$eq": account}},
         {"$set": {"mapping": dict(mapping), "updatedAt": datetime.now(UTC)}},
         upsert=True,
     )
@@ -192,7 +189,7 @@ def save_mapping(
 
 def mapping_for(store: Store, user_id: bson.ObjectId, account: str) -> dict[str, Any] | None:
     """The mapping remembered for ``account``, or None."""
-    found = store.find(MAPPINGS, {**_owned(user_id), "account": {"$eq": account}}, limit=1)
+    found = store.find(MAPPINGS, {**owned_by(user_id), "account": {"$eq": account}}, limit=1)
     return (
         dict(found[0]["mapping"]) if found and isinstance(found[0].get("mapping"), dict) else None
     )
@@ -200,13 +197,13 @@ def mapping_for(store: Store, user_id: bson.ObjectId, account: str) -> dict[str,
 
 def accounts(store: Store, user_id: bson.ObjectId) -> list[str]:
     """The account names the user has a remembered mapping for, most recent first."""
-    found = store.find(MAPPINGS, _owned(user_id), sort=[("updatedAt", -1)])
+    found = store.find(MAPPINGS, owned_by(user_id), sort=[("updatedAt", -1)])
     return [d["account"] for d in found if isinstance(d.get("account"), str)]
 
 
 def rules_for(store: Store, user_id: bson.ObjectId) -> list[dict[str, str]]:
     """The user's categorisation rules, in the order they are tried."""
-    found = store.find(RULES, _owned(user_id), limit=1)
+    found = store.find(RULES, owned_by(user_id), limit=1)
     rules = found[0].get("rules") if found else None
     return [dict(r) for r in rules] if isinstance(rules, list) else []
 
@@ -215,7 +212,7 @@ def save_rules(store: Store, user_id: bson.ObjectId, rules: Sequence[Mapping[str
     """Replace the user's rules."""
     store.update_many(
         RULES,
-        _owned(user_id),
+        owned_by(user_id),
         {"$set": {"rules": [dict(r) for r in rules], "updatedAt": datetime.now(UTC)}},
         upsert=True,
     )
@@ -225,7 +222,7 @@ def user_expenses(store: Store, user_id: bson.ObjectId) -> pl.DataFrame:
     """Id (hex), description and category of the user's live expenses (for re-applying rules)."""
     docs = store.find(
         EXPENSES,
-        {**_owned(user_id), "deletedAt": None},
+        {**owned_by(user_id), "deletedAt": None},
         projection={"description": 1, "category": 1},
     )
     return pl.DataFrame(
@@ -254,7 +251,7 @@ def set_categories(
             chunk = [bson.ObjectId(i) for i in ids[start : start + 5_000]]
             changed += store.update_many(
                 EXPENSES,
-                {**_owned(user_id), "_id": {"$in": chunk}},
+                {**owned_by(user_id), "_id": {"$in": chunk}},
                 {"$set": {"category": category, "updatedAt": now}},
             )
     return changed

@@ -20,6 +20,7 @@ from typing import Any
 import bson
 from pymongo.errors import DuplicateKeyError
 
+from dashboard.data.owned import owned_by
 from dashboard.store import Store
 
 __all__ = [
@@ -52,10 +53,6 @@ DELIVERIES = "deliveries"
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _owned(user_id: bson.ObjectId) -> dict[str, Any]:
-    return {"userId": {"$eq": user_id}}
 
 
 def create(
@@ -101,14 +98,14 @@ def get(
     """The subscription, or None; with ``user_id`` only if that user owns it."""
     query: dict[str, Any] = {"_id": {"$eq": sub_id}}
     if user_id is not None:
-        query.update(_owned(user_id))
+        query.update(owned_by(user_id))
     found = store.find(SUBSCRIPTIONS, query, limit=1)
     return found[0] if found else None
 
 
 def for_user(store: Store, user_id: bson.ObjectId) -> list[dict[str, Any]]:
     """The user's subscriptions, oldest first."""
-    return store.find(SUBSCRIPTIONS, _owned(user_id), sort=[("createdAt", 1)])
+    return store.find(SUBSCRIPTIONS, owned_by(user_id), sort=[("createdAt", 1)])
 
 
 def all_subscriptions(store: Store, *, limit: int = 500) -> list[dict[str, Any]]:
@@ -126,7 +123,7 @@ def set_fields(
     """Change a subscription (only the owner's with ``user_id``); return how many changed."""
     query: dict[str, Any] = {"_id": {"$eq": sub_id}}
     if user_id is not None:
-        query.update(_owned(user_id))
+        query.update(owned_by(user_id))
     return store.update_many(SUBSCRIPTIONS, query, {"$set": {**fields, "updatedAt": _now()}})
 
 
@@ -134,7 +131,7 @@ def delete(store: Store, sub_id: bson.ObjectId, *, user_id: bson.ObjectId | None
     """Remove a subscription and its alert events (its deliveries stay as the record)."""
     query: dict[str, Any] = {"_id": {"$eq": sub_id}}
     if user_id is not None:
-        query.update(_owned(user_id))
+        query.update(owned_by(user_id))
     removed = store.delete_many(SUBSCRIPTIONS, query)
     if removed:
         store.delete_many(EVENTS, {"subscriptionId": {"$eq": sub_id}})
@@ -250,11 +247,11 @@ def delivery_exists(store: Store, key: str) -> bool:
 
 def delete_for_user(store: Store, user_id: bson.ObjectId) -> int:
     """Remove everything of a deleted account: its subscriptions, their events and deliveries."""
-    subs = [d["_id"] for d in store.find(SUBSCRIPTIONS, _owned(user_id), projection={"_id": 1})]
+    subs = [d["_id"] for d in store.find(SUBSCRIPTIONS, owned_by(user_id), projection={"_id": 1})]
     if subs:
         store.delete_many(EVENTS, {"subscriptionId": {"$in": subs}})
-    store.delete_many(DELIVERIES, _owned(user_id))
-    return store.delete_many(SUBSCRIPTIONS, _owned(user_id))
+    store.delete_many(DELIVERIES, owned_by(user_id))
+    return store.delete_many(SUBSCRIPTIONS, owned_by(user_id))
 
 
 def pending_deliveries(store: Store, sub_id: bson.ObjectId) -> list[dict[str, Any]]:
@@ -291,5 +288,5 @@ def deliveries_for(
     store: Store, *, user_id: bson.ObjectId | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """Recent deliveries, newest first (one user's, or everyone's for admins)."""
-    query = _owned(user_id) if user_id is not None else {}
+    query = owned_by(user_id) if user_id is not None else {}
     return store.find(DELIVERIES, query, sort=[("queuedAt", -1)], limit=limit)
