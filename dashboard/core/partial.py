@@ -1,0 +1,86 @@
+"""The one rule for buckets that are not over yet or that the data only partly covers.
+
+A day, week, month, quarter or year bucket is *partial* when it ends after ``last_day`` (today, or
+the period's last day: it is still filling up) or starts before ``data_start`` (the data begins
+inside it). Charts draw partial buckets differently (hatched bars, dashed line ends) and say why in a
+note; rates leave them out. Buckets are identified by their first day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import polars as pl
+
+from dashboard.core.periods import add_months
+
+__all__ = ["PARTIAL_NOTE", "Unit", "bucket_end", "mark_partial", "partial_note"]
+
+Unit = Literal["day", "week", "month", "quarter", "year"]
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+PARTIAL_NOTE = "Hatched bars and dashed segments are partial: {why}."
+
+
+def bucket_end(first: dt.date, unit: Unit) -> dt.date:
+    """The last day of the bucket that starts on ``first``."""
+    if unit == "day":
+        return first
+    if unit == "week":
+        return first + dt.timedelta(days=6)
+    if unit not in _MONTHS:
+        msg = f"unknown unit {unit!r}; expected day, week, month, quarter or year"
+        raise ValueError(msg)
+    return add_months(first, _MONTHS[unit]) - dt.timedelta(days=1)
+
+
+def _end_expr(column: str, unit: Unit) -> pl.Expr:
+    col = pl.col(column)
+    if unit == "day":
+        return col
+    if unit == "week":
+        return col + pl.duration(days=6)
+    if unit not in _MONTHS:
+        msg = f"unknown unit {unit!r}; expected day, week, month, quarter or year"
+        raise ValueError(msg)
+    return col.dt.offset_by(f"{_MONTHS[unit]}mo") - pl.duration(days=1)
+
+
+def mark_partial(
+    frame: pl.DataFrame,
+    column: str,
+    *,
+    unit: Unit,
+    last_day: dt.date,
+    data_start: dt.date | None = None,
+) -> pl.DataFrame:
+    """``frame`` with a Boolean ``partial`` column: the bucket starting on ``column`` (a date) ends
+    after ``last_day`` or starts before ``data_start``."""
+    if frame[column].dtype != pl.Date:
+        msg = f"mark_partial: column {column!r} must hold dates, not {frame[column].dtype}"
+        raise TypeError(msg)
+    partial = _end_expr(column, unit) > pl.lit(last_day)
+    if data_start is not None:
+        partial = partial | (pl.col(column) < pl.lit(data_start))
+    return frame.with_columns(partial=partial.fill_null(False))
+
+
+def partial_note(
+    frame: pl.DataFrame,
+    column: str,
+    *,
+    unit: Unit,
+    last_day: dt.date,
+    data_start: dt.date | None = None,
+) -> str | None:
+    """A sentence naming why the frame's partial buckets are partial (None when none is)."""
+    if "partial" not in frame.columns or not frame["partial"].any():
+        return None
+    reasons = []
+    firsts = frame.filter(pl.col("partial"))[column].to_list()
+    if any(bucket_end(first, unit) > last_day for first in firsts):
+        reasons.append(f"the {unit} is not over yet (data up to {last_day:%d %b %Y})")
+    if data_start is not None and any(first < data_start for first in firsts):
+        reasons.append(f"the data starts on {data_start:%d %b %Y}")
+    return PARTIAL_NOTE.format(why=" and ".join(reasons))
