@@ -19,6 +19,7 @@ from dashboard.core.settings import Settings
 from dashboard.data.runner import Runner
 from dashboard.store import Store, connect
 from tests.apptest import APP, Clock, RecordingStore
+from tests.mongo_compat import Recorder, newest, violations
 
 #: The real Redis of every development and CI machine (database 15: the tests' own).
 REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -43,6 +44,71 @@ def redis_url() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return REDIS_URL
+
+
+# -- the MongoDB compatibility gate (tests/mongo_compat.py) ----------------------------------------
+
+#: What the app sent to a store during this run. Engine conformance tests (tests/dashboard/store/)
+#: send the manual's examples, not the app's queries, and are left out.
+SENT = Recorder()
+_RECORDED = {
+    "aggregate": lambda c, p, *a, **k: ("aggregate", c, p),
+    "aggregate_frame": lambda c, p, *a, **k: ("aggregate", c, p),
+    "find": lambda c, f=None, *a, **k: ("find", c, f or {}),
+    "count_documents": lambda c, f, *a, **k: ("count", c, f),
+    "update_many": lambda c, f, u, *a, **k: ("update", c, [f, u]),
+    "delete_many": lambda c, f, *a, **k: ("delete", c, f),
+}
+_ENGINE_TESTS = Path(__file__).parent / "dashboard" / "store"
+
+
+@pytest.fixture(autouse=True)
+def _record_what_the_app_sends(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Record every pipeline, filter and update an embedded store receives, for the gate that
+    checks them against the oldest supported MongoDB at the end of the run."""
+    if _ENGINE_TESTS in Path(request.node.path).parents:
+        return
+    from dashboard.store.embedded import EmbeddedStore
+
+    for name, describe in _RECORDED.items():
+        original = getattr(EmbeddedStore, name)
+
+        def recorded(self, *args, _original=original, _describe=describe, **kwargs):
+            SENT.add(*_describe(*args, **kwargs))
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(EmbeddedStore, name, recorded)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when the app sent something the oldest supported MongoDB would refuse."""
+    if not SENT.sent:
+        return
+    found = violations(SENT)
+    session.config.stash[_GATE] = found
+    if found and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_GATE = pytest.StashKey[list[str]]()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    found = terminalreporter.config.stash.get(_GATE, None)
+    if found is None:
+        return
+    if not found:
+        terminalreporter.write_line(
+            f"MongoDB compatibility gate: {len(SENT.sent)} distinct pipelines, filters and "
+            f"updates sent by the app, all valid on MongoDB 7.0 (newest used: "
+            f"{', '.join(newest(SENT))})"
+        )
+        return
+    terminalreporter.section("MongoDB compatibility gate FAILED", red=True)
+    for line in found:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)
