@@ -76,6 +76,11 @@ def compile_group(spec: Mapping[str, Any], lf: pl.LazyFrame, ctx: Ctx) -> pl.Laz
             pre.append(v.expr.alias(col))
             keys.append(col)
             parts.append(pl.col(col).alias(str(k)))
+            if v.missing is not None:
+                # An object expression drops a field that evaluates to missing, so {y: 1} and
+                # {c: null, y: 1} are different keys (the sub-document reads both as null).
+                pre.append(v.missing.fill_null(False).alias(f"__keymissing{i}"))
+                keys.append(f"__keymissing{i}")
         pack = pl.struct(parts) if parts else pl.lit(None)
     else:
         v = compile_expr(id_spec, ctx)

@@ -460,3 +460,20 @@ def test_core_accumulators(
         if "set" in doc:
             doc["set"] = sorted(doc["set"], key=lambda v: (v is not None, v))
     assert got == expected
+
+
+def test_group_keys_tell_a_missing_field_from_a_null_one(run: RunFn) -> None:
+    # Manual, Expressions > Expression Objects: a field whose expression evaluates to missing is
+    # left out of the object, so the keys {y: 2025} and {c: null, y: 2025} differ and $group
+    # ($group: "_id ... groups by distinct key values") makes two groups of them.
+    docs = [
+        {"_id": 1, "y": 2025, "a": 1},
+        {"_id": 2, "c": None, "y": 2025, "a": 2},
+        {"_id": 3, "c": None, "y": 2025, "a": 4},
+        {"_id": 4, "c": "x", "y": 2025, "a": 8},
+    ]
+    out = run(docs, [{"$group": {"_id": {"c": "$c", "y": "$y"}, "n": {"$sum": "$a"}}}])
+    assert sorted(doc["n"] for doc in out) == [1, 6, 8]
+    # A plain field path as the key: missing and null both group as null (one group).
+    out = run(docs, [{"$group": {"_id": "$c", "n": {"$sum": "$a"}}}])
+    assert sorted(doc["n"] for doc in out) == [7, 8]
