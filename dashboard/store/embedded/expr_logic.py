@@ -186,7 +186,16 @@ def _in(spec: Any, ctx: Ctx) -> Val:
         expr = needle.expr.is_null() & haystack.expr.list.eval(pl.element().is_null()).list.any()
     else:
         expr = haystack.expr.list.contains(needle.expr, nulls_equal=True)
-    return Val(expr=expr.fill_null(False), dtype=pl.Boolean(), missing=None)
+    # A document whose second argument is null or missing is an error, not false (40081).
+    expr = fail_where(
+        ctx, haystack.expr.is_null(), expr.fill_null(False), _in_not_array, 40081, haystack.missing
+    )
+    return Val(expr=expr, dtype=pl.Boolean(), missing=None)
+
+
+def _in_not_array(missing: object) -> str:
+    found = "missing" if missing else "null"
+    return f"$in requires an array as a second argument, found: {found}"
 
 
 #: The expression operators this module provides, by name: ``catalog`` files them in

@@ -16,7 +16,20 @@ __all__ = ["STAGES"]
 
 def _match(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     ctx = state.ctx(lf, "$match")
-    return lf.filter(compile_filter(spec, ctx))
+    predicate = compile_filter(spec, ctx)
+    if _RUNTIME_CHECK in str(predicate):
+        # A run-time error check must see only the documents that reach this stage: Polars would
+        # merge this filter with an earlier one and evaluate the check on rows that one removed.
+        lf = lf.map_batches(_same, predicate_pushdown=False, schema=lf.collect_schema())
+    return lf.filter(predicate)
+
+
+#: How a run-time check (``runtime_errors``: a Python callback) shows in a Polars expression.
+_RUNTIME_CHECK = "python_udf"
+
+
+def _same(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame
 
 
 def _sort(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:

@@ -323,3 +323,37 @@ def test_failure_is_an_operation_failure_with_its_code() -> None:
 )
 def test_bson_type_names(dtype: pl.DataType, name: str) -> None:
     assert bson_type(dtype) == name
+
+
+_IN_DOCS = [{"_id": 1, "a": 1, "arr": [1, 2]}, {"_id": 2, "a": 1}, {"_id": 3, "a": 1, "arr": None}]
+
+
+@pytest.mark.parametrize(
+    "pipeline",
+    [
+        [{"$match": {"$expr": {"$in": ["$a", "$arr"]}}}],
+        [{"$project": {"r": {"$in": ["$a", "$arr"]}}}],
+        [{"$match": {"_id": 3}}, {"$match": {"$expr": {"$in": ["$a", "$arr"]}}}],
+    ],
+)
+def test_in_over_a_missing_or_null_array_fails_with_40081(run: RunFn, pipeline: Any) -> None:
+    # Manual, $in (aggregation): "the second argument must resolve to an array"; mongod raises
+    # 40081 "$in requires an array as a second argument" for a document where it does not, in
+    # $match's $expr as in $project.
+    with pytest.raises(OperationFailure) as raised:
+        run(_IN_DOCS, pipeline)
+    assert raised.value.code == 40081
+
+
+@pytest.mark.parametrize(
+    "pipeline",
+    [
+        [{"$match": {"_id": 1}}, {"$match": {"$expr": {"$in": ["$a", "$arr"]}}}],
+        [{"$match": {"arr": {"$type": "array"}}}, {"$set": {"k": 1}},
+         {"$match": {"$expr": {"$in": ["$a", "$arr"]}}}],
+    ],
+)  # fmt: skip
+def test_a_later_match_checks_only_the_documents_that_reach_it(run: RunFn, pipeline: Any) -> None:
+    # Manual, Aggregation Pipeline: each stage receives the documents the one before it output;
+    # documents an earlier $match removed never reach $in, so nothing fails.
+    assert [doc["_id"] for doc in run(_IN_DOCS, pipeline)] == [1]
