@@ -9,6 +9,7 @@ that slice, a superset of the matches that the compiled filter then narrows. Spl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -172,8 +173,53 @@ def _comparable(value: Any, dtype: pl.DataType) -> bool:
         return False
 
 
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+
+
+def _int_bound(op: str, value: Any) -> tuple[str, int] | None:
+    """An integer bound that selects the same integers as ``op value`` for a double ``value``
+    (``$lt 2.5`` is ``$lte 2``), or None when no integer can satisfy it."""
+    if not isinstance(value, float):
+        return op, value
+    if math.isnan(value):
+        return None
+    if math.isinf(value):
+        value = _I64_MAX + 1 if value > 0 else _I64_MIN - 1
+        exact = True
+    else:
+        exact = value.is_integer()
+    if op in ("eq", "in"):
+        return (op, int(value)) if exact and _I64_MIN <= value <= _I64_MAX else None
+    if op in ("gt", "gte"):
+        first = math.floor(value) + 1 if op == "gt" or not exact else int(value)
+        return ("gte", max(first, _I64_MIN)) if first <= _I64_MAX else None
+    last = math.ceil(value) - 1 if op == "lt" or not exact else int(value)
+    return ("lte", min(last, _I64_MAX)) if last >= _I64_MIN else None
+
+
+def _integer_bounds(bounds: dict[str, Any]) -> dict[str, Any] | None:
+    """``bounds`` on an integer column with double values made integer (None: nothing matches)."""
+    out: dict[str, Any] = {}
+    for op, value in bounds.items():
+        if op == "in":
+            found = [b[1] for b in (_int_bound("in", v) for v in value) if b is not None]
+            out["in"] = found
+            continue
+        bound = _int_bound(op, value)
+        if bound is None:
+            return None
+        new_op, new_value = bound
+        out[new_op] = new_value
+    return out
+
+
 def _ranges(col: pl.Series, bounds: dict[str, Any], *, descending: bool) -> list[tuple[int, int]]:
     """Row ranges of a sorted column (nulls at the start when ascending, end when descending)."""
+    if col.dtype.is_integer():
+        integer = _integer_bounds(bounds)
+        if integer is None or integer.get("in") == []:
+            return [(0, 0)]
+        bounds = integer
     nulls = col.null_count()
     n = col.len()
     lo_off, values = (nulls, col.slice(nulls)) if not descending else (0, col.slice(0, n - nulls))

@@ -186,3 +186,38 @@ def test_the_tightest_bounds_are_kept_and_unusable_operators_skipped() -> None:
     assert (bounds["gte"].year, bounds["gte"].month) == (2026, 5)
     assert (bounds["lt"].year, bounds["lt"].month) == (2026, 6)
     assert index_scan._key_bounds({"date": {"$type": "date"}}, "date", pl.Datetime("ms")) is None
+
+
+_KS = [-3, -2, -1, 0, 1, 2, 3, 2**63 - 1]
+
+
+@pytest.mark.parametrize(
+    ("flt", "expected"),
+    [
+        ({"k": {"$lt": 2.5}}, [-3, -2, -1, 0, 1, 2]),
+        ({"k": {"$lte": 2.5}}, [-3, -2, -1, 0, 1, 2]),
+        ({"k": {"$gt": -2.5}}, [-2, -1, 0, 1, 2, 3, 2**63 - 1]),
+        ({"k": {"$gte": -2.5}}, [-2, -1, 0, 1, 2, 3, 2**63 - 1]),
+        ({"k": {"$gt": 9.3e18}}, []),
+        ({"k": {"$lt": -9.3e18}}, []),
+        ({"k": {"$gt": -9.3e18, "$lt": 0.5}}, [-3, -2, -1, 0]),
+        ({"k": 2.0}, [2]),
+        ({"k": 2.5}, []),
+        ({"k": {"$in": [1.5, 2.0, 3]}}, [2, 3]),
+        ({"k": {"$gte": float("nan")}}, []),
+        ({"k": {"$lt": float("inf")}}, _KS),
+    ],
+)
+def test_double_bounds_on_an_integer_index_select_what_a_full_scan_does(
+    flt: dict[str, Any], expected: list[int]
+) -> None:
+    # Manual, Comparison Query Operators: numbers compare by value across int, long and double
+    # ("Comparison/Sort Order": numeric types are one type), so {$lt: 2.5} includes 2, and a bound
+    # past the range of long still compares. NaN compares greater than nothing numeric.
+    with connect("memory://") as store:
+        store.create_index("indexed", [("k", 1)])
+        docs = [{"_id": i, "k": k} for i, k in enumerate(_KS)]
+        store.insert_many("indexed", docs)
+        store.insert_many("plain", docs)
+        assert sorted(d["k"] for d in store.find("indexed", flt)) == expected
+        assert sorted(d["k"] for d in store.find("plain", flt)) == expected
