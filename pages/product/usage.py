@@ -22,25 +22,19 @@ def _value(kpi: usage.UsageKpi, value: float | None) -> str:
     return {"share": f"{value:.1%}", "average": f"{value:,.1f}"}.get(kpi.kind, f"{value:,.0f}")
 
 
-def _delta(kpi: usage.UsageKpi) -> str | None:
-    delta = kpi.delta
-    if delta is None:
-        return None
-    if kpi.kind == "share":
-        return f"{delta * 100:+.1f} pp vs previous period"
-    if delta >= 10:  # from almost nothing: "+314459%" says less than "3,145×"
-        return f"{(kpi.value or 0) / (kpi.previous or 1):,.0f}× the previous period"
-    return f"{delta:+.0%} vs previous period"
-
-
 def _metrics(kpis: list[usage.UsageKpi], previous: Period) -> None:
     for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
         column.metric(
             kpi.label,
             _value(kpi, kpi.value),
-            delta=_delta(kpi),
-            help=f"Previous period ({previous.label()}): {_value(kpi, kpi.previous)}",
+            delta=kpi.change.delta(),
+            help=(
+                f"Previous period ({previous.label()}): {_value(kpi, kpi.previous)}; "
+                f"change: {kpi.change.text()}"
+            ),
         )
+        if kpi.change.change is None or kpi.change.partial:
+            column.caption(f"Previous period: {kpi.change.text()}")
 
 
 st.title("Usage")

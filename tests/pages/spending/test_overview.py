@@ -55,3 +55,17 @@ def test_an_invalid_link_value_falls_back_with_a_visible_notice(user_app: AppTes
     notices = " ".join(w.value for w in at.warning)
     assert "“forever” is not one this page knows" in notices
     assert "Caviar" in notices
+
+
+def test_kpis_against_periods_before_the_data_say_so_instead_of_a_percentage(
+    user_app: AppTest, app_store: Store
+) -> None:
+    at = user_app.switch_page("pages/spending/overview.py").run()
+    assert not at.exception
+    _, raw = raw_expenses(app_store, "demo-user")
+    first = raw["date"].min()
+    # The default period (last 12 months) starts before the seeded data, so the periods it is
+    # compared with hold no data: no delta (the old page showed "+2039%"), and a caption saying why.
+    assert all(not m.proto.delta for m in at.metric), [m.proto.delta for m in at.metric]
+    captions = [c.value for c in at.caption]
+    assert any(f"Last year: no data before {first:%b %Y}" in c for c in captions), captions
