@@ -28,6 +28,10 @@ with left:
     st.subheader("Monthly trend")
     trend = spending.monthly_trend(runner, user, f.period, categories=f.categories)
     st.plotly_chart(charts.monthly_trend(trend, currency=currency), key="overview_trend")
+    st.caption(
+        "Bars: all spending. The budget line sets your budgets against the spending in the "
+        "categories they cover, as “Budget used” does: " + spending.BUDGET_RULE
+    )
 with right:
     st.subheader("By category")
     totals = spending.category_totals(runner, user, f.period, categories=f.categories)

@@ -69,3 +69,18 @@ def test_kpis_against_periods_before_the_data_say_so_instead_of_a_percentage(
     assert all(not m.proto.delta for m in at.metric), [m.proto.delta for m in at.metric]
     captions = [c.value for c in at.caption]
     assert any(f"Last year: no data before {first:%b %Y}" in c for c in captions), captions
+
+
+def test_the_trend_and_the_kpi_state_one_budget_definition(user_app: AppTest) -> None:
+    from dashboard.views.spending import BUDGET_RULE
+
+    at = user_app.switch_page("pages/spending/overview.py").run()
+    assert not at.exception
+    trend = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [trace.get("name") for trace in trend["data"]]
+    # The seeded budgets lie in the default period: the budget is drawn against the spending in
+    # budgeted categories, and all spending keeps its own name.
+    assert names[:3] == ["All spending", "Spent in budgeted categories", "Budget"], names
+    (used,) = [m for m in at.metric if m.label == "Budget used"]
+    assert BUDGET_RULE in used.proto.help
+    assert any(BUDGET_RULE in c.value for c in at.caption)
