@@ -36,7 +36,9 @@ def _said(comparison: Comparison, reference: str) -> str:
 def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
     """One metric per KPI: the value, its change against the previous period (the delta, only
     when it is a real change), and last year's in the caption; notes say why one is missing."""
-    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+    captions = [_caption(kpi) for kpi in kpis]
+    shared = len(set(captions)) == 1 and len(kpis) > 1  # one note for all: said once, below
+    for column, kpi, caption in zip(st.columns(len(kpis)), kpis, captions, strict=True):
         previous, last_year = kpi.vs_previous, kpi.vs_last_year
         rule = f" {BUDGET_RULE}" if kpi.kind == "share" else ""
         column.metric(
@@ -49,10 +51,18 @@ def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
                 f"Against the same period last year: {last_year.text()}.{rule}"
             ),
         )
-        shown = [_said(last_year, "last year")]
-        if previous.change is None or previous.partial:
-            shown.insert(0, _said(previous, "previous period"))
-        column.caption(" · ".join(shown))
+        if not shared:
+            column.caption(caption)
+    if shared:
+        st.caption(captions[0])
+
+
+def _caption(kpi: Kpi) -> str:
+    """Last year's comparison, and the previous period's when the delta cannot show it."""
+    shown = [_said(kpi.vs_last_year, "last year")]
+    if kpi.vs_previous.change is None or kpi.vs_previous.partial:
+        shown.insert(0, _said(kpi.vs_previous, "previous period"))
+    return " · ".join(shown)
 
 
 def empty_state(title: str, body: str) -> None:

@@ -22,8 +22,17 @@ def _value(kpi: usage.UsageKpi, value: float | None) -> str:
     return {"share": f"{value:.1%}", "average": f"{value:,.1f}"}.get(kpi.kind, f"{value:,.0f}")
 
 
+def _note(kpi: usage.UsageKpi) -> str | None:
+    """Why a KPI has no delta (or a partial one), in words; None when the delta says it all."""
+    if kpi.change.change is None or kpi.change.partial:
+        return f"Previous period: {kpi.change.text()}"
+    return None
+
+
 def _metrics(kpis: list[usage.UsageKpi], previous: Period) -> None:
-    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+    notes = [_note(kpi) for kpi in kpis]
+    shared = len(set(notes)) == 1  # the same note for the whole row: said once, below it
+    for column, kpi, note in zip(st.columns(len(kpis)), kpis, notes, strict=True):
         column.metric(
             kpi.label,
             _value(kpi, kpi.value),
@@ -33,8 +42,10 @@ def _metrics(kpis: list[usage.UsageKpi], previous: Period) -> None:
                 f"change: {kpi.change.text()}"
             ),
         )
-        if kpi.change.change is None or kpi.change.partial:
-            column.caption(f"Previous period: {kpi.change.text()}")
+        if note and not shared:
+            column.caption(note)
+    if shared and notes[0]:
+        st.caption(notes[0])
 
 
 st.title("Usage")

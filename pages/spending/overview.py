@@ -29,8 +29,8 @@ with left:
     trend = spending.monthly_trend(runner, user, f.period, categories=f.categories)
     st.plotly_chart(charts.monthly_trend(trend, currency=currency), key="overview_trend")
     st.caption(
-        "Bars: all spending. The budget line sets your budgets against the spending in the "
-        "categories they cover, as “Budget used” does: " + spending.BUDGET_RULE
+        "Bars: all spending. Lines: “Spent in budgeted categories” against “Budget”. "
+        + spending.BUDGET_RULE
     )
 with right:
     st.subheader("By category")
