@@ -39,6 +39,7 @@ __all__ = [
     "by_weekday",
     "categories",
     "expense_rows",
+    "first_day",
     "left_out",
     "over_time",
     "top_descriptions",
@@ -239,6 +240,25 @@ def categories(user: AuthUser) -> Query:
         {"$project": {"_id": 0, "category": "$_id"}},
     ]
     return replace(_query("categories", user, pipeline, {"category": pl.String}), family="profile")
+
+
+def first_day(user: AuthUser) -> Query:
+    """The local day (``first``, its first instant in UTC) of the user's earliest usable expense;
+    no row without one. Comparisons say "no data before …" for periods before it."""
+    pipeline = [
+        own_expenses(user, **valid_expense()),
+        {"$group": {"_id": None, "first": {"$min": "$date"}}},
+        {
+            "$project": {
+                "_id": 0,
+                "first": {
+                    "$dateTrunc": {"date": "$first", "unit": "day", "timezone": user.timezone}
+                },
+            }
+        },
+        {"$match": {"first": {"$ne": None}}},
+    ]
+    return replace(_query("first_day", user, pipeline, {"first": _BUCKET}), family="profile")
 
 
 def any_left_out(user: AuthUser) -> Query:

@@ -1,7 +1,7 @@
 """Budgets: this month's progress per category, and spent against budget month by month.
 
 Over-budget bars are flagged by a hatch pattern and a text label as well as by colour, so the
-flag survives colour blindness and both themes.
+flag survives colour blindness and both themes; every series has its own legend entry.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts import _layout as ui
-from dashboard.charts.colors import category_colors
 from dashboard.core.money import format_money, hover_money
 
 __all__ = ["budget_history", "budget_progress"]
@@ -38,14 +37,36 @@ def _flag(spent: float | None, budget: float | None, forecast: float | None, cur
     return ""
 
 
+def _bar(
+    fig: go.Figure, name: str, x: list[float | None], names: list[str], **options: object
+) -> None:
+    """One horizontal bar series with its own legend entry (its own ``legendgroup``)."""
+    fig.add_bar(
+        x=x,
+        y=names,
+        orientation="h",
+        name=name,
+        legendgroup=name,
+        showlegend=True,
+        customdata=names,
+        **options,
+    )
+
+
 def budget_progress(
-    frame: pl.DataFrame, *, currency: str, title: str | None = "Budget progress"
+    frame: pl.DataFrame,
+    *,
+    currency: str,
+    title: str | None = "Budget progress",
+    forecast: bool = True,
 ) -> go.Figure:
     """Horizontal bars of spent per category, a tick at the budget, a pale bar to the forecast.
 
     Frame: ``category``, ``spent``, ``budget`` (nullable), ``forecast`` (nullable; month-end
-    projection). Sorted by spent, largest on top. Over-budget bars are hatched and labelled
-    "Over by …"; bars whose forecast passes the budget read "On pace to exceed".
+    projection). Sorted by spent, largest on top. Each series has its own legend entry and look:
+    "Spent", "Over budget" (hatched, labelled "Over by …"), "Forecast" (pale, dotted; left out with
+    ``forecast=False``, for a month that is over, or when no forecast goes beyond the spending)
+    and "Budget" (a tick). Bars whose forecast passes the budget read "On pace to exceed".
     """
     data = ui.require(frame, ["category", "spent", "budget", "forecast"], "budget_progress")
     if data.is_empty():
@@ -56,44 +77,55 @@ def budget_progress(
     names: list[str] = data["category"].to_list()
     spent: list[float | None] = data["spent"].to_list()
     budget: list[float | None] = data["budget"].to_list()
-    forecast: list[float | None] = data["forecast"].to_list()
-    palette = category_colors(names)
-    colors = [palette[name] for name in names]
-    rows = list(zip(spent, budget, forecast))
+    projected: list[float | None] = data["forecast"].to_list() if forecast else [None] * len(names)
+    rows = list(zip(spent, budget, projected))
+    over = [_is_over(s, b) for s, b, _ in rows]
     fig = go.Figure()
-    fig.add_bar(
-        x=forecast,
-        y=names,
-        orientation="h",
-        name="Forecast",
-        customdata=names,
-        marker={"color": colors, "opacity": _FORECAST_OPACITY},
-        hovertemplate=f"%{{y}}<br>Month-end forecast: {hover_money(currency, 'x')}<extra></extra>",
-    )
-    fig.add_bar(
-        x=spent,
-        y=names,
-        orientation="h",
-        name="Spent",
-        customdata=names,
-        marker={
-            "color": colors,
-            "pattern": {
-                "shape": [ui.OVER_PATTERN if _is_over(s, b) else "" for s, b, _ in rows],
-                "fillmode": "overlay",
+    if any(f is not None and f > (s or 0.0) for s, _, f in rows):
+        _bar(
+            fig,
+            "Forecast",
+            projected,
+            names,
+            marker={
+                "color": ui.SPENT_COLOR,
+                "opacity": _FORECAST_OPACITY,
+                "pattern": {"shape": ".", "fillmode": "overlay"},
             },
-        },
-        text=[_flag(s, b, f, currency) for s, b, f in rows],
-        textposition="outside",
-        cliponaxis=False,
-        hovertext=[_progress_note(s, b, currency) for s, b, _ in rows],
-        hovertemplate=f"%{{y}}<br>Spent: {hover_money(currency, 'x')}<br>%{{hovertext}}<extra></extra>",
+            hovertemplate=f"%{{y}}<br>Month-end forecast: {hover_money(currency, 'x')}"
+            "<extra></extra>",
+        )
+    template = f"%{{y}}<br>Spent: {hover_money(currency, 'x')}<br>%{{hovertext}}<extra></extra>"
+    groups = (
+        ("Spent", [not o for o in over], {"color": ui.SPENT_COLOR}),
+        (
+            "Over budget",
+            over,
+            {"color": ui.OVER_COLOR, "pattern": {"shape": ui.OVER_PATTERN, "fillmode": "overlay"}},
+        ),
     )
+    for name, keep, marker in groups:
+        if not any(keep):
+            continue
+        _bar(
+            fig,
+            name,
+            [s if k else None for s, k in zip(spent, keep)],
+            names,
+            marker=marker,
+            text=[_flag(s, b, f, currency) if k else "" for (s, b, f), k in zip(rows, keep)],
+            textposition="outside",
+            cliponaxis=False,
+            hovertext=[_progress_note(s, b, currency) for s, b, _ in rows],
+            hovertemplate=template,
+        )
     fig.add_scatter(
         x=budget,
         y=names,
         mode="markers",
         name="Budget",
+        legendgroup="Budget",
+        showlegend=True,
         customdata=names,
         marker={
             "symbol": "line-ns-open",

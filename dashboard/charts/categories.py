@@ -175,10 +175,13 @@ def category_trend(
     return ui.finish(fig, title=heading)
 
 
-def _change(current: float | None, previous: float | None, label: str) -> str:
-    if not previous:
-        return f"new vs {label}" if current else ""
-    return f"{((current or 0.0) - previous) / previous:+.0%} vs {label}"
+def _changes(frame: pl.DataFrame, names: list[str], label: str) -> list[str]:
+    """Hover lines from the frame's optional ``change`` text (the view's
+    :func:`~dashboard.core.compare.compare` result; the chart computes no change itself)."""
+    if "change" not in frame.columns:
+        return ["" for _ in names]
+    texts = dict(zip(frame["category"].fill_null("Other").to_list(), frame["change"].to_list()))
+    return [f"vs {label}: {texts[name]}" if texts.get(name) else "" for name in names]
 
 
 def period_comparison(
@@ -190,7 +193,8 @@ def period_comparison(
 ) -> go.Figure:
     """Two periods side by side per category: ``labels[0]`` for current, ``labels[1]`` previous.
 
-    Frame: ``category``, ``current``, ``previous``. Both bars use the category colour; the
+    Frame: ``category``, ``current``, ``previous``, optionally ``change`` (the comparison's text,
+    shown on hover). Both bars use the category colour; the
     previous period is lighter and dotted. Sorted by the current amount, largest first.
     """
     current_label, previous_label = labels
@@ -210,7 +214,7 @@ def period_comparison(
         y=current,
         name=current_label,
         customdata=names,
-        hovertext=[_change(c, p, previous_label) for c, p in zip(current, previous)],
+        hovertext=_changes(frame, names, previous_label),
         marker={"color": colors},
         hovertemplate=f"{template}<br>%{{hovertext}}<extra></extra>",
     )

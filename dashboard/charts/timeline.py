@@ -13,12 +13,18 @@ from dashboard.core.money import hover_money, plotly_money_format
 __all__ = ["calendar_heatmap", "hour_bars", "monthly_trend", "weekday_bars"]
 
 
+#: Spending in budgeted categories, the series the budget line is comparable with (Tol purple).
+_BUDGETED_COLOR = "#AA3377"
+
+
 def monthly_trend(
     frame: pl.DataFrame, *, currency: str, title: str | None = "Monthly spending"
 ) -> go.Figure:
-    """Bars of spending per month, with the budget line and a dashed 3-month average.
+    """Bars of all spending per month, a dashed 3-month average and, where there are budgets,
+    the spending in budgeted categories against their budget (the two comparable lines).
 
-    Frame: ``month`` (Date), ``total``, ``budget`` (nullable), ``moving_avg`` (nullable).
+    Frame: ``month`` (Date), ``total``, ``budget`` (nullable), ``moving_avg`` (nullable), and
+    optionally ``budgeted`` (nullable: spending in the categories the budget covers).
     Null budgets/averages leave gaps; a series that is null throughout is left out.
     """
     data = ui.require(frame, ["month", "total", "budget", "moving_avg"], "monthly_trend")
@@ -31,11 +37,25 @@ def monthly_trend(
     fig.add_bar(
         x=months,
         y=data["total"].to_list(),
-        name="Spent",
+        name="All spending",
         marker={"color": ui.SPENT_COLOR},
-        hovertemplate=f"{header}Spent: {hover_money(currency)}<extra></extra>",
+        hovertemplate=f"{header}All spending: {hover_money(currency)}<extra></extra>",
     )
+    budgeted = frame["budgeted"] if "budgeted" in frame.columns else None
     if data["budget"].null_count() < data.height:
+        if budgeted is not None:
+            by_month = dict(zip(frame["month"].to_list(), budgeted.to_list()))
+            fig.add_scatter(
+                x=months,
+                y=[by_month.get(month) for month in months],
+                name="Spent in budgeted categories",
+                mode="lines+markers",
+                connectgaps=False,
+                line={"color": _BUDGETED_COLOR, "width": 2},
+                marker={"symbol": "diamond", "size": 8},
+                hovertemplate=f"{header}Spent in budgeted categories: {hover_money(currency)}"
+                "<extra></extra>",
+            )
         fig.add_scatter(
             x=months,
             y=data["budget"].to_list(),
@@ -43,7 +63,8 @@ def monthly_trend(
             mode="lines+markers",
             connectgaps=False,
             line={"color": ui.BUDGET_COLOR, "width": 2},
-            hovertemplate=f"{header}Budget: {hover_money(currency)}<extra></extra>",
+            hovertemplate=f"{header}Budget (budgeted categories): {hover_money(currency)}"
+            "<extra></extra>",
         )
     if data["moving_avg"].null_count() < data.height:
         fig.add_scatter(

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 import polars as pl
 import streamlit as st
 
+from dashboard.core.compare import Comparison
 from dashboard.core.left_out import LeftOut
 from dashboard.core.money import format_money
 from dashboard.views.finance import as_floats
-from dashboard.views.spending import Kpi
+from dashboard.views.spending import BUDGET_RULE, Kpi
 
 __all__ = ["empty_state", "kpi_row", "left_out_notice", "report_table"]
 
@@ -25,25 +26,43 @@ def _fmt(kpi: Kpi, currency: str) -> str:
     return f"{kpi.value:,.0f}"
 
 
-def _pct(value: float | None) -> str | None:
-    return None if value is None else f"{value:+.0%}"
+def _said(comparison: Comparison, reference: str) -> str:
+    """``+12% vs last year``; a note reads ``Last year: no data before Dec 2025``."""
+    if comparison.change is None:
+        return f"{reference.capitalize()}: {comparison.text()}"
+    return f"{comparison.text()} vs {reference}"
 
 
 def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
-    """One metric per KPI: the value, its change against the previous period, and last year's."""
-    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+    """One metric per KPI: the value, its change against the previous period (the delta, only
+    when it is a real change), and last year's in the caption; notes say why one is missing."""
+    captions = [_caption(kpi) for kpi in kpis]
+    shared = len(set(captions)) == 1 and len(kpis) > 1  # one note for all: said once, below
+    for column, kpi, caption in zip(st.columns(len(kpis)), kpis, captions, strict=True):
+        previous, last_year = kpi.vs_previous, kpi.vs_last_year
+        rule = f" {BUDGET_RULE}" if kpi.kind == "share" else ""
         column.metric(
             kpi.label,
             _fmt(kpi, currency),
-            delta=_pct(kpi.vs_previous),
+            delta=previous.delta(),
             delta_color="inverse" if kpi.kind in ("money", "share") else "off",
             help=(
-                f"Change against the previous period of the same length: "
-                f"{_pct(kpi.vs_previous) or 'no data'}. Against the same period last year: "
-                f"{_pct(kpi.vs_last_year) or 'no data'}."
+                f"Against the previous period of the same length: {previous.text()}. "
+                f"Against the same period last year: {last_year.text()}.{rule}"
             ),
         )
-        column.caption(f"{_pct(kpi.vs_last_year) or '—'} vs last year")
+        if not shared:
+            column.caption(caption)
+    if shared:
+        st.caption(captions[0])
+
+
+def _caption(kpi: Kpi) -> str:
+    """Last year's comparison, and the previous period's when the delta cannot show it."""
+    shown = [_said(kpi.vs_last_year, "last year")]
+    if kpi.vs_previous.change is None or kpi.vs_previous.partial:
+        shown.insert(0, _said(kpi.vs_previous, "previous period"))
+    return " · ".join(shown)
 
 
 def empty_state(title: str, body: str) -> None:

@@ -131,8 +131,11 @@ def _summary(
     period = report_period(kind, slot, tz=user.timezone)
     figures = {k.label: k for k in kpis(runner, user, period)}
     total = figures["Total spent"]
+    before = total.vs_previous
     change = (
-        f" ({total.vs_previous:+.0%} on the period before)" if total.vs_previous is not None else ""
+        f" ({before.text()} on the period before)"
+        if before.change is not None
+        else f" (no comparison with the period before: {before.text()})"
     )
     top = category_totals(runner, user, period).head(5)
     rows = [

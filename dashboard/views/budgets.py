@@ -4,26 +4,36 @@ over and under budget, and creating or editing a budget (a write: it invalidates
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
-from dashboard.core.forecast import forecast_month
+from dashboard.core.forecast import forecast_month, forecast_sentence, ordinal
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period, add_months, month_period
 from dashboard.core.shaping import to_local_date
 from dashboard.data.budgets import set_limit
 from dashboard.data.runner import Runner
+from dashboard.views.spending import BUDGET_RULE, budget_by_month
 from queries import spending
 from queries.budgets import budgets_between
 
 __all__ = [
+    "BUDGET_RULE",
     "BudgetError",
+    "BudgetUse",
     "budget_history",
     "budget_months",
+    "budget_use",
     "budgeted",
+    "is_closed",
+    "latest_month_with_data",
     "month_status",
     "months_over",
     "save_budget",
+    "status_sentence",
 ]
 
 MAX_LIMIT = 1_000_000_000.0
@@ -41,6 +51,67 @@ def _budgets(runner: Runner, user: AuthUser, first: dt.date, last: dt.date) -> p
 def budget_months(today: dt.date, count: int = 12) -> list[dt.date]:
     """The first days of the ``count`` latest months, this one first: the months to budget."""
     return [add_months(today, -i) for i in range(count)]
+
+
+def latest_month_with_data(runner: Runner, user: AuthUser, *, today: dt.date) -> dt.date:
+    """The first day of the latest of :func:`budget_months` with a usable expense (this month's
+    when none has any): the month the Budgets page opens on."""
+    months = budget_months(today)
+    period = Period(months[-1], today, user.timezone)
+    spent = runner.frame(spending.over_time(user, period, unit="month"))
+    spent = to_local_date(spent, "bucket", user.timezone).filter(pl.col("count") > 0)
+    return spent["bucket"].to_list()[-1] if spent.height else months[0]  # sorted by bucket
+
+
+def is_closed(month: dt.date, today: dt.date) -> bool:
+    """True when the month of ``month`` is over on ``today`` (its figures are final)."""
+    return month_period(month, "UTC").end < today
+
+
+def status_sentence(
+    row: Mapping[str, Any], *, closed: bool, format_money: Callable[[float], str]
+) -> str:
+    """One line for a budgeted row of :func:`month_status`: past tense for a closed month
+    ("Groceries stayed within budget: $412.30 of $550.00"), "nothing spent yet" for a category
+    without spending this month, else the forecast ("… by month-end")."""
+    name, spent, budget = row["category"], row["spent"] or 0.0, row["budget"]
+    if closed and budget is not None:
+        if spent > budget:
+            on = f" on the {ordinal(row['passes_on'].day)}" if row["passes_on"] else ""
+            return (
+                f"{name} went over its budget{on}: {format_money(spent)} spent of "
+                f"{format_money(budget)}."
+            )
+        return f"{name} stayed within budget: {format_money(spent)} of {format_money(budget)}."
+    if not spent and budget is not None:
+        return f"{name}: nothing spent yet of its {format_money(budget)} budget."
+    return forecast_sentence(row, format_money=format_money)
+
+
+@dataclass(frozen=True)
+class BudgetUse:
+    """Budget used in a month (:data:`BUDGET_RULE`), up to today in the current month."""
+
+    spent: float
+    budget: float
+    share: float
+    days: int
+    days_in_month: int
+
+
+def budget_use(
+    runner: Runner, user: AuthUser, *, month: dt.date, today: dt.date
+) -> BudgetUse | None:
+    """Spending in budgeted categories over their budgets, for the month up to ``today`` (the
+    same figure as the Overview's "Budget used" for that span); None without budgets."""
+    whole = month_period(month, user.timezone)
+    period = Period(whole.start, min(whole.end, max(today, whole.start)), user.timezone)
+    months = budget_by_month(runner, user, period)
+    budget = float(months["budget"].sum())
+    if not budget:
+        return None
+    spent = float(months["budgeted"].sum())
+    return BudgetUse(spent, budget, spent / budget, period.days, whole.days)
 
 
 def month_status(runner: Runner, user: AuthUser, *, month: dt.date, today: dt.date) -> pl.DataFrame:

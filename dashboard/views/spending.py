@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from dashboard.core.compare import Comparison, Reference, compare
 from dashboard.core.identity import AuthUser
 from dashboard.core.left_out import LeftOut
 from dashboard.core.periods import Period
 from dashboard.core.shaping import (
-    change,
     fill_buckets,
     fill_categories,
     fill_range,
@@ -29,7 +29,9 @@ from queries import spending
 from queries.budgets import budgets_between
 
 __all__ = [
+    "BUDGET_RULE",
     "Kpi",
+    "budget_by_month",
     "budget_for_period",
     "budget_used",
     "category_detail",
@@ -37,6 +39,7 @@ __all__ = [
     "category_totals",
     "compare_periods",
     "daily_spend",
+    "data_start",
     "hourly_spend",
     "insights",
     "kpis",
@@ -49,15 +52,30 @@ __all__ = [
 WEEKDAY_NUMBERS = {name: i + 1 for i, name in enumerate(spending.WEEKDAYS)}
 
 
+#: What "Budget used" means, wherever it is shown (Overview KPI and trend, Budgets page).
+BUDGET_RULE = (
+    "Budget used = spending in the categories that have a budget that month ÷ those budgets, "
+    "each month's budget pro-rated to the days of the period; other categories do not count."
+)
+
+
 @dataclass(frozen=True)
 class Kpi:
-    """One headline number with its change against the previous period and the year before."""
+    """One headline number with its comparison against the previous period and the year before."""
 
     label: str
     value: float | None
-    vs_previous: float | None
-    vs_last_year: float | None
+    vs_previous: Comparison
+    vs_last_year: Comparison
     kind: str  # "money", "count" or "share"
+
+
+def data_start(runner: Runner, user: AuthUser) -> dt.date | None:
+    """The local day of the user's first usable expense (None without any)."""
+    frame = runner.frame(spending.first_day(user))
+    if frame.is_empty():
+        return None
+    return to_local_date(frame, "first", user.timezone)["first"][0]
 
 
 def _totals(
@@ -93,45 +111,57 @@ def left_out_ever(runner: Runner, user: AuthUser) -> LeftOut:
     return left_out(runner, user, Period(*_ALL_TIME, user.timezone))
 
 
-def budget_for_period(
+_BUDGET_MONTHS = {"month": pl.Date, "budget": pl.Float64, "budgeted": pl.Float64}
+
+
+def budget_by_month(
     runner: Runner, user: AuthUser, period: Period, categories: Sequence[str] = ()
-) -> float | None:
-    """The budget that applies to the period: each month's limits pro-rated by its days inside it."""
+) -> pl.DataFrame:
+    """``month, budget, budgeted`` for each month of the period with a budget: the month's limits
+    pro-rated to its days inside the period, and the spending in the categories they cover."""
     budgets = runner.frame(budgets_between(user, period.start, period.end))
     if categories:
         budgets = budgets.filter(pl.col("category").is_in(list(categories)))
     if budgets.height == 0:
-        return None
-    total = 0.0
-    for month, limit in budgets.group_by("month").agg(pl.col("limit").sum()).iter_rows():
-        first = month.date()
+        return pl.DataFrame(schema=_BUDGET_MONTHS)
+    budgets = budgets.select(pl.col("month").dt.date(), "category", "limit")
+    spent = runner.frame(
+        spending.by_category_over_time(user, period, unit="month", categories=categories)
+    )
+    spent = to_local_date(spent, "bucket", user.timezone).rename({"bucket": "month"})
+    joined = budgets.join(
+        spent.select("month", "category", "total"), on=["month", "category"], how="left"
+    )
+    months = joined.group_by("month").agg(
+        pl.col("limit").sum().alias("budget"),
+        pl.col("total").fill_null(0.0).sum().alias("budgeted"),
+    )
+    share = []
+    for first in months["month"]:
         days_in_month = calendar.monthrange(first.year, first.month)[1]
         last = first.replace(day=days_in_month)
         overlap = (min(last, period.end) - max(first, period.start)).days + 1
-        if overlap > 0:
-            total += limit * overlap / days_in_month
-    return total
+        share.append(max(overlap, 0) / days_in_month)
+    months = months.with_columns(pl.col("budget") * pl.Series(share, dtype=pl.Float64))
+    return months.filter(pl.col("budget") > 0).sort("month").select(list(_BUDGET_MONTHS))
+
+
+def budget_for_period(
+    runner: Runner, user: AuthUser, period: Period, categories: Sequence[str] = ()
+) -> float | None:
+    """The budget that applies to the period: each month's limits pro-rated by its days inside it."""
+    months = budget_by_month(runner, user, period, categories)
+    return float(months["budget"].sum()) if months.height else None
 
 
 def budget_used(
     runner: Runner, user: AuthUser, period: Period, categories: Sequence[str] = ()
 ) -> float | None:
-    """Share of budget used: spending in the categories that have a budget that month, over
-    those budgets pro-rated to the period's days (None without budgets).
-
-    Categories without a budget do not count against the budgets the user did set.
-    """
-    budget = budget_for_period(runner, user, period, categories)
-    if not budget:
-        return None
-    budgets = runner.frame(budgets_between(user, period.start, period.end))
-    budgets = budgets.select(pl.col("month").dt.date(), "category")
-    spent = runner.frame(
-        spending.by_category_over_time(user, period, unit="month", categories=categories)
-    )
-    spent = to_local_date(spent, "bucket", user.timezone).rename({"bucket": "month"})
-    in_budget = spent.join(budgets, on=["month", "category"], how="semi")
-    return float(in_budget["total"].sum()) / budget
+    """Share of budget used (:data:`BUDGET_RULE`): spending in the categories that have a budget
+    that month, over those budgets pro-rated to the period's days (None without budgets)."""
+    months = budget_by_month(runner, user, period, categories)
+    budget = float(months["budget"].sum())
+    return float(months["budgeted"].sum()) / budget if budget else None
 
 
 def kpis(
@@ -156,12 +186,26 @@ def kpis(
         "largest": ("Largest expense", "money"),
         "budget": ("Budget used", "share"),
     }
+    first = data_start(runner, user)
+
+    def against(key: str, name: str) -> Comparison:
+        p = periods[name]
+        return compare(
+            figures["now"][key],
+            figures[name][key],
+            start=p.start,
+            end=p.end,
+            data_start=first,
+            against="previous" if name == "prev" else "last_year",
+            points=key == "budget",
+        )
+
     return [
         Kpi(
             label=label,
             value=figures["now"][key],
-            vs_previous=change(figures["now"][key], figures["prev"][key]),
-            vs_last_year=change(figures["now"][key], figures["year"][key]),
+            vs_previous=against(key, "prev"),
+            vs_last_year=against(key, "year"),
             kind=kind,
         )
         for key, (label, kind) in labels.items()
@@ -175,22 +219,21 @@ def _local_buckets(frame: pl.DataFrame, user: AuthUser) -> pl.DataFrame:
 def monthly_trend(
     runner: Runner, user: AuthUser, period: Period, *, categories: Sequence[str] = ()
 ) -> pl.DataFrame:
-    """``month, total, budget, moving_avg`` for every month of the period (empty months are 0)."""
+    """``month, total, budgeted, budget, moving_avg`` for every month of the period (empty months
+    are 0): all spending, the spending in budgeted categories and their budget as
+    :data:`BUDGET_RULE` counts them (null in months without a budget), and a 3-month average."""
     spent = _local_buckets(
         runner.frame(spending.over_time(user, period, unit="month", categories=categories)), user
     )
     filled = fill_buckets(
         spent.select("bucket", "total"), start=period.start, end=period.end, unit="month"
     )
-    budgets = runner.frame(budgets_between(user, period.start, period.end))
-    if categories:
-        budgets = budgets.filter(pl.col("category").is_in(list(categories)))
-    monthly_budget = budgets.group_by(pl.col("month").dt.date().alias("bucket")).agg(
-        pl.col("limit").sum().alias("budget")
-    )
-    trend = filled.join(monthly_budget, on="bucket", how="left", coalesce=True).sort("bucket")
+    budgets = budget_by_month(runner, user, period, categories).rename({"month": "bucket"})
+    trend = filled.join(budgets, on="bucket", how="left", coalesce=True).sort("bucket")
     trend = moving_average(trend, "total", window=3)
-    return trend.rename({"bucket": "month"}).select("month", "total", "budget", "moving_avg")
+    return trend.rename({"bucket": "month"}).select(
+        "month", "total", "budgeted", "budget", "moving_avg"
+    )
 
 
 def category_totals(
@@ -292,8 +335,10 @@ def compare_periods(
     other: Period,
     *,
     categories: Sequence[str] = (),
+    against: Reference = "previous",
 ) -> pl.DataFrame:
-    """``category, current, previous`` totals for two periods side by side."""
+    """``category, current, previous, change`` for two periods side by side; ``change`` is the
+    :func:`~dashboard.core.compare.compare` text ("+12%", "no data before Dec 2025")."""
     a = category_totals(runner, user, current, categories=categories).select(
         "category", pl.col("total").alias("current")
     )
@@ -301,9 +346,17 @@ def compare_periods(
         "category", pl.col("total").alias("previous")
     )
     joined = a.join(b, on="category", how="full", coalesce=True)
-    return joined.with_columns(
+    joined = joined.with_columns(
         pl.col("current").fill_null(0.0), pl.col("previous").fill_null(0.0)
     ).sort("current", "category", descending=[True, False])
+    first = data_start(runner, user)
+    texts = [
+        compare(
+            now, before, start=other.start, end=other.end, data_start=first, against=against
+        ).text()
+        for now, before in joined.select("current", "previous").iter_rows()
+    ]
+    return joined.with_columns(change=pl.Series(texts, dtype=pl.String))
 
 
 def period_days(period: Period) -> list[dt.date]:

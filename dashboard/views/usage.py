@@ -16,9 +16,10 @@ from typing import Literal
 
 import polars as pl
 
+from dashboard.core.compare import Comparison, compare
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
-from dashboard.core.shaping import buckets_between, change, fill_buckets
+from dashboard.core.shaping import buckets_between, fill_buckets
 from dashboard.data import rollups
 from dashboard.data.runner import Runner
 from queries import usage
@@ -32,6 +33,7 @@ __all__ = [
     "active_users",
     "cohort_table",
     "daily_active",
+    "data_start",
     "feature_usage",
     "kpis",
     "refresh_activity",
@@ -46,21 +48,14 @@ Segment = Literal["currency", "region"]
 
 @dataclass(frozen=True)
 class UsageKpi:
-    """One headline number of the period and the same number for the period before."""
+    """One headline number of the period, the same number for the period before, and the
+    comparison of the two (:func:`~dashboard.core.compare.compare`; points for shares)."""
 
     label: str
     value: float | None
     previous: float | None
     kind: str  # "count", "average" or "share"
-
-    @property
-    def delta(self) -> float | None:
-        """The change: relative for counts and averages (0.25 = +25 %), points for shares."""
-        if self.value is None or self.previous is None:
-            return None
-        if self.kind == "share":
-            return self.value - self.previous
-        return change(self.value, self.previous)
+    change: Comparison
 
 
 def _week(day: pl.Expr, week_start: int) -> pl.Expr:
@@ -197,13 +192,34 @@ _LABELS = {
 }
 
 
+def data_start(runner: Runner, user: AuthUser) -> dt.date | None:
+    """The first UTC day of the activity the KPIs count (None without any)."""
+    days = runner.frame(usage.activity_days(user))
+    return days["day"][0].date() if days.height else None  # oldest first
+
+
 def kpis(runner: Runner, user: AuthUser, period: Period) -> list[UsageKpi]:
-    """Average DAU, WAU and MAU, stickiness, active users, sign-ups and activation, with the
-    same figures for the previous period of the same length."""
+    """Average DAU, WAU and MAU, stickiness, active users, sign-ups and activation, each compared
+    with the previous period of the same length (no change where that period has no data)."""
     now = _figures(runner, user, period)
-    before = _figures(runner, user, period.previous())
+    previous = period.previous()
+    before = _figures(runner, user, previous)
+    first = data_start(runner, user)
     return [
-        UsageKpi(label=label, value=now[key], previous=before[key], kind=kind)
+        UsageKpi(
+            label=label,
+            value=now[key],
+            previous=before[key],
+            kind=kind,
+            change=compare(
+                now[key],
+                before[key],
+                start=previous.start,
+                end=previous.end,
+                data_start=first,
+                points=kind == "share",
+            ),
+        )
         for key, (label, kind) in _LABELS.items()
     ]
 

@@ -22,25 +22,30 @@ def _value(kpi: usage.UsageKpi, value: float | None) -> str:
     return {"share": f"{value:.1%}", "average": f"{value:,.1f}"}.get(kpi.kind, f"{value:,.0f}")
 
 
-def _delta(kpi: usage.UsageKpi) -> str | None:
-    delta = kpi.delta
-    if delta is None:
-        return None
-    if kpi.kind == "share":
-        return f"{delta * 100:+.1f} pp vs previous period"
-    if delta >= 10:  # from almost nothing: "+314459%" says less than "3,145×"
-        return f"{(kpi.value or 0) / (kpi.previous or 1):,.0f}× the previous period"
-    return f"{delta:+.0%} vs previous period"
+def _note(kpi: usage.UsageKpi) -> str | None:
+    """Why a KPI has no delta (or a partial one), in words; None when the delta says it all."""
+    if kpi.change.change is None or kpi.change.partial:
+        return f"Previous period: {kpi.change.text()}"
+    return None
 
 
 def _metrics(kpis: list[usage.UsageKpi], previous: Period) -> None:
-    for column, kpi in zip(st.columns(len(kpis)), kpis, strict=True):
+    notes = [_note(kpi) for kpi in kpis]
+    shared = len(set(notes)) == 1  # the same note for the whole row: said once, below it
+    for column, kpi, note in zip(st.columns(len(kpis)), kpis, notes, strict=True):
         column.metric(
             kpi.label,
             _value(kpi, kpi.value),
-            delta=_delta(kpi),
-            help=f"Previous period ({previous.label()}): {_value(kpi, kpi.previous)}",
+            delta=kpi.change.delta(),
+            help=(
+                f"Previous period ({previous.label()}): {_value(kpi, kpi.previous)}; "
+                f"change: {kpi.change.text()}"
+            ),
         )
+        if note and not shared:
+            column.caption(note)
+    if shared and notes[0]:
+        st.caption(notes[0])
 
 
 st.title("Usage")

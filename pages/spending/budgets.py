@@ -1,5 +1,6 @@
-"""Budgets: budget against actual for a month with a burn-rate forecast, the history of months over
-and under budget, and creating or editing budgets."""
+"""Budgets: budget against actual for a month (the latest with expenses by default) with a burn-rate
+forecast while the month runs, the history of months over and under budget, and creating or
+editing budgets."""
 
 from __future__ import annotations
 
@@ -7,19 +8,23 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.app.resources import get_runner
-from dashboard.core.forecast import forecast_sentence
 from dashboard.core.money import format_money
 from dashboard.core.periods import local_today, month_period
 from dashboard.ui.components import empty_state, left_out_notice
 from dashboard.ui.signed_in import signed_in_user
 from dashboard.views.budgets import (
+    BUDGET_RULE,
     BudgetError,
     budget_history,
     budget_months,
+    budget_use,
     budgeted,
+    is_closed,
+    latest_month_with_data,
     month_status,
     months_over,
     save_budget,
+    status_sentence,
 )
 from dashboard.views.spending import left_out
 from queries.spending import categories as category_query
@@ -31,20 +36,65 @@ today = local_today(user.timezone)
 
 st.title("Budgets")
 months = budget_months(today)
-month = st.selectbox("Month", months, format_func=lambda d: f"{d:%B %Y}", key="budget_month")
+latest = latest_month_with_data(runner, user, today=today)
+month = st.selectbox(
+    "Month",
+    months,
+    index=months.index(latest),
+    format_func=lambda d: f"{d:%B %Y}",
+    key="budget_month",
+    help="Opens on the latest month with expenses.",
+)
+closed = is_closed(month, today)
 mark = runner.mark()
 left_out_notice(left_out(runner, user, month_period(month, user.timezone)))
 status = month_status(runner, user, month=month, today=today)
 budgeted_rows = budgeted(status)
-if budgeted_rows.is_empty():
-    empty_state("No budgets for this month.", "Set one below: pick a category and a monthly limit.")
+use = budget_use(runner, user, month=month, today=today)
+
+
+def money(value: float) -> str:
+    return format_money(value, currency)
+
+
+if budgeted_rows.is_empty() or use is None:
+    empty_state(
+        f"No budgets for {month:%B %Y}.",
+        "Set one below: pick a category and a monthly limit. The Overview then shows how much of "
+        "it you use.",
+    )
 else:
-    st.plotly_chart(charts.budget_progress(budgeted_rows, currency=currency), key="budget_progress")
-    st.caption(budgeted_rows["method"][0])
+    pro_rated = (
+        f", the budgets pro-rated to the {use.days} of {use.days_in_month} days so far"
+        if use.days < use.days_in_month
+        else ""
+    )
+    st.metric(f"Budget used in {month:%B %Y}", f"{use.share:.0%}", help=BUDGET_RULE)
+    st.caption(
+        f"{money(use.spent)} spent in budgeted categories of {money(use.budget)}{pro_rated}. "
+        "Spending in categories without a budget does not count, as on the Overview."
+    )
+    if not use.spent:
+        later = f" The latest month with expenses is {latest:%B %Y}." if latest != month else ""
+        empty_state(
+            f"Nothing spent in budgeted categories in {month:%B %Y}{'' if closed else ' yet'}.",
+            "Expenses you record in the Expense Tracker show here against your budgets; pick "
+            f"another month above to see how it went.{later}",
+        )
+    else:
+        st.plotly_chart(
+            charts.budget_progress(budgeted_rows, currency=currency, forecast=not closed),
+            key="budget_progress",
+        )
+        st.caption(
+            f"{month:%B %Y} is over: these are the final amounts."
+            if closed
+            else budgeted_rows["method"][0]
+        )
     for row in budgeted_rows.iter_rows(named=True):
         st.progress(
             min(1.0, row["share_used"] or 0.0),
-            text=forecast_sentence(row, format_money=lambda v: format_money(v, currency)),
+            text=status_sentence(row, closed=closed, format_money=money),
         )
 st.caption(runner.caption_since(mark))
 

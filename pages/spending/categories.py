@@ -58,7 +58,10 @@ other = st.radio(
     bind="query-params",
 )
 other_period = f.period.previous() if other == "previous" else f.period.year_before()
-comparison = spending.compare_periods(runner, user, f.period, other_period, categories=f.categories)
+against = "previous" if other == "previous" else "last_year"
+comparison = spending.compare_periods(
+    runner, user, f.period, other_period, categories=f.categories, against=against
+)
 st.plotly_chart(
     charts.period_comparison(
         comparison, currency=currency, labels=(f.period.label(), other_period.label())

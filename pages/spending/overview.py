@@ -28,6 +28,10 @@ with left:
     st.subheader("Monthly trend")
     trend = spending.monthly_trend(runner, user, f.period, categories=f.categories)
     st.plotly_chart(charts.monthly_trend(trend, currency=currency), key="overview_trend")
+    st.caption(
+        "Bars: all spending. Lines: “Spent in budgeted categories” against “Budget”. "
+        + spending.BUDGET_RULE
+    )
 with right:
     st.subheader("By category")
     totals = spending.category_totals(runner, user, f.period, categories=f.categories)

@@ -7,7 +7,6 @@ import polars as pl
 from dashboard.charts import (
     budget_history,
     budget_progress,
-    category_colors,
 )
 from tests.dashboard.charts.frames import (
     D,
@@ -22,26 +21,53 @@ def test_budget_progress() -> None:
     assert [(t.type, t.name) for t in fig.data] == [
         ("bar", "Forecast"),
         ("bar", "Spent"),
+        ("bar", "Over budget"),
         ("scatter", "Budget"),
     ]
     forecast = trace(fig, "Forecast")
     spent = trace(fig, "Spent")
+    over = trace(fig, "Over budget")
     budget = trace(fig, "Budget")
     assert spent.orientation == "h"
     assert spent.y == ("Food", "Travel", "Health")  # by spent, largest on top
     assert fig.layout.yaxis.autorange == "reversed"
-    assert spent.x == (120.0, 50.0, 10.0)
+    # Food is over (120 > 100): its bar is in "Over budget", hatched and labelled; Travel will
+    # be (260 > 200).
+    assert spent.x == (None, 50.0, 10.0)
+    assert over.x == (120.0, None, None)
+    assert over.marker.pattern.shape == "/"
+    assert over.text == ("Over by $20.00", "", "")
+    assert spent.text == ("", "On pace to exceed", "")
     assert forecast.x == (180.0, 260.0, 20.0)
     assert budget.x == (100.0, 200.0, None)
-    assert spent.marker.color == tuple(category_colors(spent.y).values())
-    assert forecast.marker.color == spent.marker.color
     assert forecast.marker.opacity < 1
-    # Food is over (120 > 100): hatched and labelled; Travel will be (260 > 200).
-    assert spent.marker.pattern.shape == ("/", "", "")
-    assert spent.text == ("Over by $20.00", "On pace to exceed", "")
     assert spent.hovertext == ("120% of $100.00", "25% of $200.00", "No budget")
     assert fig.layout.xaxis.tickprefix == "$"
     assert "$%{x:,.2f}" in spent.hovertemplate
+
+
+def test_budget_progress_gives_every_series_its_own_legend_entry() -> None:
+    # The old chart drew Forecast and Spent in the same category colours: one swatch for two
+    # meanings. Each series is now a legend entry of its own, with its own group and look.
+    fig = budget_progress(progress_frame(), currency="USD")
+    assert all(t.showlegend is True for t in fig.data)
+    names = [t.name for t in fig.data]
+    groups = [t.legendgroup for t in fig.data]
+    assert len(set(names)) == len(names) == 4
+    assert len(set(groups)) == len(groups)
+    colours = {t.name: str(t.marker.color) for t in fig.data}
+    assert colours["Spent"] != colours["Over budget"] != colours["Budget"]
+    looks = {t.name: (str(t.marker.color), t.marker.opacity, str(t.marker.pattern.shape))
+             for t in fig.data if t.type == "bar"}  # fmt: skip
+    assert len(set(looks.values())) == len(looks)  # forecast, spent, over: three looks
+
+
+def test_budget_progress_of_a_month_that_is_over_has_no_forecast() -> None:
+    fig = budget_progress(progress_frame(), currency="USD", forecast=False)
+    assert [t.name for t in fig.data] == ["Spent", "Over budget", "Budget"]
+    # A forecast equal to the spending (a closed month's) adds nothing either.
+    closed = progress_frame().with_columns(forecast=pl.col("spent"))
+    assert "Forecast" not in [t.name for t in budget_progress(closed, currency="USD").data]
 
 
 def test_budget_history() -> None:

@@ -112,7 +112,15 @@ def test_period_comparison() -> None:
     assert previous.x == current.x
     assert previous.y == (8.0, 0.0, 4.0)
     assert current.customdata == current.x
-    assert current.hovertext == ("+25% vs February", "new vs February", "-50% vs February")
+    assert current.hovertext == ("", "", "")  # without the view's comparison text: none
+    changes = {"Food": "+25%", "Travel": "nothing in the previous period", "Pets": "-50%"}
+    texted = comparison_frame().with_columns(change=pl.col("category").replace_strict(changes))
+    hover = period_comparison(texted, currency="USD", labels=("March", "February")).data[0]
+    assert hover.hovertext == (
+        "vs February: +25%",
+        "vs February: nothing in the previous period",
+        "vs February: -50%",
+    )
     assert previous.marker.opacity < 1
     assert previous.marker.color == current.marker.color
     assert "$%{y:,.2f}" in current.hovertemplate

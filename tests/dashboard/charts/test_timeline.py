@@ -22,7 +22,7 @@ from tests.dashboard.charts.frames import (
 def test_monthly_trend_traces() -> None:
     fig = monthly_trend(monthly_frame(), currency="USD")
     assert [(t.type, t.name) for t in fig.data] == [
-        ("bar", "Spent"),
+        ("bar", "All spending"),
         ("scatter", "Budget"),
         ("scatter", "3-month average"),
     ]
@@ -43,7 +43,7 @@ def test_monthly_trend_currency_formats() -> None:
     assert fig.layout.yaxis.tickprefix == "€"
     assert fig.layout.yaxis.tickformat == ",.2f"
     assert fig.layout.yaxis.hoverformat == ",.2f"
-    assert fig.data[0].hovertemplate == "%{x|%b %Y}<br>Spent: €%{y:,.2f}<extra></extra>"
+    assert fig.data[0].hovertemplate == "%{x|%b %Y}<br>All spending: €%{y:,.2f}<extra></extra>"
     assert "€%{y:,.2f}" in fig.data[1].hovertemplate
     jpy = monthly_trend(monthly_frame(), currency="JPY")
     assert jpy.layout.yaxis.tickformat == ",.0f"
@@ -53,7 +53,28 @@ def test_monthly_trend_currency_formats() -> None:
 def test_monthly_trend_skips_all_null_series() -> None:
     frame = monthly_frame().with_columns(budget=None, moving_avg=None)
     fig = monthly_trend(frame, currency="USD")
-    assert [t.name for t in fig.data] == ["Spent"]
+    assert [t.name for t in fig.data] == ["All spending"]
+
+
+def test_monthly_trend_sets_the_budget_against_spending_in_budgeted_categories() -> None:
+    # The budget covers some categories only: it is drawn with the spending in those categories
+    # (its comparable series), and all spending keeps its own, differently named series.
+    # monthly_frame's rows are March, January, February (unsorted on purpose).
+    frame = monthly_frame().with_columns(budgeted=pl.Series([60.0, 150.0, None]))
+    fig = monthly_trend(frame, currency="USD")
+    assert [(t.type, t.name) for t in fig.data] == [
+        ("bar", "All spending"),
+        ("scatter", "Spent in budgeted categories"),
+        ("scatter", "Budget"),
+        ("scatter", "3-month average"),
+    ]
+    budgeted = fig.data[1]
+    assert budgeted.y == (150.0, None, 60.0)  # January, February (no budget: gap), March
+    assert budgeted.line.color != fig.data[2].line.color
+    assert "Spent in budgeted categories" in budgeted.hovertemplate
+    # Without budgets there is nothing to compare it with: no budgeted series either.
+    none = monthly_trend(frame.with_columns(budget=None), currency="USD")
+    assert "Spent in budgeted categories" not in [t.name for t in none.data]
 
 
 def test_calendar_heatmap_monday_start() -> None:

@@ -13,6 +13,8 @@ from dashboard.data.runner import Runner
 from dashboard.views import spending
 from tests.factories import expense, utc
 
+D = dt.date
+
 
 @pytest.fixture
 def user() -> AuthUser:
@@ -104,3 +106,104 @@ def test_budget_used_counts_only_categories_with_a_budget(runner: Runner, user: 
         spending.budget_used(runner, user, Period(dt.date(2026, 4, 1), dt.date(2026, 4, 30)))
         is None
     )
+
+
+# -- comparisons against periods without data (#17 item 1) -------------------------------------
+
+
+def test_data_start_is_the_local_day_of_the_first_usable_expense(
+    runner: Runner, la_user: AuthUser
+) -> None:
+    import math
+
+    from tests.factories import broken_expense
+
+    assert spending.data_start(runner, la_user) is None
+    runner.cache.invalidate(la_user.scope)  # as every write through Spendlens does
+    runner.store.insert_many(
+        "expenses",
+        [
+            broken_expense(la_user, utc(2025, 6, 1, 12), amount=math.nan),  # unusable: ignored
+            expense(la_user, utc(2025, 12, 1, 7), 5.0, deleted=utc(2025, 12, 2)),  # deleted
+            expense(la_user, utc(2026, 1, 1, 3), 20.0),  # 31 Dec 2025, 19:00 in Los Angeles
+            expense(la_user, utc(2026, 2, 1, 12), 30.0),
+        ],
+    )
+    assert spending.data_start(runner, la_user) == dt.date(2025, 12, 31)
+
+
+def test_kpis_say_why_there_is_no_change_instead_of_a_huge_percentage(
+    runner: Runner, user: AuthUser
+) -> None:
+    runner.store.insert_many(
+        "expenses",
+        [
+            expense(user, utc(2026, 2, 25, 12), 10.0),  # the first expense: 4 days before March
+            expense(user, utc(2026, 3, 10, 12), 400.0),
+        ],
+    )
+    runner.store.insert_many(
+        "budgets",
+        [
+            {"userId": user.id, "month": utc(2026, 2, 1), "category": "Food", "limit": 280.0},
+            {"userId": user.id, "month": utc(2026, 3, 1), "category": "Food", "limit": 310.0},
+        ],
+    )
+    # 1..31 March as a range of days: the period before is 29 Jan .. 28 Feb (31 days), with
+    # data on 4 of them. The old KPI said +3,900 % (400 against 10).
+    got = {k.label: k for k in spending.kpis(runner, user, Period(D(2026, 3, 1), D(2026, 3, 31)))}
+    total = got["Total spent"]
+    assert total.value == 410.0 - 10.0
+    assert total.vs_previous.change is None
+    assert total.vs_previous.text() == "only 4 of 31 days have data"
+    assert total.vs_previous.delta() is None
+    # March 2025 lies wholly before the data.
+    assert total.vs_last_year.text() == "no data before Feb 2026"
+    assert got["Budget used"].vs_previous.text() == "only 4 of 31 days have data"
+
+
+def test_kpis_give_a_change_and_shares_change_in_points(runner: Runner, user: AuthUser) -> None:
+    runner.store.insert_many(
+        "expenses",
+        [expense(user, utc(2026, 1, 5, 12), 100.0), expense(user, utc(2026, 2, 5, 12), 150.0)],
+    )
+    runner.store.insert_many(
+        "budgets",
+        [
+            {"userId": user.id, "month": utc(2026, 1, 1), "category": "Food", "limit": 200.0},
+            {"userId": user.id, "month": utc(2026, 2, 1), "category": "Food", "limit": 200.0},
+        ],
+    )
+    # February against January: the data starts on 5 Jan, so January is covered for 27 of its
+    # 31 days, at least half: the change is given, marked partial.
+    feb = Period(D(2026, 2, 1), D(2026, 2, 28), kind="month")
+    got = {k.label: k for k in spending.kpis(runner, user, feb)}
+    total = got["Total spent"].vs_previous
+    assert total.change == pytest.approx(0.5)  # 150 against 100
+    assert total.partial
+    assert total.text() == "+50% (partial period)"
+    budget = got["Budget used"]
+    assert budget.value == pytest.approx(150 / 200)
+    assert budget.vs_previous.change == pytest.approx(150 / 200 - 100 / 200)  # points, not ratio
+    assert budget.vs_previous.delta() == "+25.0 pts"
+
+
+def test_compare_periods_gives_each_category_the_comparison_text(
+    runner: Runner, user: AuthUser
+) -> None:
+    runner.store.insert_many(
+        "expenses",
+        [
+            expense(user, utc(2026, 1, 10, 12), 80.0, "Food"),
+            expense(user, utc(2026, 2, 10, 12), 100.0, "Food"),
+            expense(user, utc(2026, 2, 11, 12), 40.0, "Travel"),
+        ],
+    )
+    feb = Period(D(2026, 2, 1), D(2026, 2, 28), kind="month")
+    jan = feb.previous()
+    frame = spending.compare_periods(runner, user, feb, jan)
+    texts = dict(zip(frame["category"], frame["change"]))
+    # January is covered from the 10th: 22 of 31 days, the change is marked partial.
+    assert texts == {"Food": "+25% (partial period)", "Travel": "nothing in the previous period"}
+    year = spending.compare_periods(runner, user, feb, feb.year_before(), against="last_year")
+    assert set(year["change"]) == {"no data before Jan 2026"}

@@ -288,10 +288,33 @@ def test_kpis_against_the_previous_period(runner: Runner, product: AuthUser) -> 
     assert got["Activated within 7 days"].value == pytest.approx(1 / 3)  # bob only
     # Previous period 23 Feb..1 Mar: ann signed up before it; eve signed up in it, no expense.
     assert got["New sign-ups"].previous == 1
-    assert got["New sign-ups"].delta == pytest.approx(2.0)  # 1 → 3: +200 %
+    assert got["New sign-ups"].change.change == pytest.approx(2.0)  # 1 → 3: +200 %
+    assert got["New sign-ups"].change.delta() == "+200%"
     assert got["Activated within 7 days"].previous == 0.0
-    assert got["Activated within 7 days"].delta == pytest.approx(1 / 3)  # points, not relative
+    activation = got["Activated within 7 days"].change
+    assert activation.change == pytest.approx(1 / 3)  # points, not relative
+    assert activation.delta() == "+33.3 pts"
     assert got["Active users"].previous == 1  # eve on the 24th
+
+
+def test_kpis_give_no_change_against_a_period_mostly_before_the_data(
+    runner: Runner, product: AuthUser
+) -> None:
+    _seed_and_roll_up(runner, product)
+    # The first activity is ann's expense on 21 Feb; the period before 22..28 Feb is 15..21 Feb,
+    # of which only the 21st has data: a percentage against one day would mislead.
+    got = {k.label: k for k in usage.kpis(runner, product, Period(D(2026, 2, 22), D(2026, 2, 28)))}
+    assert usage.data_start(runner, product) == D(2026, 2, 21)
+    active = got["Active users"]
+    assert active.previous == 1  # ann on the 21st: the old delta was a percentage against it
+    assert active.change.change is None
+    assert active.change.delta() is None
+    assert active.change.text() == "only 1 of 7 days have data"
+    # A week wholly before the data says so.
+    early = {
+        k.label: k for k in usage.kpis(runner, product, Period(D(2026, 2, 14), D(2026, 2, 20)))
+    }
+    assert early["Active users"].change.text() == "no data before Feb 2026"
 
 
 def test_signups_per_week_are_gap_filled(runner: Runner, product: AuthUser) -> None:

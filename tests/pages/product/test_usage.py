@@ -120,8 +120,26 @@ def test_a_custom_period_is_compared_with_the_one_before(
     for label in ("Average DAU", "Active users", "New sign-ups"):
         assert _number(metrics[label].value) == pytest.approx(now[label], abs=0.051), label
         if before[label]:
-            change = (now[label] - before[label]) / before[label]
-            assert metrics[label].proto.delta == f"{change:+.0%} vs previous period", label
+            change = (now[label] - before[label]) / before[label] * 100
+            assert metrics[label].proto.delta == f"{change:+,.0f}%", label
+
+
+def test_a_period_mostly_after_the_data_starts_shows_no_percentage(
+    product_app: AppTest, app_store: Store
+) -> None:
+    at = product_app.switch_page(SCRIPT)
+    at.query_params["period"] = "Custom range"
+    at.query_params["from"] = "2026-04-05"  # the one before, 20 Mar..4 Apr, has 4 days of data
+    at.query_params["to"] = "2026-04-20"
+    at.run()
+    assert not at.exception, at.exception
+    before = _expected(app_store, Period(dt.date(2026, 3, 20), dt.date(2026, 4, 4), tz="UTC"))
+    assert before["Active users"] > 0  # the old page showed "34× the previous period" here
+    metrics = {m.label: m for m in at.metric}
+    for label in ("Average DAU", "Active users", "New sign-ups"):
+        assert not metrics[label].proto.delta, label
+    captions = [c.value for c in at.caption]
+    assert any("Previous period: only 4 of 16 days have data" in c for c in captions), captions
 
 
 def test_an_unknown_period_in_the_link_falls_back_with_a_notice(product_app: AppTest) -> None:

@@ -55,3 +55,33 @@ def test_an_invalid_link_value_falls_back_with_a_visible_notice(user_app: AppTes
     notices = " ".join(w.value for w in at.warning)
     assert "“forever” is not one this page knows" in notices
     assert "Caviar" in notices
+
+
+def test_kpis_against_periods_before_the_data_say_so_instead_of_a_percentage(
+    user_app: AppTest, app_store: Store
+) -> None:
+    at = user_app.switch_page("pages/spending/overview.py").run()
+    assert not at.exception
+    _, raw = raw_expenses(app_store, "demo-user")
+    first = raw["date"].min()
+    # The default period (last 12 months) starts before the seeded data, so the periods it is
+    # compared with hold no data: no delta (the old page showed "+2039%"), and a caption saying why.
+    assert all(not m.proto.delta for m in at.metric), [m.proto.delta for m in at.metric]
+    captions = [c.value for c in at.caption]
+    said = [c for c in captions if f"Last year: no data before {first:%b %Y}" in c]
+    assert len(said) == 1, captions  # the same note for every KPI is said once, under the row
+
+
+def test_the_trend_and_the_kpi_state_one_budget_definition(user_app: AppTest) -> None:
+    from dashboard.views.spending import BUDGET_RULE
+
+    at = user_app.switch_page("pages/spending/overview.py").run()
+    assert not at.exception
+    trend = json.loads(at.get("plotly_chart")[0].proto.spec)
+    names = [trace.get("name") for trace in trend["data"]]
+    # The seeded budgets lie in the default period: the budget is drawn against the spending in
+    # budgeted categories, and all spending keeps its own name.
+    assert names[:3] == ["All spending", "Spent in budgeted categories", "Budget"], names
+    (used,) = [m for m in at.metric if m.label == "Budget used"]
+    assert BUDGET_RULE in used.proto.help
+    assert any(BUDGET_RULE in c.value for c in at.caption)
