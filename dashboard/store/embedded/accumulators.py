@@ -58,6 +58,15 @@ def _column_agg(op: str, agg: Callable[[pl.Expr], pl.Expr]) -> AccumulatorFn:
     return compile_agg
 
 
+def _min(spec: Any, ctx: Ctx, name: str) -> Agg:
+    """``$min``: NaN is the smallest number in BSON order, so a group holding one gives NaN."""
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if val.dtype.is_float():
+        nan = pl.lit(float("nan"), dtype=val.dtype)
+        return Agg(pl.when(col.is_nan().any()).then(nan).otherwise(col.min()).alias(name), pre)
+    return Agg(col.min().alias(name), pre)
+
+
 def _count(spec: Any, ctx: Ctx, name: str) -> Agg:
     if spec != {}:
         msg = "$count takes no arguments, i.e. $count:{}"
@@ -337,7 +346,7 @@ def _merge_objects(spec: Any, ctx: Ctx, name: str) -> Agg:
 ACCUMULATORS: dict[str, AccumulatorFn] = {
     "$sum": _sum,
     "$avg": _avg,
-    "$min": _column_agg("$min", pl.Expr.min),
+    "$min": _min,
     "$max": _column_agg("$max", pl.Expr.max),
     "$first": _column_agg("$first", pl.Expr.first),
     "$last": _column_agg("$last", pl.Expr.last),

@@ -232,6 +232,11 @@ def cmp_parts(a: Val, b: Val) -> tuple[pl.Expr, pl.Expr]:
     )
     if same_type:
         lt_value, eq_value = a.expr < b.expr, a.expr == b.expr
+        if a.dtype.is_float() or b.dtype.is_float():
+            # NaN is the smallest number in BSON order (Polars puts it after every number); two
+            # NaNs are equal.
+            a_nan, b_nan = _is_nan(a), _is_nan(b)
+            lt_value = (a_nan & ~b_nan) | (~a_nan & ~b_nan & lt_value)
         if bson_rank(a.dtype) == 4 and a.dtype != b.dtype:
             lt_value = a.expr.cast(pl.String) < b.expr.cast(pl.String)
             eq_value = a.expr.cast(pl.String) == b.expr.cast(pl.String)
@@ -240,6 +245,10 @@ def cmp_parts(a: Val, b: Val) -> tuple[pl.Expr, pl.Expr]:
     eq = pl.when(ka != kb).then(False).when(ka < 2).then(True).otherwise(eq_value)
     lt = pl.when(ka != kb).then(ka < kb).when(ka < 2).then(False).otherwise(lt_value)
     return lt, eq
+
+
+def _is_nan(val: Val) -> pl.Expr:
+    return val.expr.is_nan().fill_null(False) if val.dtype.is_float() else pl.lit(False)
 
 
 def choose(cond: pl.Expr, then: Val, otherwise: Val, ctx: Ctx) -> Val:

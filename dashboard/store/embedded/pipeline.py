@@ -98,8 +98,13 @@ def apply_stage(name: str, spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.L
     return STAGES[name](spec, lf, state)
 
 
-def sort_exprs(spec: Mapping[str, Any], ctx: Ctx) -> tuple[list[pl.Expr], list[bool], list[bool]]:
+def sort_exprs(
+    spec: Mapping[str, Any], ctx: Ctx, *, nan_key: bool = False
+) -> tuple[list[pl.Expr], list[bool], list[bool]]:
     """Sort keys in MongoDB's order: null and missing (equivalent), then values (reversed for -1).
+
+    With ``nan_key`` a double key gets an extra key before it that puts NaN below every number
+    (``$sort``); otherwise there is exactly one expression per key and NaN sorts above numbers.
 
     The manual's BSON comparison order: "a sort on the a field in documents { } and { a: null }
     would treat the documents as equivalent in sort order", so a missing field sorts as null.
@@ -118,6 +123,16 @@ def sort_exprs(spec: Mapping[str, Any], ctx: Ctx) -> tuple[list[pl.Expr], list[b
         key = val.expr
         if isinstance(val.dtype, pl.List):
             key = key.list.max() if desc else key.list.min()
+            inner = val.dtype.inner
+        else:
+            inner = val.dtype
+        if nan_key and inner.is_float():
+            # BSON order: null < NaN < every other number (Polars sorts NaN last): first a key
+            # that puts NaN before the numbers, then the numbers with NaN as a tie.
+            exprs.append(key.is_nan().not_())
+            descending.append(desc)
+            nulls_last.append(desc)
+            key = key.fill_nan(None)
         exprs.append(key)
         descending.append(desc)
         nulls_last.append(desc)

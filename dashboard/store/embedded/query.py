@@ -9,8 +9,9 @@ null.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import bson
@@ -227,7 +228,23 @@ def _range(op: str, t: Target, value: Any, ctx: Ctx) -> pl.Expr:
         return t.nullish if op in ("$gte", "$lte") else pl.lit(False)
     if isinstance(value, Mapping | list | tuple | re.Pattern | bson.Regex):
         raise ctx.unsupported(f"{op} with an array, document or regex operand")
-    return any_value(t, compare_pred(t.dtype, value, _RANGE[op]))
+    if isinstance(value, float) and math.isnan(value):
+        # NaN equals only NaN and is neither above nor below any number in a query.
+        return _equals(t, value, ctx) if op in ("$gte", "$lte") else pl.lit(False)
+    compare = _RANGE[op]
+    if _holds_floats(t.dtype):
+        return any_value(t, compare_pred(t.dtype, value, _not_nan(compare)))
+    return any_value(t, compare_pred(t.dtype, value, compare))
+
+
+def _holds_floats(dtype: pl.DataType) -> bool:
+    while isinstance(dtype, pl.List):
+        dtype = dtype.inner
+    return dtype.is_float()
+
+
+def _not_nan(compare: Callable[[pl.Expr, Any], pl.Expr]) -> Callable[[pl.Expr, Any], pl.Expr]:
+    return lambda c, lit: compare(c, lit) & c.is_not_nan()
 
 
 def _in(t: Target, values: Any, ctx: Ctx) -> pl.Expr:

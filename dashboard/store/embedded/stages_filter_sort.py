@@ -36,7 +36,7 @@ def _sort(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     if not isinstance(spec, Mapping) or not spec:
         msg = "$sort stage must have at least one sort key"
         raise OperationFailure(msg, code=15976)
-    exprs, descending, nulls_last = sort_exprs(spec, state.ctx(lf, "$sort"))
+    exprs, descending, nulls_last = sort_exprs(spec, state.ctx(lf, "$sort"), nan_key=True)
     return lf.sort(exprs, descending=descending, nulls_last=nulls_last, maintain_order=True)
 
 
