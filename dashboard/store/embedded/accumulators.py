@@ -21,6 +21,7 @@ import polars as pl
 from dashboard.store.embedded.expressions import compile_expr
 from dashboard.store.embedded.group import AccumulatorFn, Agg, accumulator_input
 from dashboard.store.embedded.pipeline import sort_exprs
+from dashboard.store.embedded.runtime_errors import unsupported_where
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 from dashboard.store.errors import OperationFailure
 
@@ -38,7 +39,18 @@ def _sum(spec: Any, ctx: Ctx, name: str) -> Agg:
         return Agg(pl.lit(0, dtype=pl.Int64).alias(name), pre)
     if val.is_const:
         return Agg((pl.len().cast(pl.Int64) * pl.lit(val.const)).alias(name), [])
+    if val.dtype.is_integer():
+        # Summed in 128 bits: Polars would wrap past the range of long. MongoDB returns a double
+        # there, which a column of longs cannot hold, so the engine refuses (docs: deviations).
+        total = pl.col(name)
+        too_big = (total > _LONG_MAX) | (total < _LONG_MIN)
+        post = unsupported_where(ctx, too_big, total.cast(pl.Int64), _SUM_OVERFLOW)
+        return Agg(col.cast(pl.Int128).sum().alias(name), pre, post)
     return Agg(col.sum().alias(name), pre)
+
+
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+_SUM_OVERFLOW = "an integer $sum past the range of long (MongoDB returns a double)"
 
 
 def _avg(spec: Any, ctx: Ctx, name: str) -> Agg:

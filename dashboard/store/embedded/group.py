@@ -30,7 +30,8 @@ class Agg:
 
     agg: pl.Expr
     pre: list[pl.Expr] = field(default_factory=list)
-    #: Expressions applied to the aggregated column afterwards (e.g. packing, casting).
+    #: The output computed from the aggregated column (``pl.col(name)``) after grouping, e.g. a
+    #: cast with a run-time check; None: the aggregated column as it is.
     post: pl.Expr | None = None
 
 
@@ -89,6 +90,7 @@ def compile_group(spec: Mapping[str, Any], lf: pl.LazyFrame, ctx: Ctx) -> pl.Laz
         pack = pl.col("__key0")
     aggs: list[pl.Expr] = []
     names: list[str] = []
+    posts: dict[str, pl.Expr] = {}
     for out_name, acc_spec in spec.items():
         if out_name == "_id":
             continue
@@ -109,8 +111,11 @@ def compile_group(spec: Mapping[str, Any], lf: pl.LazyFrame, ctx: Ctx) -> pl.Laz
         pre.extend(agg.pre)
         aggs.append(agg.agg)
         names.append(out_name)
+        if agg.post is not None:
+            posts[out_name] = agg.post
     grouped = lf.with_columns(pre).group_by(keys, maintain_order=True).agg(aggs)
-    return grouped.select([pack.alias("_id"), *[pl.col(n) for n in names]])
+    outputs = [posts[n].alias(n) if n in posts else pl.col(n) for n in names]
+    return grouped.select([pack.alias("_id"), *outputs])
 
 
 def _is_expression(spec: Mapping[str, Any]) -> bool:

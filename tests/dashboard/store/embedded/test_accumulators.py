@@ -477,3 +477,16 @@ def test_group_keys_tell_a_missing_field_from_a_null_one(run: RunFn) -> None:
     # A plain field path as the key: missing and null both group as null (one group).
     out = run(docs, [{"$group": {"_id": "$c", "n": {"$sum": "$a"}}}])
     assert sorted(doc["n"] for doc in out) == [7, 8]
+
+
+def test_integer_sum_never_wraps(run: RunFn) -> None:
+    # Manual, $sum (aggregation): integers add exactly and the result stays a long when it fits;
+    # past the range of long mongod returns a double, which the engine cannot put in a column of
+    # longs, so it refuses (docs/embedded-engine.md, deviations) instead of wrapping to a negative.
+    big = 2**62
+    docs = [{"_id": 1, "v": big}, {"_id": 2, "v": big - 1}, {"_id": 3, "v": -big}]
+    assert run(docs, [{"$group": {"_id": None, "t": {"$sum": "$v"}}}]) == [
+        {"_id": None, "t": big - 1}  # a partial sum passed 2**63 - 1; the total fits
+    ]
+    with pytest.raises(UnsupportedOperation, match=r"integer \$sum past the range of long"):
+        run([{"v": big}, {"v": big}], [{"$group": {"_id": None, "t": {"$sum": "$v"}}}])
