@@ -161,6 +161,8 @@ def _is_true(value: Any) -> bool:
 def _replace_root(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     new_root = spec.get("newRoot") if isinstance(spec, Mapping) and "newRoot" in spec else spec
     ctx = state.ctx(lf, "$replaceRoot")
+    if isinstance(new_root, Mapping) and not any(str(k).startswith("$") for k in new_root):
+        return _literal_root(new_root, lf, ctx)
     val = compile_expr(new_root, ctx)
     is_object = isinstance(val.dtype, pl.Struct)
     bad = val.expr.is_null() if is_object else pl.lit(True)
@@ -174,6 +176,24 @@ def _replace_root(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     if not is_object:
         return frame.select(pl.col(failed).alias(EMPTY_DOCUMENT_MARKER))
     return frame.select(pl.col(root).struct.unnest())
+
+
+def _literal_root(spec: Mapping[str, Any], lf: pl.LazyFrame, ctx: Ctx) -> pl.LazyFrame:
+    """A new root written as an object: each field a top-level field, left out of the documents
+    where its expression is missing (an object expression drops missing fields)."""
+    out_schema: dict[str, pl.DataType] = {}
+    exprs: list[pl.Expr] = []
+    for name, value in spec.items():
+        if "." in str(name):
+            msg = f"FieldPath field names may not contain '.'. Consider using $getField: {name!r}"
+            raise OperationFailure(msg, code=16412)
+        val = compile_expr(value, ctx)
+        if val.dtype == pl.Null and val.missing is not None:
+            continue  # missing in every document
+        new, _ = assign(out_schema, str(name), val)
+        exprs.extend(new)
+        out_schema[str(name)] = val.dtype
+    return select_fields(lf, exprs)
 
 
 def _new_root_message(kind: str) -> str:
