@@ -73,10 +73,28 @@ def _column_agg(op: str, agg: Callable[[pl.Expr], pl.Expr]) -> AccumulatorFn:
 def _min(spec: Any, ctx: Ctx, name: str) -> Agg:
     """``$min``: NaN is the smallest number in BSON order, so a group holding one gives NaN."""
     val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if isinstance(val.dtype, pl.List):
+        return Agg(_array_extreme(val, col, ctx, "$min").first().alias(name), pre)
     if val.dtype.is_float():
         nan = pl.lit(float("nan"), dtype=val.dtype)
         return Agg(pl.when(col.is_nan().any()).then(nan).otherwise(col.min()).alias(name), pre)
     return Agg(col.min().alias(name), pre)
+
+
+def _max(spec: Any, ctx: Ctx, name: str) -> Agg:
+    val, pre, col, _ = accumulator_input(spec, ctx, name)
+    if isinstance(val.dtype, pl.List):
+        return Agg(_array_extreme(val, col, ctx, "$max").last().alias(name), pre)
+    return Agg(col.max().alias(name), pre)
+
+
+def _array_extreme(val: Val, col: pl.Expr, ctx: Ctx, op: str) -> pl.Expr:
+    """The group's arrays (null and missing left out) in BSON order: element by element, a
+    shorter array first when it is a prefix of a longer one ([] first)."""
+    inner = val.dtype.inner  # type: ignore[attr-defined]
+    if not (inner.is_numeric() or inner.is_temporal() or inner == pl.String):
+        raise ctx.unsupported(f"{op} over arrays of {inner}")
+    return col.drop_nulls().sort()
 
 
 def _count(spec: Any, ctx: Ctx, name: str) -> Agg:
@@ -359,7 +377,7 @@ ACCUMULATORS: dict[str, AccumulatorFn] = {
     "$sum": _sum,
     "$avg": _avg,
     "$min": _min,
-    "$max": _column_agg("$max", pl.Expr.max),
+    "$max": _max,
     "$first": _column_agg("$first", pl.Expr.first),
     "$last": _column_agg("$last", pl.Expr.last),
     "$count": _count,

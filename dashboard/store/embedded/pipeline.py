@@ -103,8 +103,9 @@ def sort_exprs(
 ) -> tuple[list[pl.Expr], list[bool], list[bool]]:
     """Sort keys in MongoDB's order: null and missing (equivalent), then values (reversed for -1).
 
-    With ``nan_key`` a double key gets an extra key before it that puts NaN below every number
-    (``$sort``); otherwise there is exactly one expression per key and NaN sorts above numbers.
+    With ``nan_key`` (``$sort``) a double key gets an extra key before it that puts NaN below
+    every number, and an array key one that puts ``[]`` below null; otherwise there is exactly
+    one expression per key, NaN sorts above numbers and ``[]`` ties with null.
 
     The manual's BSON comparison order: "a sort on the a field in documents { } and { a: null }
     would treat the documents as equivalent in sort order", so a missing field sorts as null.
@@ -122,6 +123,13 @@ def sort_exprs(
         desc = direction == -1
         key = val.expr
         if isinstance(val.dtype, pl.List):
+            if nan_key:
+                # BSON order: an empty array sorts below null and missing ([] < null), both of
+                # which the element key below leaves null.
+                kind = pl.when(key.list.len() == 0).then(0).when(key.is_null()).then(1)
+                exprs.append(kind.otherwise(2))
+                descending.append(desc)
+                nulls_last.append(desc)
             key = key.list.max() if desc else key.list.min()
             inner = val.dtype.inner
         else:
