@@ -13,16 +13,16 @@ from dashboard.core.money import hover_money, plotly_money_format
 __all__ = ["calendar_heatmap", "hour_bars", "monthly_trend", "weekday_bars"]
 
 
-def monthly_trend(
-    frame: pl.DataFrame, *, currency: str, title: str | None = "Monthly spending"
-) -> go.Figure:
+def monthly_trend(frame: pl.DataFrame, *, currency: str, title: str | None = None) -> go.Figure:
     """Bars of spending per month, with the budget line and a dashed 3-month average.
 
-    Frame: ``month`` (Date), ``total``, ``budget`` (nullable), ``moving_avg`` (nullable).
-    Null budgets/averages leave gaps; a series that is null throughout is left out.
+    Frame: ``month`` (Date), ``total``, ``budget`` (nullable), ``moving_avg`` (nullable), optional
+    ``partial`` (Boolean: months not over yet or only partly covered are hatched). Null
+    budgets/averages leave gaps; a series that is null throughout is left out.
     """
     data = ui.require(frame, ["month", "total", "budget", "moving_avg"], "monthly_trend")
-    if data.is_empty():
+    partial = ui.partial_flags(frame.sort("month")) if "month" in frame.columns else None
+    if ui.no_data(data, ["total", "budget"]):
         return ui.empty_figure(title=title)
     data = data.sort("month")
     months = data["month"].to_list()
@@ -32,7 +32,7 @@ def monthly_trend(
         x=months,
         y=data["total"].to_list(),
         name="Spent",
-        marker={"color": ui.SPENT_COLOR},
+        marker={"color": ui.SPENT_COLOR, "pattern": ui.partial_patterns(partial, len(months))},
         hovertemplate=f"{header}Spent: {hover_money(currency)}<extra></extra>",
     )
     if data["budget"].null_count() < data.height:
@@ -55,7 +55,7 @@ def monthly_trend(
             line={"color": ui.AVERAGE_COLOR, "width": 2, "dash": "dash"},
             hovertemplate=f"{header}3-month average: {hover_money(currency)}<extra></extra>",
         )
-    fig.update_xaxes(tickformat="%b %Y", dtick=ui.month_dtick(len(months)))
+    ui.bucket_axis(fig, months, fmt="%b %Y", half=dt.timedelta(days=16))
     ui.money_axis(fig, currency)
     return ui.finish(fig, title=title)
 
@@ -69,27 +69,31 @@ def calendar_heatmap(
     *,
     currency: str,
     week_start: int = 1,
-    title: str | None = "Daily spending",
+    title: str | None = None,
 ) -> go.Figure:
     """GitHub-style calendar: one column per week, one row per weekday, colour = spend.
 
     Frame: ``day`` (Date, one row per day), ``total``. Columns are labelled by the first day of
-    each week; rows run from ``week_start`` (1 = Monday … 7 = Sunday) at the top. Days outside
-    the frame stay blank. The colour scale is left to the theme (Streamlit's sequential colours
-    follow light/dark mode).
+    each week that is in the frame (never a day outside it); rows run from ``week_start``
+    (1 = Monday … 7 = Sunday) at the top. Days outside the frame stay blank, $0 days are a pale
+    neutral cell, the colour scale starts at exactly 0. All zeros: the empty state.
     """
     order = ui.weekday_order(week_start)
     data = ui.require(frame, ["day", "total"], "calendar_heatmap").drop_nulls("day")
-    if data.is_empty():
+    if ui.no_data(data, ["total"]):
         return ui.empty_figure(title=title)
     data = data.sort("day")
     days: list[dt.date] = data["day"].to_list()
     weeks = sorted({_week_start(day, week_start) for day in days})
     column = {week: index for index, week in enumerate(weeks)}
+    first_shown: dict[dt.date, dt.date] = {}
+    for day in days:
+        first_shown.setdefault(_week_start(day, week_start), day)
     row = {iso: index for index, iso in enumerate(order)}
     z: list[list[float | None]] = [[None] * len(weeks) for _ in order]
     labels: list[list[str]] = [[""] * len(weeks) for _ in order]
-    for day, total in zip(days, data["total"].to_list()):
+    totals = [max(0.0, float(total or 0.0)) for total in data["total"].to_list()]
+    for day, total in zip(days, totals):
         r, c = row[day.isoweekday()], column[_week_start(day, week_start)]
         z[r][c] = total
         labels[r][c] = f"{day:%a} {day.day} {day:%b %Y}"
@@ -100,7 +104,7 @@ def calendar_heatmap(
             y=[ui.WEEKDAY_NAMES[iso] for iso in order],
             z=z,
             customdata=labels,
-            zmin=0,
+            **ui.heat_scale(max(totals)),
             xgap=3,
             ygap=3,
             hoverongaps=False,
@@ -109,7 +113,13 @@ def calendar_heatmap(
         )
     )
     fig.update_yaxes(autorange="reversed", showgrid=False, zeroline=False)
-    fig.update_xaxes(showgrid=False, zeroline=False, tickformat="%d %b")
+    ui.bucket_axis(fig, weeks, fmt="%d %b", half=dt.timedelta(days=3.5))
+    # a week that starts before the frame is labelled by its first day in the frame
+    fig.update_xaxes(
+        showgrid=False,
+        zeroline=False,
+        ticktext=[f"{first_shown[week]:%d %b}" for week in fig.layout.xaxis.tickvals],
+    )
     return ui.finish(fig, title=title)
 
 
@@ -118,15 +128,16 @@ def weekday_bars(
     *,
     currency: str,
     week_start: int = 1,
-    title: str | None = "By weekday",
+    title: str | None = None,
 ) -> go.Figure:
     """Spending per weekday, ``Mon`` … ``Sun`` rotated to start at ``week_start``.
 
-    Frame: ``weekday`` (ISO 1 = Monday … 7 = Sunday), ``total``. All seven days stay on the axis.
+    Frame: ``weekday`` (ISO 1 = Monday … 7 = Sunday), ``total``. All seven days stay on the axis;
+    all zeros (nothing spent) draw the empty state.
     """
     order = ui.weekday_order(week_start)
     data = ui.require(frame, ["weekday", "total"], "weekday_bars").drop_nulls("weekday")
-    if data.is_empty():
+    if ui.no_data(data, ["total"]):
         return ui.empty_figure(title=title)
     unknown = set(data["weekday"].to_list()) - set(order)
     if unknown:
@@ -150,13 +161,13 @@ def weekday_bars(
     return ui.finish(fig, title=title)
 
 
-def hour_bars(frame: pl.DataFrame, *, currency: str, title: str | None = "By hour") -> go.Figure:
+def hour_bars(frame: pl.DataFrame, *, currency: str, title: str | None = None) -> go.Figure:
     """Spending per hour of the day: 24 slots, ``00`` … ``23``.
 
-    Frame: ``hour`` (0..23), ``total``.
+    Frame: ``hour`` (0..23), ``total``. All zeros draw the empty state.
     """
     data = ui.require(frame, ["hour", "total"], "hour_bars").drop_nulls("hour")
-    if data.is_empty():
+    if ui.no_data(data, ["total"]):
         return ui.empty_figure(title=title)
     data = data.sort("hour")
     hours = data["hour"].to_list()
