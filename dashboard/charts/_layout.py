@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Literal
@@ -167,17 +168,34 @@ def bucket_axis(
     ticks = list(buckets)[::step]
     fig.update_xaxes(
         type="date",
-        range=[_iso(buckets[0] - half), _iso(buckets[-1] + half)],
+        range=[(_start(buckets[0]) - half).isoformat(), (_start(buckets[-1]) + half).isoformat()],
         tickmode="array",
         tickvals=ticks,
         ticktext=[f"{day:{fmt}}" for day in ticks],
     )
 
 
-def _iso(day: dt.date | dt.datetime) -> str:
+def date_buckets_axis(fig: go.Figure, buckets: Sequence[dt.date]) -> None:
+    """:func:`bucket_axis` for day, week or month buckets, told apart by their spacing (months
+    read "Dec 2026", days and weeks "04 Dec")."""
+    days = sorted(set(buckets))
+    if not days:
+        return
+    gaps = [(b - a).days for a, b in itertools.pairwise(days)]
+    step = min(gaps) if gaps else 1
+    monthly = step >= 28 and all(day.day == 1 for day in days)
+    bucket_axis(
+        fig,
+        days,
+        fmt="%b %Y" if monthly else "%d %b",
+        half=dt.timedelta(days=step / 2) if step > 1 else dt.timedelta(hours=12),
+    )
+
+
+def _start(day: dt.date | dt.datetime) -> dt.datetime:
     if isinstance(day, dt.datetime):
-        return day.isoformat()
-    return dt.datetime.combine(day, dt.time()).isoformat()
+        return day
+    return dt.datetime.combine(day, dt.time())
 
 
 def partial_patterns(partial: Sequence[bool] | None, count: int) -> dict[str, object]:

@@ -171,6 +171,7 @@ def category_share_area(
                 _share_trace(part, name, colors[name], currency, group="partial", partial=True)
             )
     fig.update_layout(hovermode="x unified")
+    ui.date_buckets_axis(fig, all_buckets)
     fig.update_xaxes(hoverformat="%d %b %Y")
     fig.update_yaxes(ticksuffix="%", range=[0, 100])
     return ui.finish(fig, title=title)
@@ -210,6 +211,7 @@ def category_trend(
     else:
         trace = go.Scatter(**common, mode="lines+markers", line={"color": color, "width": 2})
     fig = go.Figure(trace)
+    ui.date_buckets_axis(fig, common["x"])
     ui.money_axis(fig, currency)
     return ui.finish(fig, title=heading)
 

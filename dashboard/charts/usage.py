@@ -92,38 +92,44 @@ def stickiness_trend(frame: pl.DataFrame, *, title: str | None = None) -> go.Fig
 def signup_bars(frame: pl.DataFrame, *, title: str | None = None) -> go.Figure:
     """Sign-ups per week, stacked: activated within 7 days (bottom) and not (top).
 
-    Frame: ``week`` (Date, the week's first day), ``signups``, ``activated``.
+    Frame: ``week`` (Date, the week's first day), ``signups``, ``activated``, optional ``pending``
+    (sign-ups whose 7 days are not over: their week is hatched and the rate leaves them out).
     """
-    data = ui.require(frame, ["week", "signups", "activated"], "signup_bars")
+    columns = ["week", "signups", "activated"] + (["pending"] if "pending" in frame.columns else [])
+    data = ui.require(frame, columns, "signup_bars")
     data = data.drop_nulls("week").sort("week")
     if ui.no_data(data, ["signups"]):
         return ui.empty_figure(title=title)
     weeks = data["week"].to_list()
     signed = data["signups"].to_list()
     activated = data["activated"].to_list()
-    rates = [f"{a / s:.0%}" if s else "—" for a, s in zip(activated, signed)]
+    pending = data["pending"].to_list() if "pending" in data.columns else [0] * len(weeks)
+    rates = [f"{a / (s - p):.0%}" if s - p else "—" for a, s, p in zip(activated, signed, pending)]
+    notes = [f"<br>{p:,} too recent to count" if p else "" for p in pending]
+    pattern = ui.partial_patterns([p > 0 for p in pending], len(weeks))
     header = "Week of %{x|%d %b %Y}<br>"
     fig = go.Figure()
     fig.add_bar(
         x=weeks,
         y=activated,
         name="Activated within 7 days",
-        marker={"color": DAU_COLOR},
-        customdata=list(zip(signed, rates)),
+        marker={"color": DAU_COLOR, "pattern": pattern},
+        customdata=list(zip(signed, rates, notes)),
         hovertemplate=(
             f"{header}Activated: %{{y:,}} of %{{customdata[0]:,}} (%{{customdata[1]}})"
-            "<extra></extra>"
+            "%{customdata[2]}<extra></extra>"
         ),
     )
     fig.add_bar(
         x=weeks,
         y=[s - a for s, a in zip(signed, activated)],
         name="Not activated",
-        marker={"color": NOT_ACTIVATED_COLOR},
+        marker={"color": NOT_ACTIVATED_COLOR, "pattern": pattern},
         customdata=signed,
         hovertemplate=f"{header}Not activated: %{{y:,}} of %{{customdata:,}}<extra></extra>",
     )
     fig.update_layout(barmode="stack")
+    ui.date_buckets_axis(fig, weeks)
     fig.update_yaxes(rangemode="tozero", tickformat=",d")
     return ui.finish(fig, title=title)
 

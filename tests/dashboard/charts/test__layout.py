@@ -206,3 +206,29 @@ def test_partial_bucket_of_the_share_chart_is_a_hatched_stack() -> None:
     assert [t.x for t in solid] == [(D(2026, 11, 1),)] * 2
     assert [t.x for t in hatched] == [(D(2026, 11, 1), D(2026, 12, 1))] * 2
     assert all(t.fillpattern.shape == "/" and t.showlegend is False for t in hatched)
+
+
+def test_category_trend_of_four_days_ticks_only_on_those_days() -> None:
+    from dashboard.charts import category_trend
+
+    fig = category_trend(FOUR_DAYS.rename({"day": "bucket"}), category="Food", currency="USD")
+    assert fig.layout.xaxis.ticktext == ("01 Dec", "02 Dec", "03 Dec", "04 Dec")
+    low, high = fig.layout.xaxis.range
+    assert low.startswith("2026-11-30T12") and high.startswith("2026-12-04T12")  # half a day
+
+
+def test_signup_weeks_with_pending_sign_ups_are_hatched_and_rated_without_them() -> None:
+    from dashboard.charts import signup_bars
+
+    frame = pl.DataFrame(
+        {
+            "week": [D(2026, 11, 23), D(2026, 11, 30)],
+            "signups": [4, 3],
+            "activated": [2, 1],
+            "pending": [0, 2],
+        }
+    )
+    activated, _ = signup_bars(frame).data
+    assert activated.marker.pattern.shape == ("", "/")
+    # rate over the mature sign-ups: 2 of 4, and 1 of (3 - 2)
+    assert [row[1] for row in activated.customdata] == ["50%", "100%"]
