@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.charts import _layout as ui
-from dashboard.core.money import hover_money, plotly_money_format
+from dashboard.core.money import format_money, hover_money, plotly_money_format
 
 __all__ = ["calendar_heatmap", "hour_bars", "monthly_trend", "weekday_bars"]
 
@@ -92,11 +92,14 @@ def calendar_heatmap(
     row = {iso: index for index, iso in enumerate(order)}
     z: list[list[float | None]] = [[None] * len(weeks) for _ in order]
     labels: list[list[str]] = [[""] * len(weeks) for _ in order]
-    totals = [max(0.0, float(total or 0.0)) for total in data["total"].to_list()]
-    for day, total in zip(days, totals):
+    net = [float(total or 0.0) for total in data["total"].to_list()]
+    totals = [max(0.0, total) for total in net]  # a net refund day is drawn as an empty day
+    for day, total, real in zip(days, totals, net):
         r, c = row[day.isoweekday()], column[_week_start(day, week_start)]
         z[r][c] = total
         labels[r][c] = f"{day:%a} {day.day} {day:%b %Y}"
+        if real < 0:
+            labels[r][c] += f" (net refund {format_money(real, currency)})"
     fmt = plotly_money_format(currency)
     fig = go.Figure(
         go.Heatmap(

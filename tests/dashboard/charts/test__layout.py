@@ -54,6 +54,7 @@ def test_calendar_colour_scale_starts_at_zero_and_zero_days_are_neutral() -> Non
     # 0 sits at the bottom of the scale, and the bottom colour is the neutral "empty" cell.
     assert heat.colorscale[0] == (0.0, EMPTY_CELL)
     assert min(value for row in heat.z for value in row if value is not None) == 0
+    assert "net refund -$0.40" in heat.customdata[4][0]  # Friday: the real amount in the hover
 
 
 @pytest.mark.parametrize(
