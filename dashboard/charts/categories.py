@@ -37,7 +37,7 @@ def category_breakdown(
     *,
     currency: str,
     kind: Literal["donut", "treemap"] = "donut",
-    title: str | None = "By category",
+    title: str | None = None,
 ) -> go.Figure:
     """Each category's part of the total, as a donut (total in the hole) or a treemap.
 
@@ -91,48 +91,87 @@ def category_breakdown(
             showarrow=False,
             font={"size": 16},
         )
-    return ui.finish(fig, title=title)
+    return ui.finish(fig, title=title, legend="beside" if kind == "donut" else "below")
+
+
+def _share_trace(
+    rows: pl.DataFrame, name: str, color: str, currency: str, *, group: str, partial: bool
+) -> go.Scatter:
+    return go.Scatter(
+        x=rows["bucket"].to_list(),
+        y=rows["total"].to_list(),
+        name=name,
+        legendgroup=name,
+        showlegend=not partial,
+        mode="lines",
+        stackgroup=group,
+        groupnorm="percent",
+        line={"color": color, "width": 0.5},
+        fillcolor=color,
+        fillpattern={"shape": ui.PARTIAL_PATTERN, "solidity": 0.5} if partial else None,
+        customdata=[
+            [name, share, total] for share, total in rows.select("share", "total").iter_rows()
+        ],
+        hovertemplate=(
+            f"%{{customdata[0]}}: %{{customdata[1]:.1f}}% · {hover_money(currency, 'customdata[2]')}"
+            + (" (partial)" if partial else "")
+            + "<extra></extra>"
+        ),
+    )
 
 
 def category_share_area(
-    frame: pl.DataFrame, *, currency: str, title: str | None = "Category share"
+    frame: pl.DataFrame, *, currency: str, title: str | None = None
 ) -> go.Figure:
     """Stacked areas of each category's share (%) of spending per time bucket.
 
-    Frame (long, gap-filled): ``bucket`` (Date), ``category``, ``total``. The biggest category
-    overall is stacked at the bottom. Hover shows the share and the amount.
+    Frame (long, gap-filled): ``bucket`` (Date), ``category``, ``total``, optional ``partial``
+    (Boolean per bucket). The biggest category overall is stacked at the bottom. Buckets with
+    nothing spent have no shares and are left out (not drawn as 0 %); partial buckets are a
+    second, hatched stack joined to the last complete bucket. Hover shows the share and amount.
     """
-    data = ui.require(frame, ["bucket", "category", "total"], "category_share_area")
+    columns = ["bucket", "category", "total"] + (["partial"] if "partial" in frame.columns else [])
+    data = ui.require(frame, columns, "category_share_area")
     data = data.drop_nulls("bucket").with_columns(pl.col("category").fill_null("Other"))
-    if data.is_empty():
-        return ui.empty_figure(title=title)
+    if "partial" not in data.columns:
+        data = data.with_columns(partial=pl.lit(False))
     bucket_total = pl.col("total").sum().over("bucket")
+    data = data.filter(bucket_total != 0)
+    if ui.no_data(data, ["total"]):
+        return ui.empty_figure(title=title)
     data = data.with_columns(
-        share=pl.when(bucket_total != 0).then(pl.col("total") / bucket_total * 100).otherwise(0.0)
+        share=pl.col("total") / bucket_total * 100, partial=pl.col("partial").fill_null(False)
     )
     order = _by_category(data, ["total"], sort_by=["total"])["category"].to_list()
     colors = category_colors(order)
+    buckets = data.select("bucket", "partial").unique("bucket").sort("bucket")
+    complete = buckets.filter(~pl.col("partial"))["bucket"].to_list()
+    flagged = buckets.filter(pl.col("partial"))["bucket"].to_list()
+    # Each partial bucket is joined to the complete buckets next to it, like a dashed line end.
+    all_buckets = buckets["bucket"].to_list()
+    joined = {
+        day
+        for i, day in enumerate(all_buckets)
+        if day in flagged
+        or (i > 0 and all_buckets[i - 1] in flagged)
+        or (i + 1 < len(all_buckets) and all_buckets[i + 1] in flagged)
+    }
     fig = go.Figure()
-    for index, name in enumerate(order):
+    for name in order:
         rows = data.filter(pl.col("category") == name).sort("bucket")
-        fig.add_scatter(
-            x=rows["bucket"].to_list(),
-            y=rows["total"].to_list(),
-            name=name,
-            mode="lines",
-            stackgroup="share",
-            groupnorm="percent" if index == 0 else None,
-            line={"color": colors[name], "width": 0.5},
-            fillcolor=colors[name],
-            customdata=[
-                [name, share, total] for share, total in rows.select("share", "total").iter_rows()
-            ],
-            hovertemplate=(
-                f"%{{customdata[0]}}: %{{customdata[1]:.1f}}% · {hover_money(currency, 'customdata[2]')}"
-                "<extra></extra>"
-            ),
+        solid = rows.filter(pl.col("bucket").is_in(complete))
+        fig.add_trace(
+            _share_trace(solid, name, colors[name], currency, group="share", partial=False)
         )
+    if flagged:
+        for name in order:
+            rows = data.filter(pl.col("category") == name).sort("bucket")
+            part = rows.filter(pl.col("bucket").is_in(sorted(joined)))
+            fig.add_trace(
+                _share_trace(part, name, colors[name], currency, group="partial", partial=True)
+            )
     fig.update_layout(hovermode="x unified")
+    ui.date_buckets_axis(fig, all_buckets)
     fig.update_xaxes(hoverformat="%d %b %Y")
     fig.update_yaxes(ticksuffix="%", range=[0, 100])
     return ui.finish(fig, title=title)
@@ -146,15 +185,16 @@ def category_trend(
     kind: Literal["bar", "line"] = "bar",
     title: str | None = None,
 ) -> go.Figure:
-    """One category's spending over time, in that category's colour (title defaults to its name).
+    """One category's spending over time, in that category's colour (no title unless given: the
+    page's heading names the category).
 
-    Frame: ``bucket`` (Date), ``total``.
+    Frame: ``bucket`` (Date), ``total``. All zeros draw the empty state.
     """
     if kind not in ("bar", "line"):
         raise ValueError(f"kind must be 'bar' or 'line', got {kind!r}")
-    heading = category if title is None else title
+    heading = title
     data = ui.require(frame, ["bucket", "total"], "category_trend").drop_nulls("bucket")
-    if data.is_empty():
+    if ui.no_data(data, ["total"]):
         return ui.empty_figure(title=heading)
     data = data.sort("bucket")
     color = category_colors([category])[category]
@@ -171,6 +211,7 @@ def category_trend(
     else:
         trace = go.Scatter(**common, mode="lines+markers", line={"color": color, "width": 2})
     fig = go.Figure(trace)
+    ui.date_buckets_axis(fig, common["x"])
     ui.money_axis(fig, currency)
     return ui.finish(fig, title=heading)
 
@@ -194,13 +235,14 @@ def period_comparison(
     """Two periods side by side per category: ``labels[0]`` for current, ``labels[1]`` previous.
 
     Frame: ``category``, ``current``, ``previous``, optionally ``change`` (the comparison's text,
-    shown on hover). Both bars use the category colour; the
-    previous period is lighter and dotted. Sorted by the current amount, largest first.
+    shown on hover). Both bars use the category colour; the previous period is lighter and
+    dotted. Sorted by the current amount, largest first. No title unless given (the legend names
+    both periods); all zeros draw the empty state.
     """
     current_label, previous_label = labels
-    heading = f"{current_label} vs {previous_label}" if title is None else title
+    heading = title
     data = ui.require(frame, ["category", "current", "previous"], "period_comparison")
-    if data.is_empty():
+    if ui.no_data(data, ["current", "previous"]):
         return ui.empty_figure(title=heading)
     data = _by_category(data, ["current", "previous"], sort_by=["current", "previous"])
     names: list[str] = data["category"].to_list()

@@ -69,7 +69,7 @@ def _breaches(fig: go.Figure, x: list, y: list, flags: list, *, name: str, unit:
 
 
 def latency_over_time(
-    frame: pl.DataFrame, *, target_ms: float, title: str | None = "Latency"
+    frame: pl.DataFrame, *, target_ms: float, title: str | None = None
 ) -> go.Figure:
     """p50, p95 and p99 latency per bucket, the p95 target, and an ``x`` where p95 breaches it.
 
@@ -91,9 +91,7 @@ def latency_over_time(
     return ui.finish(fig, title=title)
 
 
-def db_time(
-    frame: pl.DataFrame, *, target_ms: float, title: str | None = "Database time"
-) -> go.Figure:
+def db_time(frame: pl.DataFrame, *, target_ms: float, title: str | None = None) -> go.Figure:
     """p95 of the time each request spent in MongoDB, the target, and breaches marked.
 
     Frame: ``bucket``, ``db_p95`` (ms, null without requests).
@@ -112,7 +110,7 @@ def db_time(
     return ui.finish(fig, title=title)
 
 
-def error_rates(frame: pl.DataFrame, *, title: str | None = "Error rate") -> go.Figure:
+def error_rates(frame: pl.DataFrame, *, title: str | None = None) -> go.Figure:
     """4xx and 5xx as shares of each bucket's requests; an ``x`` on buckets with down minutes.
 
     Frame: ``bucket``, ``rate_4xx``, ``rate_5xx`` (0..1, null without requests), ``down_minutes``.
@@ -149,7 +147,7 @@ def error_rates(frame: pl.DataFrame, *, title: str | None = "Error rate") -> go.
     return ui.finish(fig, title=title)
 
 
-def throughput(frame: pl.DataFrame, *, title: str | None = "Throughput") -> go.Figure:
+def throughput(frame: pl.DataFrame, *, title: str | None = None) -> go.Figure:
     """Requests per minute, averaged over each bucket. Frame: ``bucket``, ``rpm``."""
     data = ui.require(frame, ["bucket", "rpm"], "throughput")
     if data.is_empty() or not (data["rpm"].fill_null(0) > 0).any():

@@ -7,6 +7,8 @@ spending charts; the retention heatmap leaves its colour scale to the theme, lik
 
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
@@ -32,95 +34,107 @@ _ROW_HEIGHT = 18  # px per cohort, so a year of weekly cohorts stays readable
 _MIN_HEIGHT = 320
 
 
-def active_users_trend(frame: pl.DataFrame, *, title: str | None = "Active users") -> go.Figure:
+def active_users_trend(frame: pl.DataFrame, *, title: str | None = None) -> go.Figure:
     """Lines of DAU, WAU and MAU per day (WAU/MAU: users active in the trailing 7/30 days).
 
-    Frame: ``day`` (Date), ``dau``, ``wau``, ``mau``.
+    Frame: ``day`` (Date), ``dau``, ``wau``, ``mau``, optional ``partial`` (Boolean: a day not
+    over yet, drawn as a dashed line end). All zeros draw the empty state.
     """
-    data = ui.require(frame, ["day", "dau", "wau", "mau"], "active_users_trend")
+    columns = ["day", "dau", "wau", "mau"] + (["partial"] if "partial" in frame.columns else [])
+    data = ui.require(frame, columns, "active_users_trend")
     data = data.drop_nulls("day").sort("day")
-    if data.is_empty():
+    if ui.no_data(data, ["dau", "wau", "mau"]):
         return ui.empty_figure(title=title)
     days = data["day"].to_list()
+    partial = ui.partial_flags(data)
     fig = go.Figure()
     for column, name, color in _SERIES:
-        fig.add_scatter(
-            x=days,
-            y=data[column].to_list(),
+        ui.partial_line(
+            fig,
+            days,
+            data[column].to_list(),
+            partial,
             name=name,
-            mode="lines",
-            line={"color": color, "width": 2},
+            color=color,
             hovertemplate=f"{name}: %{{y:,}}<extra></extra>",
         )
     fig.update_layout(hovermode="x unified")
     fig.update_xaxes(hoverformat="%a %d %b %Y")
+    ui.bucket_axis(fig, days, fmt="%d %b", half=dt.timedelta(0))
     fig.update_yaxes(rangemode="tozero", tickformat=",d")
     return ui.finish(fig, title=title)
 
 
-def stickiness_trend(
-    frame: pl.DataFrame, *, title: str | None = "Stickiness (DAU/MAU)"
-) -> go.Figure:
-    """Daily DAU/MAU as a percentage line. Frame: ``day`` (Date), ``stickiness`` (0–1, nullable)."""
-    data = ui.require(frame, ["day", "stickiness"], "stickiness_trend")
+def stickiness_trend(frame: pl.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Daily DAU/MAU as a percentage line. Frame: ``day`` (Date), ``stickiness`` (0–1, nullable),
+    optional ``partial`` (a day not over yet: dashed line end)."""
+    columns = ["day", "stickiness"] + (["partial"] if "partial" in frame.columns else [])
+    data = ui.require(frame, columns, "stickiness_trend")
     data = data.drop_nulls("day").sort("day")
-    if data.is_empty() or data["stickiness"].null_count() == data.height:
+    if ui.no_data(data, ["stickiness"]):
         return ui.empty_figure(title=title)
-    fig = go.Figure(
-        go.Scatter(
-            x=data["day"].to_list(),
-            y=data["stickiness"].to_list(),
-            name="DAU/MAU",
-            mode="lines",
-            connectgaps=False,
-            line={"color": DAU_COLOR, "width": 2},
-            hovertemplate="%{x|%a %d %b %Y}<br>DAU/MAU: %{y:.1%}<extra></extra>",
-        )
+    days = data["day"].to_list()
+    fig = go.Figure()
+    ui.partial_line(
+        fig,
+        days,
+        data["stickiness"].to_list(),
+        ui.partial_flags(data),
+        name="DAU/MAU",
+        color=DAU_COLOR,
+        hovertemplate="%{x|%a %d %b %Y}<br>DAU/MAU: %{y:.1%}<extra></extra>",
     )
+    ui.bucket_axis(fig, days, fmt="%d %b", half=dt.timedelta(0))
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return ui.finish(fig, title=title)
 
 
-def signup_bars(frame: pl.DataFrame, *, title: str | None = "New sign-ups per week") -> go.Figure:
+def signup_bars(frame: pl.DataFrame, *, title: str | None = None) -> go.Figure:
     """Sign-ups per week, stacked: activated within 7 days (bottom) and not (top).
 
-    Frame: ``week`` (Date, the week's first day), ``signups``, ``activated``.
+    Frame: ``week`` (Date, the week's first day), ``signups``, ``activated``, optional ``pending``
+    (sign-ups whose 7 days are not over: their week is hatched and the rate leaves them out).
     """
-    data = ui.require(frame, ["week", "signups", "activated"], "signup_bars")
+    columns = ["week", "signups", "activated"] + (["pending"] if "pending" in frame.columns else [])
+    data = ui.require(frame, columns, "signup_bars")
     data = data.drop_nulls("week").sort("week")
-    if data.is_empty():
+    if ui.no_data(data, ["signups"]):
         return ui.empty_figure(title=title)
     weeks = data["week"].to_list()
     signed = data["signups"].to_list()
     activated = data["activated"].to_list()
-    rates = [f"{a / s:.0%}" if s else "—" for a, s in zip(activated, signed)]
+    pending = data["pending"].to_list() if "pending" in data.columns else [0] * len(weeks)
+    rates = [f"{a / (s - p):.0%}" if s - p else "—" for a, s, p in zip(activated, signed, pending)]
+    notes = [f"<br>{p:,} too recent to count" if p else "" for p in pending]
+    pattern = ui.partial_patterns([p > 0 for p in pending], len(weeks))
     header = "Week of %{x|%d %b %Y}<br>"
     fig = go.Figure()
     fig.add_bar(
         x=weeks,
         y=activated,
         name="Activated within 7 days",
-        marker={"color": DAU_COLOR},
-        customdata=list(zip(signed, rates)),
+        marker={"color": DAU_COLOR, "pattern": pattern},
+        customdata=list(zip(signed, rates, notes)),
         hovertemplate=(
             f"{header}Activated: %{{y:,}} of %{{customdata[0]:,}} (%{{customdata[1]}})"
-            "<extra></extra>"
+            "%{customdata[2]}<extra></extra>"
         ),
     )
     fig.add_bar(
         x=weeks,
         y=[s - a for s, a in zip(signed, activated)],
         name="Not activated",
-        marker={"color": NOT_ACTIVATED_COLOR},
+        marker={"color": NOT_ACTIVATED_COLOR, "pattern": pattern},
         customdata=signed,
         hovertemplate=f"{header}Not activated: %{{y:,}} of %{{customdata:,}}<extra></extra>",
     )
     fig.update_layout(barmode="stack")
+    ui.date_buckets_axis(fig, weeks)
     fig.update_yaxes(rangemode="tozero", tickformat=",d")
     return ui.finish(fig, title=title)
 
 
-def retention_heatmap(frame: pl.DataFrame, *, title: str | None = "Weekly retention") -> go.Figure:
+def retention_heatmap(frame: pl.DataFrame, *, title: str | None = None) -> go.Figure:
     """Cohorts by sign-up week (rows, oldest on top) and weeks since sign-up (columns, 0 = the
     sign-up week); colour and text = percent of the cohort active that week.
 
@@ -151,8 +165,7 @@ def retention_heatmap(frame: pl.DataFrame, *, title: str | None = "Weekly retent
             z=z,
             text=text,
             texttemplate="%{text}" if len(weeks) <= _TEXT_CELLS else None,
-            zmin=0,
-            zmax=100,
+            **ui.heat_scale(100.0),
             xgap=1,
             ygap=1,
             hoverongaps=False,
@@ -168,16 +181,14 @@ def retention_heatmap(frame: pl.DataFrame, *, title: str | None = "Weekly retent
     return ui.finish(fig, title=title)
 
 
-def route_family_bars(
-    frame: pl.DataFrame, *, title: str | None = "Feature usage by API route family"
-) -> go.Figure:
+def route_family_bars(frame: pl.DataFrame, *, title: str | None = None) -> go.Figure:
     """Requests and distinct users per route family, side by side, most requests on top.
 
     Frame: ``family``, ``requests``, ``users``.
     """
     data = ui.require(frame, ["family", "requests", "users"], "route_family_bars")
     data = data.with_columns(pl.col("family").fill_null("other"))
-    if data.is_empty():
+    if ui.no_data(data, ["requests", "users"]):
         return ui.empty_figure(title=title)
     data = data.sort(["requests", "family"], descending=[False, True])  # plotly draws bottom-up
     families = data["family"].to_list()
@@ -201,14 +212,14 @@ def route_family_bars(
 
 
 def segment_bars(frame: pl.DataFrame, *, column: str, title: str | None = None) -> go.Figure:
-    """Active users per value of ``column`` (currency, region), most first.
+    """Active users per value of ``column`` (currency, region), most first (no title unless given).
 
     Frame: ``<column>``, ``users``.
     """
-    heading = f"Active users by {column}" if title is None else title
+    heading = title
     data = ui.require(frame, [column, "users"], "segment_bars")
     data = data.with_columns(pl.col(column).fill_null("Unknown"))
-    if data.is_empty():
+    if ui.no_data(data, ["users"]):
         return ui.empty_figure(title=heading)
     data = data.sort(["users", column], descending=[True, False])
     fig = go.Figure(

@@ -13,9 +13,16 @@ from typing import Literal
 
 import polars as pl
 
-from dashboard.core.periods import add_months
+from dashboard.core.periods import Period, add_months, local_today
 
-__all__ = ["PARTIAL_NOTE", "Unit", "bucket_end", "mark_partial", "partial_note"]
+__all__ = [
+    "PARTIAL_NOTE",
+    "Unit",
+    "bucket_end",
+    "last_complete_day",
+    "mark_partial",
+    "partial_note",
+]
 
 Unit = Literal["day", "week", "month", "quarter", "year"]
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -84,3 +91,10 @@ def partial_note(
     if data_start is not None and any(first < data_start for first in firsts):
         reasons.append(f"the data starts on {data_start:%d %b %Y}")
     return PARTIAL_NOTE.format(why=" and ".join(reasons))
+
+
+def last_complete_day(period: Period, *, today: dt.date | None = None) -> dt.date:
+    """The ``last_day`` for :func:`mark_partial`: the period's last day, or yesterday (in the
+    period's time zone) while the period is still running, as today is not over yet."""
+    today = today or local_today(period.tz)
+    return min(period.end, today - dt.timedelta(days=1))

@@ -19,7 +19,8 @@ import polars as pl
 
 from dashboard.core.identity import AuthUser
 from dashboard.core.left_out import REASONS, LeftOut
-from dashboard.core.periods import Period
+from dashboard.core.partial import last_complete_day, mark_partial
+from dashboard.core.periods import Period, local_today
 from dashboard.core.shaping import change
 from dashboard.data.runner import Runner
 from queries import finance
@@ -103,13 +104,23 @@ class Report:
         return self.period.tz
 
     def chart_frames(self, currency: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """``(categories, months)`` of one currency shaped for the chart builders (floats, and
-        ``monthly_trend``'s budget and average columns empty: a report has neither)."""
+        """``(categories, months)`` of one currency shaped for the chart builders (floats,
+        ``monthly_trend``'s budget and average columns empty: a report has neither; ``partial``
+        months: not over when the report was made, or cut by the period's start)."""
         cats = self.by_category.filter(pl.col("currency") == currency)
         months = self.by_month.filter(pl.col("currency") == currency).with_columns(
             budget=pl.lit(None, pl.Float64), moving_avg=pl.lit(None, pl.Float64)
         )
+        months = mark_partial(
+            months, "month", unit="month", last_day=self.last_day, data_start=self.period.start
+        )
         return as_floats(cats), as_floats(months)
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day the report's data is complete for (the day before it was made, at most
+        the period's end)."""
+        return last_complete_day(self.period, today=local_today(self.tz, now=self.generated_at))
 
     @property
     def reconciled(self) -> bool:

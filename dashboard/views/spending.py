@@ -16,6 +16,7 @@ import polars as pl
 from dashboard.core.compare import Comparison, Reference, compare
 from dashboard.core.identity import AuthUser
 from dashboard.core.left_out import LeftOut
+from dashboard.core.partial import last_complete_day, mark_partial
 from dashboard.core.periods import Period
 from dashboard.core.shaping import (
     fill_buckets,
@@ -46,6 +47,7 @@ __all__ = [
     "left_out",
     "left_out_ever",
     "monthly_trend",
+    "share_unit",
     "weekday_spend",
 ]
 
@@ -217,11 +219,18 @@ def _local_buckets(frame: pl.DataFrame, user: AuthUser) -> pl.DataFrame:
 
 
 def monthly_trend(
-    runner: Runner, user: AuthUser, period: Period, *, categories: Sequence[str] = ()
+    runner: Runner,
+    user: AuthUser,
+    period: Period,
+    *,
+    categories: Sequence[str] = (),
+    today: dt.date | None = None,
 ) -> pl.DataFrame:
-    """``month, total, budgeted, budget, moving_avg`` for every month of the period (empty months
-    are 0): all spending, the spending in budgeted categories and their budget as
-    :data:`BUDGET_RULE` counts them (null in months without a budget), and a 3-month average."""
+    """``month, total, budgeted, budget, moving_avg, partial`` for every month of the period (empty
+    months are 0): all spending, the spending in budgeted categories and their budget as
+    :data:`BUDGET_RULE` counts them (null in months without a budget), a 3-month average, and
+    ``partial``: not over by yesterday, or starting before the period (see
+    :func:`dashboard.core.partial.mark_partial`)."""
     spent = _local_buckets(
         runner.frame(spending.over_time(user, period, unit="month", categories=categories)), user
     )
@@ -231,8 +240,15 @@ def monthly_trend(
     budgets = budget_by_month(runner, user, period, categories).rename({"month": "bucket"})
     trend = filled.join(budgets, on="bucket", how="left", coalesce=True).sort("bucket")
     trend = moving_average(trend, "total", window=3)
-    return trend.rename({"bucket": "month"}).select(
+    trend = trend.rename({"bucket": "month"}).select(
         "month", "total", "budgeted", "budget", "moving_avg"
+    )
+    return mark_partial(
+        trend,
+        "month",
+        unit="month",
+        last_day=last_complete_day(period, today=today),
+        data_start=period.start,
     )
 
 
@@ -278,9 +294,15 @@ def _unit_for(period: Period) -> spending.Unit:
 
 
 def category_share(
-    runner: Runner, user: AuthUser, period: Period, *, categories: Sequence[str] = ()
+    runner: Runner,
+    user: AuthUser,
+    period: Period,
+    *,
+    categories: Sequence[str] = (),
+    today: dt.date | None = None,
 ) -> pl.DataFrame:
-    """Long ``bucket, category, total`` over the period, every pair present, for a share chart."""
+    """Long ``bucket, category, total, partial`` over the period, every pair present, for a share
+    chart (``partial``: the bucket is not over by yesterday or starts before the period)."""
     unit = _unit_for(period)
     frame = runner.frame(
         spending.by_category_over_time(
@@ -289,7 +311,7 @@ def category_share(
     )
     frame = _local_buckets(frame, user)
     names = sorted(set(frame["category"].to_list()))
-    return fill_categories(
+    filled = fill_categories(
         frame,
         start=period.start,
         end=period.end,
@@ -297,6 +319,18 @@ def category_share(
         categories=names,
         week_start=user.week_start,
     )
+    return mark_partial(
+        filled,
+        "bucket",
+        unit=unit,
+        last_day=last_complete_day(period, today=today),
+        data_start=period.start,
+    )
+
+
+def share_unit(period: Period) -> spending.Unit:
+    """The bucket unit of :func:`category_share` for ``period`` (day, week or month)."""
+    return _unit_for(period)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ import polars as pl
 
 from dashboard.core.compare import Comparison, compare
 from dashboard.core.identity import AuthUser
-from dashboard.core.periods import Period
+from dashboard.core.partial import last_complete_day, mark_partial
+from dashboard.core.periods import Period, local_today
 from dashboard.core.shaping import buckets_between, fill_buckets
 from dashboard.data import rollups
 from dashboard.data.runner import Runner
@@ -28,6 +29,7 @@ from queries.usage import ACTIVATION_DAYS
 __all__ = [
     "WINDOWS",
     "UsageKpi",
+    "activation_rate",
     "activation_table",
     "active_segments",
     "active_users",
@@ -36,6 +38,7 @@ __all__ = [
     "data_start",
     "feature_usage",
     "kpis",
+    "pending_note",
     "refresh_activity",
     "retention",
     "signups",
@@ -66,13 +69,16 @@ def _week(day: pl.Expr, week_start: int) -> pl.Expr:
 # -- pure shaping ------------------------------------------------------------------------------
 
 
-def daily_active(counts: pl.DataFrame, *, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """``day, dau, wau, mau, stickiness`` for every day ``start``..``end``.
+def daily_active(
+    counts: pl.DataFrame, *, start: dt.date, end: dt.date, last_day: dt.date | None = None
+) -> pl.DataFrame:
+    """``day, dau, wau, mau, stickiness, partial`` for every day ``start``..``end``.
 
     ``counts`` holds ``day`` (UTC midnights), ``dau``, ``wau``, ``mau`` on the days where one of
     them changes (:func:`queries.usage.active_counts`): a day without a row has no active users of
     its own and keeps the WAU and MAU of the row before it. Stickiness is DAU / MAU (null on a day
-    without monthly users).
+    without monthly users). ``partial``: the day comes after ``last_day`` (the last complete day,
+    default ``end``), e.g. today, still filling up.
     """
     changes = counts.select(pl.col("day").dt.date(), "dau", "wau", "mau").sort("day")
     days = pl.date_range(start, end, "1d", eager=True).alias("day").to_frame()
@@ -80,16 +86,20 @@ def daily_active(counts: pl.DataFrame, *, start: dt.date, end: dt.date) -> pl.Da
     out = rolled.join(changes.select("day", "dau"), on="day", how="left").select(
         "day", pl.col("dau").fill_null(0), pl.col("wau", "mau").fill_null(0)
     )
-    return out.with_columns(
+    out = out.with_columns(
         stickiness=pl.when(pl.col("mau") > 0).then(pl.col("dau") / pl.col("mau"))
     )
+    return mark_partial(out, "day", unit="day", last_day=end if last_day is None else last_day)
 
 
-def activation_table(new_users: pl.DataFrame, first_expenses: pl.DataFrame) -> pl.DataFrame:
-    """``user, signed_up, first_expense, activated`` for each new user (days are UTC dates).
+def activation_table(
+    new_users: pl.DataFrame, first_expenses: pl.DataFrame, *, last_day: dt.date | None = None
+) -> pl.DataFrame:
+    """``user, signed_up, first_expense, activated, mature`` for each new user (UTC dates).
 
     Activated: the first expense was created at most 7 UTC days after the sign-up day (day 7
-    counts, day 8 does not); a user without an expense is not activated.
+    counts, day 8 does not); a user without an expense is not activated. Mature: the 7 days are
+    over by ``last_day`` (the last complete day; None: all are), so the rate can count the user.
     """
     joined = new_users.join(first_expenses, on="userId", how="left")
     table = joined.select(
@@ -98,7 +108,18 @@ def activation_table(new_users: pl.DataFrame, first_expenses: pl.DataFrame) -> p
         first_expense=pl.col("firstExpenseAt").dt.date(),
     )
     days = (pl.col("first_expense") - pl.col("signed_up")).dt.total_days()
-    return table.with_columns(activated=(days <= ACTIVATION_DAYS).fill_null(False))
+    mature = (
+        pl.lit(True)
+        if last_day is None
+        else pl.col("signed_up") + pl.duration(days=ACTIVATION_DAYS) <= pl.lit(last_day)
+    )
+    return table.with_columns(activated=(days <= ACTIVATION_DAYS).fill_null(False), mature=mature)
+
+
+def activation_rate(new: pl.DataFrame) -> float | None:
+    """The share of mature sign-ups (:func:`activation_table`) that activated; None without any."""
+    mature = new.filter(pl.col("mature"))
+    return float(mature["activated"].mean()) if mature.height else None
 
 
 def cohort_table(
@@ -153,17 +174,25 @@ def refresh_activity(
     return rollups.refresh_rollup(runner, user, rollups.ACTIVITY, now=now)
 
 
-def _new_users(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
+def _new_users(
+    runner: Runner, user: AuthUser, period: Period, *, today: dt.date | None = None
+) -> pl.DataFrame:
+    yesterday = (today or local_today("UTC")) - dt.timedelta(days=1)
     return activation_table(
         runner.frame(usage.new_users(user, period)),
         runner.frame(usage.first_expenses(user, period)),
+        last_day=yesterday,
     )
 
 
-def active_users(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
-    """``day, dau, wau, mau, stickiness`` for every UTC day of the period."""
+def active_users(
+    runner: Runner, user: AuthUser, period: Period, *, today: dt.date | None = None
+) -> pl.DataFrame:
+    """``day, dau, wau, mau, stickiness, partial`` for every UTC day of the period (``partial``:
+    today, not over yet)."""
     counts = runner.frame(usage.active_counts(user, period))
-    return daily_active(counts, start=period.start, end=period.end)
+    last_day = last_complete_day(period, today=today)
+    return daily_active(counts, start=period.start, end=period.end, last_day=last_day)
 
 
 def _figures(runner: Runner, user: AuthUser, period: Period) -> dict[str, float | None]:
@@ -177,7 +206,7 @@ def _figures(runner: Runner, user: AuthUser, period: Period) -> dict[str, float 
         "stickiness": dau / mau if mau else None,
         "active": float(runner.frame(usage.active_users(user, period)).height),
         "signups": float(new.height),
-        "activation": float(new["activated"].mean()) if new.height else None,
+        "activation": activation_rate(new),
     }
 
 
@@ -224,11 +253,17 @@ def kpis(runner: Runner, user: AuthUser, period: Period) -> list[UsageKpi]:
     ]
 
 
-def signups(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
-    """``week, signups, activated, rate`` for every week of the period (0 in weeks without any)."""
-    new = _new_users(runner, user, period)
+def signups(
+    runner: Runner, user: AuthUser, period: Period, *, today: dt.date | None = None
+) -> pl.DataFrame:
+    """``week, signups, activated, pending, rate`` for every week of the period (0 in weeks
+    without any). ``pending``: sign-ups whose 7 days are not over yet, left out of ``rate``."""
+    new = _new_users(runner, user, period, today=today)
     per_week = new.group_by(bucket=_week(pl.col("signed_up"), user.week_start)).agg(
-        signups=pl.len().cast(pl.Int64), activated=pl.col("activated").sum().cast(pl.Int64)
+        signups=pl.len().cast(pl.Int64),
+        activated=pl.col("activated").sum().cast(pl.Int64),
+        pending=(~pl.col("mature")).sum().cast(pl.Int64),
+        mature_activated=(pl.col("activated") & pl.col("mature")).sum().cast(pl.Int64),
     )
     filled = fill_buckets(
         per_week,
@@ -236,10 +271,27 @@ def signups(runner: Runner, user: AuthUser, period: Period) -> pl.DataFrame:
         end=period.end,
         unit="week",
         week_start=user.week_start,
-        values=("signups", "activated"),
+        values=("signups", "activated", "pending", "mature_activated"),
     )
-    return filled.rename({"bucket": "week"}).with_columns(
-        rate=pl.when(pl.col("signups") > 0).then(pl.col("activated") / pl.col("signups"))
+    mature = pl.col("signups") - pl.col("pending")
+    return filled.rename({"bucket": "week"}).select(
+        "week",
+        "signups",
+        "activated",
+        "pending",
+        rate=pl.when(mature > 0).then(pl.col("mature_activated") / mature),
+    )
+
+
+def pending_note(frame: pl.DataFrame) -> str | None:
+    """How many sign-ups of :func:`signups` are left out of the activation rate (None: none)."""
+    pending = int(frame["pending"].sum()) if "pending" in frame.columns else 0
+    if not pending:
+        return None
+    people = "sign-up is" if pending == 1 else "sign-ups are"
+    return (
+        f"{pending:,} {people} less than {ACTIVATION_DAYS} full days old and left out of the "
+        "activation rate (they may still activate)."
     )
 
 

@@ -12,6 +12,7 @@ from dashboard.core.periods import REPORT_PERIODS
 from dashboard.ui.components import empty_state, left_out_notice, report_table
 from dashboard.ui.exports import report_exports
 from dashboard.ui.filters import period_picker
+from dashboard.ui.partial import partial_caption
 from dashboard.ui.signed_in import signed_in_user
 from dashboard.views.finance import EXCLUDED_ROWS, build_report
 
@@ -57,9 +58,12 @@ currency = st.selectbox("Charts for currency", report.currencies, key="fr_curren
 left, right = st.columns(2)
 with left:
     cats, months = report.chart_frames(currency)
+    st.markdown("**By category**")
     st.plotly_chart(category_breakdown(cats, currency=currency), key="fr_cat_chart")
 with right:
+    st.markdown("**By month**")
     st.plotly_chart(monthly_trend(months, currency=currency), key="fr_month_chart")
+    partial_caption(months, "month", unit="month", period=period, last_day=report.last_day)
 
 tabs = st.tabs(["By category", "By month", "Top spenders", "Reconciliation"])
 with tabs[0]:

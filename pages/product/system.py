@@ -98,7 +98,9 @@ st.plotly_chart(
     key="perf_latency",
 )
 left, right = st.columns(2)
+left.markdown("**Error rate**")
 left.plotly_chart(charts.error_rates(report.traffic), key="perf_errors")
+right.markdown("**Throughput**")
 right.plotly_chart(charts.throughput(report.traffic), key="perf_throughput")
 left, right = st.columns(2)
 with left:
@@ -109,6 +111,7 @@ with left:
         width="stretch",
         column_config={"label": "route", "p50": MS, "p95": MS, "p99": MS},
     )
+right.markdown("**Database time** (p95)")
 right.plotly_chart(charts.db_time(report.traffic, target_ms=TARGETS["db_p95"].limit), key="perf_db")
 st.caption(
     "Percentiles of hour buckets are computed over every request; those of days, routes and the "

@@ -7,8 +7,9 @@ import streamlit as st
 
 from dashboard import charts
 from dashboard.app.resources import get_runner
-from dashboard.core.periods import SPENDING_PERIODS, Period, local_today
+from dashboard.core.periods import SPENDING_PERIODS, Period
 from dashboard.ui.filters import period_picker
+from dashboard.ui.partial import partial_caption
 from dashboard.ui.signed_in import signed_in_user
 from dashboard.views import usage
 
@@ -64,18 +65,21 @@ _metrics(kpis[4:], period.previous())
 trend = usage.active_users(runner, user, period)
 left, right = st.columns([3, 2])
 with left:
+    st.subheader("Active users")
     st.plotly_chart(charts.active_users_trend(trend), key="usage_active")
 with right:
+    st.subheader("Stickiness (DAU/MAU)")
     st.plotly_chart(charts.stickiness_trend(trend), key="usage_stickiness")
-note = " Today (UTC) is still in progress." if period.end >= local_today("UTC") else ""
-st.caption(f"WAU and MAU: users active in the 7 and 30 days ending on each day.{note}")
+st.caption("WAU and MAU: users active in the 7 and 30 days ending on each day.")
+partial_caption(trend, "day", unit="day", period=period)
 
 st.subheader("Sign-ups and activation")
-st.plotly_chart(charts.signup_bars(usage.signups(runner, user, period)), key="usage_signups")
-st.caption(
-    "Activated: created an expense within 7 days of signing up (UTC days); "
-    "people who signed up in the last 7 days may still activate."
-)
+new_users = usage.signups(runner, user, period)
+st.plotly_chart(charts.signup_bars(new_users), key="usage_signups")
+st.caption("Activated: created an expense within 7 days of signing up (UTC days).")
+pending = usage.pending_note(new_users)
+if pending:
+    st.caption(pending)
 
 st.subheader("Retention")
 st.plotly_chart(

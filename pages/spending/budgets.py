@@ -104,7 +104,9 @@ if history.is_empty():
     st.caption("No budget history yet.")
 else:
     over = months_over(history)
-    st.plotly_chart(charts.budget_history(history, currency=currency), key="budget_history")
+    st.plotly_chart(
+        charts.budget_history(history, currency=currency, title=None), key="budget_history"
+    )
     st.caption(f"Over budget in {over} of the last {history.height} budgeted months.")
 
 st.subheader("Set a budget")

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.app.resources import get_runner
 from dashboard.core.money import format_money
+from dashboard.ui.partial import partial_caption
 from dashboard.ui.spending import spending_page
 from dashboard.ui.transactions import transactions_view
 from dashboard.views import spending
@@ -47,6 +48,7 @@ transactions_view(runner, user, f.period, categories=(category,), key="category_
 st.subheader("Share of spending over time")
 share = spending.category_share(runner, user, f.period, categories=f.categories)
 st.plotly_chart(charts.category_share_area(share, currency=currency), key="category_share")
+partial_caption(share, "bucket", unit=spending.share_unit(f.period), period=f.period)
 
 st.subheader("Two periods side by side")
 other = st.radio(

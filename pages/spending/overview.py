@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.app.resources import get_runner
 from dashboard.ui.components import kpi_row
+from dashboard.ui.partial import partial_caption
 from dashboard.ui.spending import spending_page
 from dashboard.views import spending
 
@@ -28,6 +29,7 @@ with left:
     st.subheader("Monthly trend")
     trend = spending.monthly_trend(runner, user, f.period, categories=f.categories)
     st.plotly_chart(charts.monthly_trend(trend, currency=currency), key="overview_trend")
+    partial_caption(trend, "month", unit="month", period=f.period)
     st.caption(
         "Bars: all spending. Lines: “Spent in budgeted categories” against “Budget”. "
         + spending.BUDGET_RULE

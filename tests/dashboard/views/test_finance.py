@@ -128,3 +128,20 @@ def test_chart_frames_carry_one_currency_as_floats(store: Store, report: Report)
     assert dict(zip(cats["category"], cats["total"], strict=True)) == pytest.approx(expected)
     assert months["total"].sum() == pytest.approx(sum(expected.values()))
     assert months["budget"].null_count() == months.height
+
+
+def test_chart_months_not_over_when_the_report_was_made_are_partial(store: Store) -> None:
+    seed_finance(store)
+    year = parse_period("2025", tz=TZ)
+    # Made at 01:30 on 5 Dec 2025 in Paris (00:30 UTC): data complete up to 4 December, so
+    # December is partial and November is not.
+    made = dt.datetime(2025, 12, 5, 0, 30, tzinfo=dt.UTC)
+    report = build_report(runner_for(store), finance_user(), year, now=made)
+    assert report.last_day == dt.date(2025, 12, 4)
+    _, months = report.chart_frames(report.currencies[0])
+    assert months.filter("partial")["month"].to_list() == [dt.date(2025, 12, 1)]
+    # A report made after the year is over has no partial month.
+    later = build_report(
+        runner_for(store), finance_user(), year, now=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    )
+    assert not later.chart_frames(later.currencies[0])[1]["partial"].any()

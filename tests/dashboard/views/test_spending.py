@@ -207,3 +207,34 @@ def test_compare_periods_gives_each_category_the_comparison_text(
     assert texts == {"Food": "+25% (partial period)", "Travel": "nothing in the previous period"}
     year = spending.compare_periods(runner, user, feb, feb.year_before(), against="last_year")
     assert set(year["change"]) == {"no data before Jan 2026"}
+
+
+def test_monthly_trend_marks_the_running_and_the_cut_months_partial(
+    runner: Runner, user: AuthUser
+) -> None:
+    runner.store.insert_many(
+        "expenses", [expense(user, utc(2026, 11, 20), 40.0), expense(user, utc(2026, 12, 2), 5.0)]
+    )
+    # 15 Oct .. 31 Dec, seen on 5 Dec: October starts before the period, December is not over
+    # (complete data up to 4 Dec); November is whole.
+    period = Period(dt.date(2026, 10, 15), dt.date(2026, 12, 31))
+    trend = spending.monthly_trend(runner, user, period, today=dt.date(2026, 12, 5))
+    assert trend.select("month", "partial").rows() == [
+        (dt.date(2026, 10, 1), True),
+        (dt.date(2026, 11, 1), False),
+        (dt.date(2026, 12, 1), True),
+    ]
+    # The same months seen in January: only the cut October stays partial.
+    later = spending.monthly_trend(runner, user, period, today=dt.date(2027, 1, 3))
+    assert later["partial"].to_list() == [True, False, False]
+
+
+def test_category_share_marks_today_and_after_partial(runner: Runner, user: AuthUser) -> None:
+    runner.store.insert_many("expenses", [expense(user, utc(2026, 12, 1, 12), 5.0, "Food")])
+    period = Period(dt.date(2026, 12, 1), dt.date(2026, 12, 31))  # 31 days: daily buckets
+    share = spending.category_share(runner, user, period, today=dt.date(2026, 12, 5))
+    assert spending.share_unit(period) == "day"
+    flags = dict(share.select("bucket", "partial").unique().rows())
+    # complete up to yesterday (4 Dec); today and the rest of December are partial
+    assert [day.day for day, flag in sorted(flags.items()) if not flag] == [1, 2, 3, 4]
+    assert all(flags[dt.date(2026, 12, d)] for d in range(5, 32))

@@ -121,6 +121,56 @@ def test_daily_active_fills_every_day_from_the_change_points() -> None:
     ]
 
 
+def test_daily_active_marks_days_after_the_last_complete_day_partial() -> None:
+    counts = pl.DataFrame({"day": [utc(2026, 3, 2)], "dau": [2], "wau": [2], "mau": [5]})
+    out = usage.daily_active(counts, start=D(2026, 3, 1), end=D(2026, 3, 5), last_day=D(2026, 3, 4))
+    assert out["partial"].to_list() == [False, False, False, False, True]  # the 5th is "today"
+    whole = usage.daily_active(counts, start=D(2026, 3, 1), end=D(2026, 3, 5))
+    assert not whole["partial"].any()
+
+
+def test_active_users_today_is_partial(runner: Runner, product: AuthUser) -> None:
+    out = usage.active_users(runner, product, MARCH_1_12, today=D(2026, 3, 12))
+    assert out.filter("partial")["day"].to_list() == [D(2026, 3, 12)]
+
+
+def test_activation_leaves_out_sign_ups_whose_seven_days_are_not_over() -> None:
+    new = pl.DataFrame(
+        {
+            "userId": ["a", "b", "c"],
+            "signedUpAt": [utc(2026, 3, 1), utc(2026, 3, 4), utc(2026, 3, 5)],
+        },
+        schema_overrides={"signedUpAt": MS_UTC},
+    )
+    first = pl.DataFrame(
+        {"userId": ["a", "c"], "firstExpenseAt": [utc(2026, 3, 9), utc(2026, 3, 6)]},
+        schema_overrides={"firstExpenseAt": MS_UTC},
+    )
+    # Last complete day 11 March: a (1st + 7 = 8th) and b (4th + 7 = 11th) are mature; c (5th +
+    # 7 = 12th) is not, although it already activated.
+    table = usage.activation_table(new, first, last_day=D(2026, 3, 11))
+    assert table.select("user", "activated", "mature").rows() == [
+        ("a", False, True),  # day 8: too late
+        ("b", False, True),
+        ("c", True, False),
+    ]
+    assert usage.activation_rate(table) == 0.0  # 0 of the 2 mature; c is left out
+    assert usage.activation_rate(table.filter(pl.col("user") == "c")) is None
+
+
+def test_signups_rate_counts_only_mature_sign_ups(runner: Runner, product: AuthUser) -> None:
+    _seed_and_roll_up(runner, product)
+    # Seen on 12 March (complete up to the 11th): bob (2nd) and cem (4th) are mature, dee (5th)
+    # is not. Bob activated, cem did not: 1 of 2, not 1 of 3.
+    out = usage.signups(runner, product, PERIOD, today=D(2026, 3, 12))
+    assert out.rows() == [(D(2026, 3, 2), 3, 1, 1, 0.5)]
+    assert usage.pending_note(out) == (
+        "1 sign-up is less than 7 full days old and left out of the activation rate "
+        "(they may still activate)."
+    )
+    assert usage.pending_note(usage.signups(runner, product, PERIOD)) is None
+
+
 def test_active_users_without_activity_are_zero_not_empty(
     runner: Runner, product: AuthUser
 ) -> None:
@@ -321,10 +371,11 @@ def test_signups_per_week_are_gap_filled(runner: Runner, product: AuthUser) -> N
     _seed_and_roll_up(runner, product)
     period = Period(D(2026, 2, 16), D(2026, 3, 8), tz="UTC")
     out = usage.signups(runner, product, period)
+    # week, signups, activated, pending (none: every 7-day window is long over), rate
     assert out.rows() == [
-        (D(2026, 2, 16), 1, 1, 1.0),  # ann
-        (D(2026, 2, 23), 1, 0, 0.0),  # eve
-        (D(2026, 3, 2), 3, 1, pytest.approx(1 / 3)),  # bob, cem, dee
+        (D(2026, 2, 16), 1, 1, 0, 1.0),  # ann
+        (D(2026, 2, 23), 1, 0, 0, 0.0),  # eve
+        (D(2026, 3, 2), 3, 1, 0, pytest.approx(1 / 3)),  # bob, cem, dee
     ]
 
 

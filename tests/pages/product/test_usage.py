@@ -4,6 +4,7 @@ and its KPIs equal a plain-Polars computation over the raw documents; a plain us
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import polars as pl
 import pytest
@@ -64,9 +65,12 @@ def _expected(store: Store, period: Period) -> dict[str, float | None]:
     created = {}
     for e in store.find("expenses", {}):
         created.setdefault(str(e["userId"]), []).append(e["createdAt"].date())
+    # Only sign-ups whose 7 days are over by yesterday count towards the rate.
+    yesterday = local_today("UTC") - dt.timedelta(days=1)
+    mature = [u for u in new if u["createdAt"].date() + dt.timedelta(days=7) <= yesterday]
     activated = [
         any(0 <= (day - u["createdAt"].date()).days <= 7 for day in created.get(str(u["_id"]), []))
-        for u in new
+        for u in mature
     ]
     return {
         "Average DAU": means["dau"],
@@ -75,7 +79,7 @@ def _expected(store: Store, period: Period) -> dict[str, float | None]:
         "Stickiness (DAU/MAU)": 100 * means["dau"] / means["mau"] if means["mau"] else None,
         "Active users": inside["user"].n_unique(),
         "New sign-ups": len(new),
-        "Activated within 7 days": 100 * sum(activated) / len(new) if new else None,
+        "Activated within 7 days": 100 * sum(activated) / len(mature) if mature else None,
     }
 
 
@@ -89,6 +93,19 @@ def test_the_usage_page_runs_for_product_with_its_charts_and_metrics(
     keys = [c.proto.id for c in at.get("plotly_chart")]
     assert len(keys) == 7  # DAU/WAU/MAU, stickiness, sign-ups, retention, families, 2 segments
     assert not at.error
+
+
+def test_today_is_drawn_and_said_to_be_partial(product_app: AppTest) -> None:
+    at = product_app.switch_page(SCRIPT).run()  # the default period runs up to today
+    active = json.loads(at.get("plotly_chart")[0].proto.spec)
+    dashed = [t for t in active["data"] if t.get("line", {}).get("dash") == "dash"]
+    assert [t["name"] for t in dashed] == ["DAU (partial)", "WAU (partial)", "MAU (partial)"]
+    today = local_today("UTC").isoformat()
+    solid_dau = active["data"][0]
+    assert solid_dau["y"][solid_dau["x"].index(today)] is None  # today is not drawn as real
+    assert "text" not in active["layout"].get("title", {})
+    assert {"Active users", "Stickiness (DAU/MAU)"} <= {h.value for h in at.subheader}
+    assert any("the day is not over yet" in c.value for c in at.caption)
 
 
 def test_usage_kpis_equal_a_plain_polars_computation(

@@ -85,3 +85,22 @@ def test_the_trend_and_the_kpi_state_one_budget_definition(user_app: AppTest) ->
     (used,) = [m for m in at.metric if m.label == "Budget used"]
     assert BUDGET_RULE in used.proto.help
     assert any(BUDGET_RULE in c.value for c in at.caption)
+
+
+def test_charts_have_no_title_of_their_own_and_the_running_month_is_partial(
+    user_app: AppTest,
+) -> None:
+    # Default period: the last 12 months, up to today; the page headings name every chart.
+    at = user_app.switch_page("pages/spending/overview.py").run()
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert all("text" not in spec["layout"].get("title", {}) for spec in specs)
+    headings = [h.value for h in at.subheader]
+    assert {"Monthly trend", "By category", "Daily spending"} <= set(headings)
+    bars = specs[0]["data"][0]
+    # this month is not over: its bar (the last) is hatched, the complete ones are not
+    assert bars["marker"]["pattern"]["shape"][-1] == "/"
+    assert set(bars["marker"]["pattern"]["shape"][:-1]) == {""}
+    assert any(
+        c.value.startswith("Hatched bars and dashed segments are partial: the month is not over")
+        for c in at.caption
+    )
