@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard.core.display import display_frame
 
-__all__ = ["ROW_HEIGHT", "data_table", "fitted_height"]
+__all__ = ["ROW_HEIGHT", "data_table", "fitted_height", "selectable_table"]
 
 #: Streamlit's dataframe row height in pixels (the header row is as tall).
 ROW_HEIGHT = 35
@@ -34,3 +34,15 @@ def data_table(
     shown = display_frame(frame, currency=currency, money=money, headers=headers)
     height = fitted_height(frame.height) if fit else "auto"
     st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key)
+
+
+def selectable_table(frame: pl.DataFrame, key: str) -> object:
+    """``frame`` formatted like :func:`data_table`, one row selectable; returns the selection."""
+    return st.dataframe(
+        display_frame(frame),
+        hide_index=True,
+        width="stretch",
+        key=key,
+        on_select="rerun",
+        selection_mode="single-row",
+    )
