@@ -22,6 +22,7 @@ __all__ = [
     "display_frame",
     "format_count",
     "format_date",
+    "format_ms",
     "format_pct",
     "format_text",
     "format_timestamp",
@@ -40,8 +41,12 @@ HEADERS: dict[str, str] = {
     "deleted_at": "Deleted at",
     "expense_id": "Expense ID",
     "user_id": "User ID",
-    "p95_ms": "p95 (ms)",
-    "p50_ms": "p50 (ms)",
+    "p95_ms": "p95",
+    "p50_ms": "p50",
+    "rate_5xx": "5xx rate",
+    "p50": "p50",
+    "p95": "p95",
+    "p99": "p99",
     "typical_amount": "Typical amount",
     "robust_z": "Unusualness",
     "created_at": "Created",
@@ -126,12 +131,21 @@ def money_cell(value: Any, currency: str | None) -> str:
 
 
 #: Float columns that hold ratios and read as percentages.
-PERCENT_COLUMNS = frozenset({"vs_previous", "vs_last_year", "share", "ratio", "hit_ratio"})
+PERCENT_COLUMNS = frozenset(
+    {"vs_previous", "vs_last_year", "share", "ratio", "hit_ratio", "rate_5xx"}
+)
+
+
+def format_ms(value: float | None) -> str:
+    """A duration in milliseconds with one decimal: ``230.04`` → ``"230.0 ms"``."""
+    return MISSING if _missing(value) else f"{value:,.1f} ms"
 
 
 def _cell(value: Any, dtype: pl.DataType, name: str, currency: str | None) -> str:
     if _missing(value):
         return MISSING
+    if name.endswith("_ms") and (dtype.is_float() or dtype.is_integer()):
+        return format_ms(value)
     if name in PERCENT_COLUMNS and dtype.is_float():
         return format_pct(value, signed=name.startswith("vs_"))
     if dtype.is_integer():
@@ -146,12 +160,14 @@ def display_frame(
     *,
     currency: str | None = None,
     money: tuple[str, ...] = (),
+    ms: tuple[str, ...] = (),
     headers: Mapping[str, str] | None = None,
 ) -> pl.DataFrame:
     """``frame`` as text cells under human headers, every value by the rules of this module.
 
     Decimal columns and those named in ``money`` are amounts in the row's ``currency`` column
-    (or ``currency`` when the frame has none); :data:`PERCENT_COLUMNS` read as percentages.
+    (or ``currency`` when the frame has none); :data:`PERCENT_COLUMNS` read as percentages;
+    columns named ``*_ms`` or in ``ms`` as milliseconds.
     """
     names = dict(headers or {})
     out: dict[str, list[str]] = {}
@@ -167,6 +183,8 @@ def display_frame(
         for i, value in enumerate(values):
             if is_money and not _missing(value):
                 cells.append(money_cell(value, row_currency[i] if row_currency else currency))
+            elif name in ms:
+                cells.append(format_ms(value))
             else:
                 cells.append(_cell(value, dtype, name, currency))
         out[names.get(name) or human_header(name)] = cells

@@ -27,11 +27,12 @@ def data_table(
     *,
     currency: str | None = None,
     money: tuple[str, ...] = (),
+    ms: tuple[str, ...] = (),
     headers: Mapping[str, str] | None = None,
     fit: bool = False,
 ) -> None:
     """``frame`` as a formatted table; ``fit`` sizes it to show every row without scrolling."""
-    shown = display_frame(frame, currency=currency, money=money, headers=headers)
+    shown = display_frame(frame, currency=currency, money=money, ms=ms, headers=headers)
     height = fitted_height(frame.height) if fit else "auto"
     st.dataframe(shown, hide_index=True, width="stretch", height=height, key=key)
 

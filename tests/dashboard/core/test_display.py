@@ -22,7 +22,7 @@ from dashboard.core.display import (
 @pytest.mark.parametrize(
     ("name", "words"),
     [("vs_previous", "Vs previous"), ("last_year", "Last year"), ("total", "Total"),
-     ("typical_amount", "Typical amount"), ("p95_ms", "p95 (ms)")],
+     ("typical_amount", "Typical amount"), ("p95_ms", "p95"), ("rate_5xx", "5xx rate")],
 )  # fmt: skip
 def test_headers_are_words(name: str, words: str) -> None:
     assert human_header(name) == words
@@ -74,3 +74,12 @@ def test_a_frame_becomes_text_cells_under_human_headers() -> None:
     assert shown.columns == ["Currency", "Total", "Vs previous", "Day", "Count", "Details"]
     assert shown.row(0) == ("USD", "$10,070,679.44", "+25.0%", "01 Nov 2026", "2,004", "a: 1")
     assert shown.row(1) == ("EUR", "—", "—", "02 Nov 2026", "3", "—")
+
+
+def test_durations_read_in_milliseconds() -> None:
+    frame = pl.DataFrame({"p95_ms": [230.04, None], "p50": [12.0, 3.26]})
+    shown = display_frame(frame, ms=("p50",))
+    assert shown.to_dicts() == [
+        {"p95": "230.0 ms", "p50": "12.0 ms"},
+        {"p95": "—", "p50": "3.3 ms"},
+    ]
