@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.app.resources import get_runner
 from dashboard.auth import accounts, data_rights
+from dashboard.core.display import format_text, format_timestamp
 from dashboard.core.identity import ROLES
 from dashboard.ui.signed_in import signed_in_user
 from dashboard.ui.tables import selectable_table
@@ -59,8 +60,8 @@ if pending.is_empty():
 for request in pending.iter_rows(named=True):
     cols = st.columns([3, 1])
     cols[0].write(
-        f"**{request['username']}** asked on {request['requested_at']:%Y-%m-%d %H:%M} UTC"
+        f"**{request['username']}** asked on {format_timestamp(request['requested_at'])} UTC"
     )
     if cols[1].button("Delete account", key=f"admin_delete_{request['id']}", type="primary"):
         counts = data_rights.confirm_deletion(store, cache, admin, request["id"])
-        st.success(f"Deleted {request['username']}: {counts}")
+        st.success(f"Deleted {request['username']}: {format_text(counts)}")
