@@ -16,7 +16,7 @@ from dashboard.core.identity import AuthUser
 from queries.base import GLOBAL, Query
 from queries.scope import require_admin
 
-__all__ = ["ACCOUNT_SCHEMA", "deletion_requests", "search_users"]
+__all__ = ["ACCOUNT_SCHEMA", "count_users", "deletion_requests", "search_users"]
 
 #: One account as the admin page lists it (``id`` is the hex ``_id``).
 ACCOUNT_SCHEMA: dict[str, pl.DataType] = {
@@ -40,21 +40,22 @@ def _accounts(name: str, pipeline: list[dict[str, Any]], schema: dict[str, Any])
     )
 
 
-def search_users(admin: AuthUser, text: str = "", *, limit: int = 200) -> Query:
-    """Accounts whose username, name or email contains ``text`` (literally), by username."""
+def _search(text: str) -> dict[str, Any]:
+    if not text.strip():
+        return {"$match": {}}
+    pattern = re.escape(text.strip())
+    fields = ("username", "name", "email")
+    return {"$match": {"$or": [{f: {"$regex": pattern, "$options": "i"}} for f in fields]}}
+
+
+def search_users(admin: AuthUser, text: str = "", *, limit: int = 200, skip: int = 0) -> Query:
+    """Accounts whose username, name or email contains ``text`` (literally), by username: the
+    ``limit`` after the first ``skip`` (one page)."""
     require_admin(admin, "manage accounts")
-    match: dict[str, Any] = {}
-    if text.strip():
-        pattern = re.escape(text.strip())
-        match = {
-            "$or": [
-                {field: {"$regex": pattern, "$options": "i"}}
-                for field in ("username", "name", "email")
-            ]
-        }
     pipeline = [
-        {"$match": match},
-        {"$sort": {"username": 1}},
+        _search(text),
+        {"$sort": {"username": 1, "_id": 1}},
+        {"$skip": max(0, int(skip))},
         {"$limit": int(limit)},
         {
             "$project": {
@@ -69,6 +70,12 @@ def search_users(admin: AuthUser, text: str = "", *, limit: int = 200) -> Query:
         },
     ]
     return _accounts("search_users", pipeline, ACCOUNT_SCHEMA)
+
+
+def count_users(admin: AuthUser, text: str = "") -> Query:
+    """How many accounts :func:`search_users` matches in all (one row, ``n``; none if zero)."""
+    require_admin(admin, "manage accounts")
+    return _accounts("count_users", [_search(text), {"$count": "n"}], {"n": pl.Int64})
 
 
 def deletion_requests(admin: AuthUser) -> Query:

@@ -36,6 +36,7 @@ __all__ = [
     "deleted_expenses",
     "excluded_expenses",
     "export_rows",
+    "first_expense",
     "hourly_counts",
     "left_out",
     "spender_count",
@@ -306,6 +307,18 @@ def excluded_expenses(user: AuthUser, period: Period, *, limit: int = 1000) -> Q
     return _query(
         "excluded_expenses", rows_pipeline(first, in_period, limit=limit), dict(ROW_SCHEMA)
     )
+
+
+def first_expense(user: AuthUser) -> Query:
+    """The date of the first live, usable expense of any user (one row, none without data), the
+    day the finance comparisons' data starts."""
+    require_roles(user, "finance")
+    pipeline = [
+        {"$match": {"deletedAt": None, **valid_expense()}},
+        {"$group": {"_id": None, "first": {"$min": "$date"}}},
+        {"$project": {"_id": 0, "first": 1}},
+    ]
+    return _query("first_expense", pipeline, {"first": _UTC_MS})
 
 
 def usernames(user: AuthUser) -> Query:

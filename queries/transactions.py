@@ -13,7 +13,7 @@ from queries.base import Query
 from queries.scope import literal_in, own_expenses
 from queries.validity import valid_expense
 
-__all__ = ["SORTABLE", "TransactionFilter", "transactions_count", "transactions_page"]
+__all__ = ["SORTABLE", "TransactionFilter", "transactions_page", "transactions_totals"]
 
 #: Column → field; the only sorts a URL or widget can ask for.
 SORTABLE = {
@@ -100,13 +100,21 @@ def transactions_page(
     )
 
 
-def transactions_count(user: AuthUser, f: TransactionFilter) -> Query:
-    """How many transactions match (for the pager)."""
+def transactions_totals(user: AuthUser, f: TransactionFilter) -> Query:
+    """Per currency, how many transactions match and their total in whole cents (every matching
+    row, not one page: for the pager and the table's total)."""
+    cents = {"$round": [{"$multiply": ["$amount", 100]}, 0]}
+    pipeline = [
+        _first_stage(user, f),
+        {"$group": {"_id": "$currency", "n": {"$sum": 1}, "cents": {"$sum": cents}}},
+        {"$project": {"_id": 0, "currency": "$_id", "n": 1, "cents": {"$toLong": "$cents"}}},
+        {"$sort": {"n": -1, "currency": 1}},
+    ]
     return Query(
-        name="transactions.count",
+        name="transactions.totals",
         collection="expenses",
-        pipeline=[_first_stage(user, f), {"$count": "n"}],
-        schema={"n": pl.Int64},
+        pipeline=pipeline,
+        schema={"currency": pl.String, "n": pl.Int64, "cents": pl.Int64},
         family="recent",
         scope=user.scope,
     )

@@ -10,6 +10,8 @@ from datetime import date
 
 import polars as pl
 
+from dashboard.core.money import format_money
+
 __all__ = [
     "INTERVALS",
     "RECURRING_SCHEMA",
@@ -67,6 +69,7 @@ def recurring_expenses(
     today: date,
     min_occurrences: int = 3,
     amount_tolerance: float = 0.15,
+    currency: str = "USD",
 ) -> pl.DataFrame:
     """Find expenses that repeat at a regular interval for about the same amount.
 
@@ -98,7 +101,7 @@ def recurring_expenses(
     ...     "amount": [15.99, 15.99, 15.99],
     ... })
     >>> recurring_expenses(expenses, today=date(2026, 11, 20))["reason"].item()
-    '3 payments of about 15.99, monthly (every ~31 days), last on 2026-11-03'
+    '3 payments of about $15.99, monthly (every ~31 days), last on 03 Nov 2026'
     """
     if min_occurrences < 2:
         raise ValueError(f"min_occurrences must be at least 2, got {min_occurrences}")
@@ -156,10 +159,10 @@ def recurring_expenses(
     reason = pl.format(
         "{} payments of about {}, {} (every ~{} days), last on {}",
         "occurrences",
-        _fixed(pl.col("typical_amount"), 2),
+        _money(pl.col("typical_amount"), currency),
         "interval",
         _fixed(pl.col("interval_days"), 0),
-        pl.col("last_date").dt.to_string("%Y-%m-%d"),
+        pl.col("last_date").dt.to_string("%d %b %Y"),
     )
     return (
         series.join(_most_frequent(base, "description"), on="key", how="left")
@@ -175,7 +178,11 @@ def recurring_expenses(
 
 
 def unusual_expenses(
-    expenses: pl.DataFrame, *, threshold: float = 3.5, min_category_size: int = 8
+    expenses: pl.DataFrame,
+    *,
+    threshold: float = 3.5,
+    min_category_size: int = 8,
+    currency: str = "USD",
 ) -> pl.DataFrame:
     """Flag expenses far above what is usual for their category (robust z-score).
 
@@ -202,7 +209,7 @@ def unusual_expenses(
     ...     "amount": amounts,
     ... })
     >>> unusual_expenses(expenses)["reason"].item()
-    '7.9× the usual Food expense (median 12.00); robust z = 56.0'
+    '7.9× your typical Food expense of $12.00'
     """
     if threshold < 0:
         raise ValueError(f"threshold must not be negative, got {threshold}")
@@ -226,20 +233,18 @@ def unusual_expenses(
         pl.when(median > 0)
         .then(
             pl.format(
-                "{}× the usual {} expense (median {}); robust z = {}",
+                "{}× your typical {} expense of {}",
                 _fixed(amount / median, 1),
                 name,
-                _fixed(median, 2),
-                _fixed(pl.col("robust_z"), 1),
+                _money(median, currency),
             )
         )
         .otherwise(
             pl.format(
-                "{} against a usual {} expense of {}; robust z = {}",
-                _fixed(amount, 2),
+                "{} against a typical {} expense of {}",
+                _money(amount, currency),
                 name,
-                _fixed(median, 2),
-                _fixed(pl.col("robust_z"), 1),
+                _money(median, currency),
             )
         )
     )
@@ -309,6 +314,11 @@ def _most_frequent(base: pl.LazyFrame, column: str) -> pl.LazyFrame:
         .unique(subset="key", keep="first", maintain_order=True)
         .select("key", column)
     )
+
+
+def _money(value: pl.Expr, currency: str) -> pl.Expr:
+    """``value`` as an amount in ``currency`` (``"$1,234.50"``), by :func:`format_money`."""
+    return value.map_elements(lambda v: format_money(v, currency), return_dtype=pl.String)
 
 
 def _fixed(value: pl.Expr, decimals: int) -> pl.Expr:

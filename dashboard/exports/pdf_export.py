@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import polars as pl
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from dashboard.core.money import format_money
+from dashboard.core.display import format_pct, money_cell
 from dashboard.exports.pdf_charts import FONT_DIR, currency_chart
 from dashboard.views.finance import Report
 
@@ -54,12 +54,8 @@ class _Statement(FPDF):
         self.set_text_color(0)
 
 
-def _money(value: Any, currency: str) -> str:
-    return format_money(value, currency) if value is not None else "—"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.1%}"
+_money = money_cell
+_pct = format_pct
 
 
 def _heading(pdf: _Statement, text: str) -> None:
@@ -147,7 +143,7 @@ def _breakdowns(pdf: _Statement, report: Report) -> None:
     _heading(pdf, "By category")
     rows = [
         [r["category"], r["currency"], _money(r["total"], r["currency"]), f"{r['count']:,}",
-         "—" if r["share"] is None else f"{r['share']:.1%}", _pct(r["vs_previous"]),
+         format_pct(r["share"], signed=False), _pct(r["vs_previous"]),
          _pct(r["vs_last_year"])]
         for r in report.by_category.iter_rows(named=True)
     ]  # fmt: skip

@@ -10,7 +10,7 @@ import streamlit as st
 from dashboard.core.compare import Comparison
 from dashboard.core.left_out import LeftOut
 from dashboard.core.money import format_money
-from dashboard.views.finance import as_floats
+from dashboard.ui.tables import data_table
 from dashboard.views.spending import BUDGET_RULE, Kpi
 
 __all__ = ["empty_state", "kpi_row", "left_out_notice", "report_table"]
@@ -86,15 +86,12 @@ def left_out_notice(left_out: LeftOut, *, where: str = "") -> None:
     )
 
 
-_MONEY = st.column_config.NumberColumn(format="%.2f")
-_CHANGE = st.column_config.NumberColumn(format="percent")
-
-
-def report_table(frame: pl.DataFrame, key: str, **columns: object) -> None:
-    """A finance report frame as a table: exact amounts shown with two decimals, changes and
-    shares as percentages; ``columns`` adds or overrides column settings."""
-    config = {name: _MONEY for name, dtype in frame.schema.items() if isinstance(dtype, pl.Decimal)}
-    config |= {name: _CHANGE for name in ("vs_previous", "vs_last_year", "share") if name in frame}
-    st.dataframe(
-        as_floats(frame), hide_index=True, width="stretch", column_config=config | columns, key=key
-    )
+def report_table(frame: pl.DataFrame, key: str, *, currency: str | None = None) -> None:
+    """A finance report frame as a table by the shared cell rules (:mod:`dashboard.core.display`,
+    as in the PDF): amounts with their currency's symbol and separators, changes in words, months
+    as ``Nov 2026``; with ``currency``, only that currency's rows."""
+    if currency is not None and "currency" in frame.columns:
+        frame = frame.filter(pl.col("currency") == currency)
+    if "month" in frame.columns and frame.schema["month"] == pl.Date:
+        frame = frame.with_columns(pl.col("month").dt.strftime("%b %Y"))
+    data_table(frame, key, currency=currency)

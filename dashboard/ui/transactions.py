@@ -9,17 +9,16 @@ from functools import partial
 
 import streamlit as st
 
+from dashboard.core.display import format_count, money_cell
 from dashboard.core.identity import AuthUser
 from dashboard.core.periods import Period
 from dashboard.data.runner import Runner
 from dashboard.exports import offered
 from dashboard.exports.write import export_transactions
 from dashboard.ui import session
-from dashboard.views.transactions import fetch_page
-from queries.transactions import (
-    SORTABLE,
-    TransactionFilter,
-)
+from dashboard.ui.tables import data_table
+from dashboard.views.transactions import SORTS, fetch_page
+from queries.transactions import TransactionFilter
 
 __all__ = ["transactions_view"]
 
@@ -45,14 +44,8 @@ def transactions_view(
         high = c.number_input(
             "Max amount", min_value=0.0, value=None, key=f"{key}_max", bind="query-params"
         )
-        order = d.selectbox(
-            "Sort by",
-            [f"{field} {way}" for field in SORTABLE for way in ("desc", "asc")],
-            key=f"{key}_sort",
-            bind="query-params",
-        )
-        sort_by, way = (order or "date desc").split()
-        descending = way == "desc"
+        order = d.selectbox("Sort", list(SORTS), key=f"{key}_sort", bind="query-params")
+        sort_by, descending = SORTS.get(order or "", ("date", True))
     f = TransactionFilter(
         period=period,
         categories=tuple(categories),
@@ -67,19 +60,15 @@ def transactions_view(
             "No transactions match. Widen the period, clear the search or pick other categories."
         )
         return
-    st.dataframe(
-        result.rows.drop("id"),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "date": st.column_config.DatetimeColumn("Date", format="YYYY-MM-DD HH:mm"),
-            "amount": st.column_config.NumberColumn("Amount", format="%.2f"),
-        },
-        key=f"{key}_table",
-    )
+    amounts = " + ".join(money_cell(v, c) for c, v in result.totals.items())
+    st.markdown(f"**{format_count(result.total)} transactions** · total {amounts}")
+    data_table(result.rows.drop("id"), f"{key}_table", money=("amount",), fit=True)
     left, mid, right = st.columns([2, 3, 2])
     left.number_input("Page", min_value=1, max_value=result.pages, step=1, key=f"{key}_page")
-    mid.caption(f"{result.total:,} transactions · page {result.page} of {result.pages}")
+    mid.caption(
+        f"Showing {result.first:,}–{result.last:,} of {result.total:,} transactions · "
+        f"page {result.page} of {result.pages}"
+    )
     for fmt in offered("transactions"):
         right.download_button(
             f"Export this view ({fmt.key.upper()})",

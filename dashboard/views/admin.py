@@ -6,6 +6,9 @@ entries are documents with free-form details (:func:`dashboard.data.audit_log.en
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import polars as pl
 
 from dashboard.core.identity import AuthUser
@@ -13,12 +16,52 @@ from dashboard.data import audit_log
 from dashboard.data.runner import Runner
 from queries import accounts, audit
 
-__all__ = ["audit_entries", "audit_events", "deletion_requests", "find_accounts"]
+__all__ = [
+    "USERS_PAGE_SIZE",
+    "AccountPage",
+    "audit_entries",
+    "audit_events",
+    "deletion_requests",
+    "find_accounts",
+]
+
+#: Accounts per page of the Users table.
+USERS_PAGE_SIZE = 200
 
 
-def find_accounts(runner: Runner, admin: AuthUser, text: str = "") -> pl.DataFrame:
-    """``id, username, name, email, roles, disabled`` of the accounts matching ``text``."""
-    return runner.frame(accounts.search_users(admin, text))
+@dataclass(frozen=True)
+class AccountPage:
+    """One page of matching accounts and where it sits among all ``total`` matches."""
+
+    rows: pl.DataFrame
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    def caption(self) -> str:
+        """``"Showing 201–400 of 2,004 users"``."""
+        first = (self.page - 1) * self.page_size + 1 if self.rows.height else 0
+        last = first + self.rows.height - 1 if self.rows.height else 0
+        return f"Showing {first:,}–{last:,} of {self.total:,} users"
+
+
+def find_accounts(
+    runner: Runner, admin: AuthUser, text: str = "", *, page: int = 1,
+    page_size: int = USERS_PAGE_SIZE,
+) -> AccountPage:  # fmt: skip
+    """Page ``page`` of the accounts matching ``text`` (``id, username, name, email, roles,
+    disabled``), skipped and limited in the query, with the count of every match."""
+    count = runner.frame(accounts.count_users(admin, text))
+    total = int(count["n"][0]) if count.height else 0
+    page = min(max(1, int(page)), max(1, math.ceil(total / page_size)))
+    rows = runner.frame(
+        accounts.search_users(admin, text, limit=page_size, skip=(page - 1) * page_size)
+    )
+    return AccountPage(rows, total, page, page_size)
 
 
 def deletion_requests(runner: Runner, admin: AuthUser) -> pl.DataFrame:

@@ -14,14 +14,15 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from dashboard.core.compare import Reference, compare
 from dashboard.core.identity import AuthUser
 from dashboard.core.left_out import REASONS, LeftOut
 from dashboard.core.partial import last_complete_day, mark_partial
 from dashboard.core.periods import Period, local_today
-from dashboard.core.shaping import change
 from dashboard.data.runner import Runner
 from queries import finance
 
@@ -64,8 +65,24 @@ def _amount(column: str) -> pl.Expr:
     return (pl.col(column).cast(MONEY) / 100).cast(MONEY)
 
 
-def _ratio(now: Decimal | None, before: Decimal | None) -> float | None:
-    return change(None if now is None else float(now), None if before is None else float(before))
+def _compared(
+    now: Decimal | None, before: Decimal | None, period: Period, against: Reference,
+    data_start: dt.date | None,
+):  # fmt: skip
+    ref = period.previous() if against == "previous" else period.year_before()
+    return compare(
+        None if now is None else float(now),
+        None if before is None else float(before),
+        start=ref.start, end=ref.end, data_start=data_start, against=against,
+    )  # fmt: skip
+
+
+def _ratio(
+    now: Decimal | None, before: Decimal | None, period: Period, against: Reference,
+    data_start: dt.date | None,
+) -> float | None:  # fmt: skip
+    """The relative change when :func:`compare` finds it meaningful, else None."""
+    return _compared(now, before, period, against, data_start).change
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,7 @@ class Report:
     reconciliation: pl.DataFrame
     left_out: LeftOut
     excluded: pl.DataFrame
+    data_start: dt.date | None = None
 
     @property
     def tz(self) -> str:
@@ -115,6 +133,22 @@ class Report:
             months, "month", unit="month", last_day=self.last_day, data_start=self.period.start
         )
         return as_floats(cats), as_floats(months)
+
+    def with_comparisons(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """``frame`` (``by_currency`` or ``by_category``) with ``vs_previous`` and ``vs_last_year``
+        in words by :func:`~dashboard.core.compare.compare`: ``"+12%"``, ``"no data before Dec
+        2025"``, ``"nothing in the previous period"``."""
+        texts: dict[str, list[str]] = {"vs_previous": [], "vs_last_year": []}
+        for row in frame.iter_rows(named=True):
+            for column, ref, against in (
+                ("vs_previous", "previous", "previous"),
+                ("vs_last_year", "last_year", "last_year"),
+            ):
+                found = _compared(row["total"], row[ref], self.period, against, self.data_start)
+                texts[column].append(found.text())
+        return frame.with_columns(
+            pl.Series(name, values, dtype=pl.String) for name, values in texts.items()
+        )
 
     @property
     def last_day(self) -> dt.date:
@@ -162,8 +196,9 @@ def name_users(frame: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
 
 
 def _by_currency(
-    now: pl.DataFrame, prev: pl.DataFrame, year: pl.DataFrame
-) -> tuple[pl.DataFrame, dict[str, int]]:
+    now: pl.DataFrame, prev: pl.DataFrame, year: pl.DataFrame, period: Period,
+    data_start: dt.date | None,
+) -> tuple[pl.DataFrame, dict[str, int]]:  # fmt: skip
     before = {r["currency"]: r["cents"] for r in prev.iter_rows(named=True)}
     last = {r["currency"]: r["cents"] for r in year.iter_rows(named=True)}
     rows, grand = [], {}
@@ -176,8 +211,8 @@ def _by_currency(
             "currency": r["currency"], "total": total, "count": r["count"],
             "average": _average(r["cents"], r["count"]),
             "largest": cents_to_amount(r["largest"]), "spenders": r["spenders"],
-            "previous": p, "vs_previous": _ratio(total, p),
-            "last_year": y, "vs_last_year": _ratio(total, y),
+            "previous": p, "vs_previous": _ratio(total, p, period, "previous", data_start),
+            "last_year": y, "vs_last_year": _ratio(total, y, period, "last_year", data_start),
         })  # fmt: skip
     schema = {
         "currency": pl.String, "total": MONEY, "count": pl.Int64, "average": MONEY,
@@ -188,8 +223,9 @@ def _by_currency(
 
 
 def _by_category(
-    now: pl.DataFrame, prev: pl.DataFrame, year: pl.DataFrame, grand: Mapping[str, int]
-) -> pl.DataFrame:
+    now: pl.DataFrame, prev: pl.DataFrame, year: pl.DataFrame, grand: Mapping[str, int],
+    period: Period, data_start: dt.date | None,
+) -> pl.DataFrame:  # fmt: skip
     keys = ("category", "currency")
     before = {(r["category"], r["currency"]): r["cents"] for r in prev.iter_rows(named=True)}
     last = {(r["category"], r["currency"]): r["cents"] for r in year.iter_rows(named=True)}
@@ -204,8 +240,8 @@ def _by_category(
             "category": r["category"], "currency": r["currency"], "total": total,
             "count": r["count"], "average": _average(r["cents"], r["count"]),
             "share": r["cents"] / whole if whole else None,
-            "previous": p, "vs_previous": _ratio(total, p),
-            "last_year": y, "vs_last_year": _ratio(total, y),
+            "previous": p, "vs_previous": _ratio(total, p, period, "previous", data_start),
+            "last_year": y, "vs_last_year": _ratio(total, y, period, "last_year", data_start),
         })  # fmt: skip
     schema = {
         "category": pl.String, "currency": pl.String, "total": MONEY, "count": pl.Int64,
@@ -292,6 +328,12 @@ def _excluded(frame: pl.DataFrame, names: pl.DataFrame, tz: str) -> pl.DataFrame
     )  # fmt: skip
 
 
+def _local_day(moment: dt.datetime | None, tz: str) -> dt.date | None:
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
 def build_report(
     runner: Runner,
     user: AuthUser,
@@ -306,17 +348,23 @@ def build_report(
     Raises ``PermissionDenied`` unless ``user`` has the finance (or admin) role.
     """
     p, prev, year = period, period.previous(), period.year_before()
+    first = runner.frame(finance.first_expense(user))
+    data_start = _local_day(first["first"][0], p.tz) if first.height else None
     currency_now = runner.frame(finance.totals_by_currency(user, p))
     by_currency, grand = _by_currency(
         currency_now,
         runner.frame(finance.totals_by_currency(user, prev)),
         runner.frame(finance.totals_by_currency(user, year)),
+        p,
+        data_start,
     )
     by_category = _by_category(
         runner.frame(finance.totals_by_category(user, p)),
         runner.frame(finance.totals_by_category(user, prev)),
         runner.frame(finance.totals_by_category(user, year)),
         grand,
+        p,
+        data_start,
     )
     by_month = _by_month(
         runner.frame(finance.totals_by_month(user, p)), p, by_currency["currency"].to_list()
@@ -344,4 +392,5 @@ def build_report(
         reconciliation=_reconciliation(grand, by_category, by_month, deleted),
         left_out=LeftOut(counts.row(0, named=True) if counts.height else {}),
         excluded=_excluded(excluded, names, p.tz),
+        data_start=data_start,
     )

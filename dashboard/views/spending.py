@@ -416,4 +416,7 @@ def insights(
 
     rows = runner.frame(spending.expense_rows(user, period, categories=categories))
     rows = rows.with_columns(pl.col("date").dt.convert_time_zone(user.timezone))
-    return Insights(recurring=recurring_expenses(rows, today=today), unusual=unusual_expenses(rows))
+    return Insights(
+        recurring=recurring_expenses(rows, today=today, currency=user.currency),
+        unusual=unusual_expenses(rows, currency=user.currency),
+    )

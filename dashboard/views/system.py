@@ -27,6 +27,7 @@ from queries import system as q
 from queries.system import Unit
 
 __all__ = [
+    "MIN_CACHE_LOOKUPS",
     "TARGETS",
     "ApiReport",
     "ApiSummary",
@@ -364,6 +365,11 @@ def _ms(value: float | None) -> str:
     return f"{value / 1000:.2f} s" if value >= 1000 else f"{value:,.0f} ms"
 
 
+#: The cache is judged from this many lookups on: just after a restart a few misses that fill it
+#: would read as a failing hit ratio.
+MIN_CACHE_LOOKUPS = 200
+
+
 def _score(key: str, measure: float | None, value: str, detail: str = "") -> Score:
     target = TARGETS[key]
     status = target.status(measure)
@@ -385,6 +391,19 @@ def scorecard(
     hits, misses = int(cache.get("hits") or 0), int(cache.get("misses") or 0)
     missed = misses / (hits + misses) if hits + misses else None
     down = availability.downtime
+    if missed is not None and hits + misses < MIN_CACHE_LOOKUPS:
+        cache_score = Score(
+            "cache", TARGETS["cache"], f"{1 - missed:.1%}", "none", "not enough data yet",
+            f"Only {hits + misses:,} cache lookups since this app process started; the hit "
+            f"ratio is judged from {MIN_CACHE_LOOKUPS:,} on.",
+        )  # fmt: skip
+    else:
+        cache_score = _score(
+            "cache",
+            missed,
+            f"{1 - missed:.1%}" if missed is not None else "",
+            f"Misses {missed:.1%} of the lookups; 10 % allowed." if missed is not None else "",
+        )
     return [
         _score("api_p95", summary.p95_ms, _ms(summary.p95_ms)),
         _score("db_p95", summary.db_p95_ms, _ms(summary.db_p95_ms)),
@@ -395,10 +414,5 @@ def scorecard(
             f"Downtime {down:.3%} of the minutes; 0.1 % allowed." if down is not None else "",
         ),
         _score("page_load", page_p95_ms, _ms(page_p95_ms)),
-        _score(
-            "cache",
-            missed,
-            f"{1 - missed:.1%}" if missed is not None else "",
-            f"Misses {missed:.1%} of the lookups; 10 % allowed." if missed is not None else "",
-        ),
+        cache_score,
     ]

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard.app.resources import get_runner
 from dashboard.ui.signed_in import signed_in_user
+from dashboard.ui.tables import data_table
 from dashboard.views.admin import audit_entries, audit_events
 
 runner = get_runner()
@@ -19,5 +20,5 @@ log = audit_entries(runner, admin, event=None if event == "(all)" else event, us
 if log.is_empty():
     st.info("No audit entries match these filters.")
 else:
-    st.dataframe(log, hide_index=True, width="stretch")
+    data_table(log, "audit_table")
     st.caption(f"The latest {log.height} entries.")

@@ -6,9 +6,11 @@ import streamlit as st
 
 from dashboard.app.resources import get_runner
 from dashboard.auth import accounts, data_rights
+from dashboard.core.display import format_text, format_timestamp
 from dashboard.core.identity import ROLES
 from dashboard.ui.signed_in import signed_in_user
-from dashboard.views.admin import deletion_requests, find_accounts
+from dashboard.ui.tables import selectable_table
+from dashboard.views.admin import USERS_PAGE_SIZE, deletion_requests, find_accounts
 
 runner = get_runner()
 store, cache = runner.store, runner.cache
@@ -16,24 +18,20 @@ admin = signed_in_user()
 
 st.title("Users")
 text = st.text_input("Search by username, name or email", key="admin_user_search")
-found = find_accounts(runner, admin, text)
-if found.is_empty():
+found = find_accounts(
+    runner, admin, text, page=st.session_state.get("admin_user_page", 1), page_size=USERS_PAGE_SIZE
+)
+if found.total == 0:
     st.info("No user matches. Try part of a username or an email domain.")
     st.stop()
 
-picked = st.dataframe(
-    found.drop("id"),
-    key="admin_user_table",
-    on_select="rerun",
-    selection_mode="single-row",
-    hide_index=True,
-    column_config={"roles": st.column_config.ListColumn("roles")},
-)
+picked = selectable_table(found.rows.drop("id"), "admin_user_table")
+st.number_input("Page", min_value=1, max_value=found.pages, step=1, key="admin_user_page")
 rows = picked.selection.rows if picked else []
 if not rows:
-    st.caption(f"{found.height} users shown. Select one to manage it.")
+    st.caption(f"{found.caption()} · page {found.page} of {found.pages}. Select one to manage it.")
 else:
-    target = found.row(rows[0], named=True)
+    target = found.rows.row(rows[0], named=True)
     st.subheader(target["username"])
     roles = st.multiselect("Roles", ROLES, default=target["roles"], key="admin_roles")
     c1, c2, c3 = st.columns(3)
@@ -62,8 +60,8 @@ if pending.is_empty():
 for request in pending.iter_rows(named=True):
     cols = st.columns([3, 1])
     cols[0].write(
-        f"**{request['username']}** asked on {request['requested_at']:%Y-%m-%d %H:%M} UTC"
+        f"**{request['username']}** asked on {format_timestamp(request['requested_at'])} UTC"
     )
     if cols[1].button("Delete account", key=f"admin_delete_{request['id']}", type="primary"):
         counts = data_rights.confirm_deletion(store, cache, admin, request["id"])
-        st.success(f"Deleted {request['username']}: {counts}")
+        st.success(f"Deleted {request['username']}: {format_text(counts)}")

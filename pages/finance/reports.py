@@ -52,9 +52,12 @@ st.caption(
     f"Compared with the previous period ({period.previous().days_label()}) and the same period last "
     f"year ({period.year_before().days_label()}). Amounts in different currencies are never added."
 )
-report_table(report.by_currency, "fr_currency")
+report_table(report.with_comparisons(report.by_currency), "fr_currency")
 
-currency = st.selectbox("Charts for currency", report.currencies, key="fr_currency_pick")
+currency = st.selectbox(
+    "Currency", report.currencies, key="fr_currency_pick",
+    help="The charts and the breakdown tables below show this currency only.",
+)  # fmt: skip
 left, right = st.columns(2)
 with left:
     cats, months = report.chart_frames(currency)
@@ -67,11 +70,11 @@ with right:
 
 tabs = st.tabs(["By category", "By month", "Top spenders", "Reconciliation"])
 with tabs[0]:
-    report_table(report.by_category, "fr_categories")
+    report_table(report.with_comparisons(report.by_category), "fr_categories", currency=currency)
 with tabs[1]:
-    report_table(report.by_month, "fr_months", month=st.column_config.DateColumn(format="MMM YYYY"))
+    report_table(report.by_month, "fr_months", currency=currency)
 with tabs[2]:
-    report_table(report.top_spenders, "fr_top")
+    report_table(report.top_spenders, "fr_top", currency=currency)
 with tabs[3]:
     report_table(report.reconciliation, "fr_reconciliation")
     st.caption(f"Soft-deleted expenses dated in the period ({report.deleted.height:,}):")

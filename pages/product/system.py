@@ -14,6 +14,7 @@ from dashboard.app.resources import get_runner, get_settings
 from dashboard.core.periods import SYSTEM_PERIODS
 from dashboard.ui.filters import period_picker
 from dashboard.ui.signed_in import signed_in_user
+from dashboard.ui.tables import data_table
 from dashboard.views import system
 from dashboard.views.health import check_health
 
@@ -23,15 +24,13 @@ user = signed_in_user()
 now = dt.datetime.now(dt.UTC)
 TARGETS = system.TARGETS
 COLORS = {"green": "green", "amber": "orange", "red": "red", "none": "gray"}
-STATUS = {"green": "Green", "amber": "Amber", "red": "Red", "none": "No data"}
+STATUS = {"green": "Green", "amber": "Amber", "red": "Red"}
 RULE = (
     "Green meets the target; amber misses it by at most 25 %; red misses it by more. Uptime is "
     "judged by its downtime (0.1 % of minutes allowed) and the cache by its misses (10 % of "
-    "lookups allowed), so amber is 99.875–99.9 % uptime and 87.5–90 % cache hits."
+    "lookups allowed), so amber is 99.875–99.9 % uptime and 87.5–90 % cache hits. The cache is "
+    f"judged from {system.MIN_CACHE_LOOKUPS:,} lookups on (before that: not enough data yet)."
 )
-MS = st.column_config.NumberColumn(format="%.1f ms")
-WHEN = st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", timezone="UTC")
-SHARE = st.column_config.NumberColumn(format="percent")
 
 
 def _ms(value: float) -> str:
@@ -55,10 +54,10 @@ for column, score in zip(st.columns(len(scores)), scores, strict=True):
     column.metric(
         f"{score.target.label} · {score.target.goal}",
         score.value,
-        delta=f"{STATUS[score.status]} · {score.note}",
+        delta=STATUS.get(score.status, score.note.capitalize()),
         delta_color=COLORS[score.status],
         delta_arrow="off",
-        help=score.detail or None,
+        help=f"{score.note.capitalize()}. {score.detail}".strip(),
         border=True,
     )
 st.caption(
@@ -69,12 +68,7 @@ if report.summary.requests == 0:
     st.info("**No API requests in this period.** Choose a longer period in the sidebar.")
 
 st.subheader("Worst days and hours")
-st.dataframe(
-    report.incidents,
-    hide_index=True,
-    width="stretch",
-    column_config={"start": WHEN, "end": WHEN, "p95_ms": MS, "rate_5xx": SHARE},
-)
+data_table(report.incidents, "perf_incidents")
 windows = report.availability.windows
 down = "; ".join(
     f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({minutes} min)"
@@ -105,12 +99,10 @@ right.plotly_chart(charts.throughput(report.traffic), key="perf_throughput")
 left, right = st.columns(2)
 with left:
     st.markdown("**Slowest routes** (p95)")
-    st.dataframe(
-        report.routes.select("label", "requests", "p50", "p95", "p99"),
-        hide_index=True,
-        width="stretch",
-        column_config={"label": "route", "p50": MS, "p95": MS, "p99": MS},
-    )
+    data_table(
+        report.routes.select("label", "requests", "p50", "p95", "p99"), "perf_routes",
+        ms=("p50", "p95", "p99"), headers={"label": "Route"},
+    )  # fmt: skip
 right.markdown("**Database time** (p95)")
 right.plotly_chart(charts.db_time(report.traffic, target_ms=TARGETS["db_p95"].limit), key="perf_db")
 st.caption(

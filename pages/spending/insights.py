@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard.app.resources import get_runner
 from dashboard.core.periods import local_today
 from dashboard.ui.spending import spending_page
+from dashboard.ui.tables import data_table
 from dashboard.views import spending
 
 page = spending_page(
@@ -25,12 +26,21 @@ if found.recurring.is_empty():
         "No recurring expenses found in this period. Try a longer period, such as the last 12 months."
     )
 else:
-    st.dataframe(found.recurring, hide_index=True, width="stretch", key="insights_recurring")
+    data_table(
+        found.recurring.drop("interval_days"), "insights_recurring", currency=user.currency,
+        money=("typical_amount",), headers={"last_date": "Last paid"},
+    )  # fmt: skip
 
 st.subheader("Unusual expenses")
-st.caption("Much larger than usual for their category (robust z-score above 3.5).")
+st.caption(
+    "Much larger than usual for their category: more than 3.5 robust deviations above the "
+    "category's typical (median) amount."
+)
 if found.unusual.is_empty():
     st.info("Nothing unusual in this period.")
 else:
-    st.dataframe(found.unusual.drop("id"), hide_index=True, width="stretch", key="insights_unusual")
+    data_table(
+        found.unusual.drop("id", "robust_z"), "insights_unusual", currency=user.currency,
+        money=("amount", "category_median"), headers={"category_median": "Typical for category"},
+    )  # fmt: skip
 st.caption(runner.caption_since(mark))

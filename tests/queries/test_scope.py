@@ -84,7 +84,7 @@ def test_admin_search_treats_regex_characters_literally(new_app) -> None:
     assert not at.exception
     assert "No user matches" in at.info[0].value
     at.text_input(key="admin_user_search").input("demo-").run()
-    usernames = set(at.dataframe[0].value["username"])
+    usernames = set(at.dataframe[0].value["Username"])
     assert usernames == {"demo-user", "demo-product", "demo-finance", "demo-admin"}
 
 
@@ -95,4 +95,4 @@ def test_audit_filter_values_are_data(new_app) -> None:
     assert not at.exception
     assert "No audit entries match" in at.info[0].value
     at.text_input(key="audit_user").input("demo-admin").run()
-    assert set(at.dataframe[0].value["event"]) >= {"login.success"}
+    assert set(at.dataframe[0].value["Event"]) >= {"login.success"}

@@ -209,7 +209,7 @@ def test_uptime_colours_at_the_boundaries(down: tuple[int, int], status: str, va
 @pytest.mark.parametrize(
     ("cache", "status", "value"),
     [
-        ((90, 10), "green", "90.0%"),
+        ((900, 100), "green", "90.0%"),
         ((875, 125), "amber", "87.5%"),  # misses 12.5 % = 25 % over the 10 % allowed
         ((874, 126), "red", "87.4%"),
         ((0, 0), "none", "—"),
@@ -218,6 +218,16 @@ def test_uptime_colours_at_the_boundaries(down: tuple[int, int], status: str, va
 def test_cache_colours_at_the_boundaries(cache: tuple[int, int], status: str, value: str) -> None:
     score = _scores(cache=cache)["cache"]
     assert (score.status, score.value) == (status, value)
+
+
+def test_a_cold_cache_is_not_judged_until_it_has_enough_lookups() -> None:
+    # Just after a restart: 56 % hits over 150 lookups would read "Red · 340% over the limit".
+    score = _scores(cache=(84, 66))["cache"]
+    assert (score.status, score.value, score.note) == ("none", "56.0%", "not enough data yet")
+    assert "150 cache lookups" in score.detail
+    assert perf.MIN_CACHE_LOOKUPS == 200
+    warm = _scores(cache=(112, 88))["cache"]  # 200 lookups: judged, 44 % misses
+    assert (warm.status, warm.note) == ("red", "340% over the limit")
 
 
 def test_scorecard_shows_values_and_what_a_miss_means() -> None:

@@ -23,6 +23,17 @@ def _open(new_app, role: str = "finance", month: str = "2026-05") -> AppTest:
     return at
 
 
+_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£", "INR": "₹", "JPY": "¥"}
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    """A second, plain implementation of the table's money rule: symbol, separators, 2 decimals
+    (0 for JPY)."""
+    places = 0 if currency == "JPY" else 2
+    text = f"{abs(amount):,.{places}f}"
+    return f"{'-' if amount < 0 else ''}{_SYMBOL.get(currency, currency + ' ')}{text}"
+
+
 @pytest.mark.parametrize("role", ["finance", "admin"])
 def test_finance_and_admin_reach_the_page(new_app, role: str) -> None:
     at = _open(new_app, role)
@@ -52,12 +63,9 @@ def test_the_numbers_equal_a_decimal_computation_over_the_raw_documents(
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Expenses"].replace(",", "")) == sum(counts.values())
     assert int(metrics["Soft-deleted"].replace(",", "")) == len(deleted)
-    table = at.dataframe[0].value  # totals by currency
-    shown = {
-        row["currency"]: (Decimal(str(row["total"])).quantize(Decimal("0.01")), row["count"])
-        for row in table.to_dict("records")
-    }
-    assert shown == {c: (per_currency[c], counts[c]) for c in per_currency}
+    table = at.dataframe[0].value  # totals by currency, cells as people read them
+    shown = {row["Currency"]: (row["Total"], row["Count"]) for row in table.to_dict("records")}
+    assert shown == {c: (_money(per_currency[c], c), f"{counts[c]:,}") for c in per_currency}
     assert len(at.get("plotly_chart")) == 2
     assert len(at.get("download_button")) == 4
 
@@ -71,3 +79,31 @@ def test_the_reporting_zone_comes_from_the_settings(new_app, monkeypatch) -> Non
     at.selectbox(key="fr_period").set_value("quarter").run()
     assert not at.exception
     assert "Q" in at.caption[0].value
+
+
+def test_tables_use_human_headers_no_none_and_follow_the_currency_picker(new_app) -> None:
+    at = _open(new_app)
+    by_currency = at.dataframe[0].value
+    assert "vs_previous" not in by_currency.columns
+    assert {"Vs previous", "Vs last year", "Last year"} <= set(by_currency.columns)
+    for frame in (d.value for d in at.dataframe):
+        cells = {str(v) for v in frame.to_numpy().ravel()}
+        assert not cells & {"None", "nan", "{}", "NaT"}
+    currencies = at.selectbox(key="fr_currency_pick").options
+    assert len(currencies) > 1
+    for currency in currencies:
+        at.selectbox(key="fr_currency_pick").set_value(currency).run()
+        categories = at.dataframe[1].value
+        assert set(categories["Currency"]) == {currency}
+        symbol = _SYMBOL.get(currency, currency + " ")
+        assert all(cell.startswith(symbol) for cell in categories["Total"])
+
+
+def test_a_comparison_with_a_period_before_the_data_says_so(new_app, app_store: Store) -> None:
+    first = min(e["date"] for e in app_store.find("expenses", {"deletedAt": None}))
+    at = _open(new_app, month=f"{first:%Y-%m}")
+    by_currency = at.dataframe[0].value
+    before = first.replace(day=1) - dt.timedelta(days=1)  # the previous month ends before the data
+    assert set(by_currency["Vs previous"]) == {f"no data before {first:%b %Y}"}
+    assert before < first
+    assert not any("%" in cell for cell in by_currency["Vs last year"])

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.app.page_timings import PAGE_TIMINGS
 from dashboard.store import Store
+from dashboard.views import system
 from tests.apptest import login_as, open_url_path
 
 SCRIPT = "pages/product/system.py"
@@ -31,9 +32,10 @@ def _p95(values: list[float]) -> float:
     return ordered[max(math.ceil(0.95 * len(ordered)) - 1, 0)]
 
 
-def _utc(value) -> dt.datetime:
-    moment = value.to_pydatetime()
-    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+def _when(text: str) -> dt.datetime:
+    """A table cell ("01 Nov 2026 14:00", or "01 Nov 2026" for a midnight) as a UTC moment."""
+    form = "%d %b %Y %H:%M" if ":" in text else "%d %b %Y"
+    return dt.datetime.strptime(text, form).replace(tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -72,18 +74,36 @@ def test_the_seeded_slow_day_and_error_burst_are_listed(
     busy = {h: s for h, s in by_hour.items() if len(s) >= 20 and any(x >= 500 for x in s)}
     burst = max(busy, key=lambda h: sum(x >= 500 for x in busy[h]) / len(busy[h]))
 
-    table = at.dataframe[0].value
-    slow = table[table["incident"] == "Slowest day (p95)"]
-    assert _utc(slow["start"].iloc[0]).date() == slow_day
+    table = at.dataframe[0].value  # cells as people read them: "01 Nov 2026", "230.0 ms", "62.5%"
+    assert list(table.columns) == [
+        "Incident", "Start", "End", "Requests", "p95", "5xx rate", "Down minutes"
+    ]  # fmt: skip
+    assert "None" not in set(table.to_numpy().ravel().astype(str))
+    slow = table[table["Incident"] == "Slowest day (p95)"]
+    assert _when(slow["Start"].iloc[0]).date() == slow_day
     exact = _p95(by_day[slow_day])
-    assert abs(slow["p95_ms"].iloc[0] - exact) <= 0.025 * (exact + 1)  # the rollup's 5 % bins
-    errors = table[table["incident"] == "Highest 5xx rate (hour)"]
-    assert _utc(errors["start"].iloc[0]) == burst
-    assert errors["rate_5xx"].iloc[0] > 0.5
+    shown_ms = float(slow["p95"].iloc[0].removesuffix(" ms").replace(",", ""))
+    assert abs(shown_ms - exact) <= 0.025 * (exact + 1)  # the rollup's 5 % bins
+    errors = table[table["Incident"] == "Highest 5xx rate (hour)"]
+    assert _when(errors["Start"].iloc[0]) == burst
+    assert errors["p95"].iloc[0] == "—"
+    assert float(errors["5xx rate"].iloc[0].removesuffix("%")) > 50
     # ... and the latency chart marks the slow day as a breach of the 200 ms target.
     latency = json.loads(at.get("plotly_chart")[0].proto.spec)
     (marks,) = [t for t in latency["data"] if t.get("name") == "p95 over target"]
     assert any(x.startswith(slow_day.isoformat()) for x in marks["x"])
+
+
+def test_scorecard_badges_are_short_and_a_cold_cache_is_not_judged(new_app, monkeypatch) -> None:
+    # The app process is shared by the tests: its cache may have any number of lookups, so the
+    # threshold is raised above any count a test run reaches to make the cache "cold".
+    monkeypatch.setattr(system, "MIN_CACHE_LOOKUPS", 10**9)
+    at = login_as(new_app, "product").switch_page(SCRIPT).run()
+    cache = at.metric[4]
+    assert cache.proto.delta == "Not enough data yet"
+    assert "judged from 1,000,000,000" in cache.proto.help
+    for metric in at.metric[:5]:
+        assert metric.proto.delta in {"Green", "Amber", "Red", "No data yet", "Not enough data yet"}
 
 
 def test_every_page_view_is_timed_by_the_shell(product_app: AppTest) -> None:
