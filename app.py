@@ -11,7 +11,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-if get_script_run_ctx() is None:
+# Outside a script run there is no context by design: ask without Streamlit's "missing
+# ScriptRunContext" warning, which would otherwise greet every start of the server.
+if get_script_run_ctx(suppress_warning=True) is None:
     from dashboard.app.server import health_routes, lifespan
 
     app = st.App("app.py", routes=health_routes(), lifespan=lifespan)

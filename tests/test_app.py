@@ -96,3 +96,16 @@ def test_production_with_the_demo_cookie_key_refuses_to_start(
     assert at.title[0].value == "Configuration error"
     assert "public demo key" in at.error[0].value
     assert not at.text_input  # no login form
+
+
+def test_starting_the_server_logs_no_missing_script_run_context_warning(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``streamlit run`` imports app.py outside any script run to build the server; that import
+    used to log Streamlit's "missing ScriptRunContext!" warning at every start."""
+    import runpy
+
+    with caplog.at_level("WARNING"):
+        namespace = runpy.run_path(APP, run_name="spendlens_app_module")
+    assert "app" in namespace  # the server's st.App was built (the module branch ran)
+    assert not [r for r in caplog.records if "ScriptRunContext" in r.getMessage()]
