@@ -133,20 +133,47 @@ def password_form(store: Store, settings: Settings, user: AuthUser) -> bool:
 _FIELDS = {"First name": "first_name", "Last name": "last_name", "Email": "email"}
 
 
+def _current_details(user: AuthUser) -> dict[str, str]:
+    """The details as the form shows them: the name split at its first space (as
+    :func:`accounts.update_details` splits it) and the email address."""
+    first, _, last = (user.name or user.username).partition(" ")
+    return {"First name": first, "Last name": last, "Email": user.email or ""}
+
+
 def update_details_form(store: Store, user: AuthUser) -> None:
-    """Update the signed-in user's first name, last name or email address."""
+    """Update the signed-in user's first name, last name or email address: the fields show the
+    current values, and only the ones changed are saved."""
+    current = _current_details(user)
+    limits = {"First name": accounts.NAME_MAX, "Last name": accounts.NAME_MAX,
+              "Email": accounts.EMAIL_MAX}  # fmt: skip
     with st.form("spendlens_details"):
         st.subheader("Update user details")
-        label = st.selectbox("Field", list(_FIELDS))
-        value = st.text_input("New value", max_chars=_cap(accounts.EMAIL_MAX), autocomplete="off")
+        values = {
+            label: st.text_input(
+                label, value=current[label], max_chars=_cap(limits[label]), autocomplete="off"
+            )
+            for label in _FIELDS
+        }
         submitted = st.form_submit_button("Update")
     if not submitted:
         return
-    try:
-        accounts.update_details(
-            store, user, field=_FIELDS.get(str(label), ""), value=str(value or "")
-        )
+    changed = [label for label in _FIELDS if str(values[label] or "") != current[label]]
+    if not changed:
+        st.info("Nothing changed: edit a field, then update.")
+        return
+    try:  # every changed field checked before any is saved
+        for label in changed:
+            if label == "Email":
+                accounts.check_email(str(values[label]))
+            else:
+                accounts.check_name(str(values[label]), label=label.lower())
     except accounts.AccountError as exc:
         _error(exc)
         return
+    for label in changed:
+        try:
+            accounts.update_details(store, user, field=_FIELDS[label], value=str(values[label]))
+        except accounts.AccountError as exc:
+            _error(exc)
+            return
     st.success("Details updated.")
