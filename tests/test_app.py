@@ -48,7 +48,7 @@ def test_home_says_which_database_and_cache_and_counts_the_data(data_dir: Path) 
     at = _login(AppTest.from_file(APP, default_timeout=30))
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Users": "2", "Expenses": "7", "Budgets": "0", "Api requests": "0"}
+    assert metrics == {"Users": "2", "Expenses": "7", "Budgets": "0", "API requests": "0"}
     text = " ".join(m.value for m in at.markdown)
     assert f"embedded engine in {data_dir}" in text
     assert "in-process cache" in text
