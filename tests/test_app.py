@@ -99,13 +99,18 @@ def test_production_with_the_demo_cookie_key_refuses_to_start(
 
 
 def test_starting_the_server_logs_no_missing_script_run_context_warning(
-    data_dir: Path, caplog: pytest.LogCaptureFixture
+    data_dir: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``streamlit run`` imports app.py outside any script run to build the server; that import
-    used to log Streamlit's "missing ScriptRunContext!" warning at every start."""
+    used to log Streamlit's "missing ScriptRunContext!" warning at every start. It also turns off
+    Streamlit's legacy pages/ router (a fresh server's first deep link got its "Page not found")."""
     import runpy
 
+    from streamlit.runtime.pages_manager import PagesManager
+
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
     with caplog.at_level("WARNING"):
         namespace = runpy.run_path(APP, run_name="spendlens_app_module")
     assert "app" in namespace  # the server's st.App was built (the module branch ran)
     assert not [r for r in caplog.records if "ScriptRunContext" in r.getMessage()]
+    assert PagesManager.uses_pages_directory is False

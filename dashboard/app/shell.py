@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from dashboard.app.navigation import build_navigation
+from dashboard.app.navigation import build_navigation, requested_url_path, with_not_found
 from dashboard.app.page_timings import PAGE_TIMINGS
 from dashboard.app.resources import (
     get_cache,
@@ -140,6 +140,8 @@ def _run_signed_in(settings: Settings, store: Store, startup: StartupCheck) -> N
     )
     # Shell widgets come after st.navigation: it resolves the page, and widget ids include the
     # page, so a button drawn before it would change id between the run after login and the next.
+    # An unknown URL lands on our own "Page not found" page, not Streamlit's blocking dialog.
+    nav = with_not_found(nav, requested_url_path())
     page = st.navigation(nav, expanded=True)  # an admin has 14 pages: show them all
     if user is not None:
         with st.sidebar:
