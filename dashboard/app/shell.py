@@ -14,6 +14,7 @@ from dashboard.app.navigation import build_navigation, requested_url_path, with_
 from dashboard.app.page_timings import PAGE_TIMINGS
 from dashboard.app.resources import (
     get_cache,
+    get_registration_throttle,
     get_settings,
     get_store,
     get_throttle,
@@ -123,7 +124,9 @@ def _run_signed_in(settings: Settings, store: Store, startup: StartupCheck) -> N
 
     def register() -> None:
         st.title("Create an account")
-        account_forms.registration_form(store, settings, cache=get_cache(settings))
+        account_forms.registration_form(
+            store, settings, get_registration_throttle(settings), cache=get_cache(settings)
+        )
 
     def change_password() -> None:
         st.title("Change your password")
