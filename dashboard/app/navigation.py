@@ -241,9 +241,9 @@ def with_not_found(
     sections: dict[str, list[st.Page]], requested: str | None
 ) -> dict[str, list[st.Page]]:
     """``sections`` plus, when ``requested`` names none of their pages, a hidden page at that URL
-    that says "Page not found" and links the default page (home, or the login): Streamlit would otherwise open its own blocking
-    "Page not found" dialog over the default page. (A URL of several segments, which no page can
-    be registered at, still gets Streamlit's dialog.)"""
+    that says "Page not found" and links the default page (home, or the login). Streamlit would
+    otherwise open its own blocking "Page not found" dialog over the default page. (A URL of
+    several segments, which no page can be registered at, still gets Streamlit's dialog.)"""
     if requested is None or not _URL_PATH.match(requested):
         return sections
     every = [p for pages in sections.values() for p in pages]
