@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.util import calc_hash
 
 from dashboard.core.identity import AuthUser
 from dashboard.data.audit_log import audit
@@ -228,13 +229,30 @@ def _redirect(url_path: str, target: PageSpec) -> st.Page:
 _URL_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$")
 
 
+#: Session key of the last URL path asked for by name (see :func:`requested_url_path`).
+_REQUESTED = "_spendlens_requested_url_path"
+
+
 def requested_url_path() -> str | None:
     """The URL path the browser asked for in this run (``/no-such-page`` → ``"no-such-page"``), or
-    None when it asked for a page by its id (a link or the sidebar) or for the root URL."""
+    None when it asked for a page of the navigation by its id (a link or the sidebar) or for the
+    root URL. Opening a URL sends its name; the browser's next runs on that page send the id of the
+    page registered there, so a name asked for is remembered to recognise them."""
     ctx = get_script_run_ctx(suppress_warning=True)
-    if ctx is None or ctx.pages_manager.intended_page_script_hash:
+    if ctx is None:
         return None
-    return ctx.pages_manager.intended_page_name or None
+    page_id, name = (
+        ctx.pages_manager.intended_page_script_hash,
+        ctx.pages_manager.intended_page_name,
+    )
+    if not page_id:
+        if name:
+            st.session_state[_REQUESTED] = name
+        return name or None
+    remembered = st.session_state.get(_REQUESTED)
+    if isinstance(remembered, str) and calc_hash(remembered) == page_id:
+        return remembered
+    return None
 
 
 def with_not_found(

@@ -141,6 +141,11 @@ def test_an_unknown_url_lands_on_our_page_not_found_page(
     assert [t.value for t in at.title] == ["Page not found"]
     assert "/no-such-page" in " ".join(m.value for m in at.markdown)
     assert _page_links(at) == ["Go to the home page"]
+    # The browser's next run on that page sends the id of the page now registered there.
+    browser_url["path"] = None
+    at.run()
+    assert [t.value for t in at.title] == ["Page not found"]
+    assert browser_url["dialog"] is None
 
 
 def test_a_known_url_still_opens_its_page(new_app, browser_url: dict[str, str | None]) -> None:
