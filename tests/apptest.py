@@ -40,6 +40,15 @@ def login(at: AppTest, username: str, password: str) -> AppTest:
     return at.run()
 
 
+def answer_question(at: AppTest) -> None:
+    """Type the right answer to the question the registration form shows (kept on the server)."""
+    from dashboard.ui.account_forms import QUESTION_KEY
+
+    question = at.session_state[QUESTION_KEY]
+    answer = next(t for t in at.text_input if t.label == "Your answer (in digits)")
+    answer.set_value(str(question.first + question.second))
+
+
 def login_as(new_app: Any, role: str) -> AppTest:
     at = login(new_app(), *DEMO[role])
     assert not at.exception, at.exception

@@ -187,7 +187,9 @@ def clock() -> Clock:
 def data_dir(
     tmp_path: Path, seeded_dir: Path, monkeypatch: pytest.MonkeyPatch, clock: Clock
 ) -> Path:
-    """A private copy of the seeded data that ``app.py`` uses, and a throttle on a fake clock."""
+    """A private copy of the seeded data that ``app.py`` uses, and the login and registration
+    throttles on a fake clock."""
+    from dashboard.auth.registration import make_registration_throttle
     from dashboard.auth.throttle import MemoryThrottle
 
     path = tmp_path / "data"
@@ -197,6 +199,9 @@ def data_dir(
     monkeypatch.setenv("SPENDLENS_DATA_DIR", str(path))
     throttle = MemoryThrottle(max_attempts=5, window_s=15 * 60, clock=clock)
     monkeypatch.setattr("dashboard.app.shell.get_throttle", lambda settings: throttle)
+    signups = make_registration_throttle(None)
+    signups.clock = clock
+    monkeypatch.setattr("dashboard.app.shell.get_registration_throttle", lambda settings: signups)
     return path
 
 

@@ -48,7 +48,7 @@ def test_home_says_which_database_and_cache_and_counts_the_data(data_dir: Path) 
     at = _login(AppTest.from_file(APP, default_timeout=30))
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Users": "2", "Expenses": "7", "Budgets": "0", "Api requests": "0"}
+    assert metrics == {"Users": "2", "Expenses": "7", "Budgets": "0", "API requests": "0"}
     text = " ".join(m.value for m in at.markdown)
     assert f"embedded engine in {data_dir}" in text
     assert "in-process cache" in text
@@ -96,3 +96,21 @@ def test_production_with_the_demo_cookie_key_refuses_to_start(
     assert at.title[0].value == "Configuration error"
     assert "public demo key" in at.error[0].value
     assert not at.text_input  # no login form
+
+
+def test_starting_the_server_logs_no_missing_script_run_context_warning(
+    data_dir: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``streamlit run`` imports app.py outside any script run to build the server; that import
+    used to log Streamlit's "missing ScriptRunContext!" warning at every start. It also turns off
+    Streamlit's legacy pages/ router (a fresh server's first deep link got its "Page not found")."""
+    import runpy
+
+    from streamlit.runtime.pages_manager import PagesManager
+
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    with caplog.at_level("WARNING"):
+        namespace = runpy.run_path(APP, run_name="spendlens_app_module")
+    assert "app" in namespace  # the server's st.App was built (the module branch ran)
+    assert not [r for r in caplog.records if "ScriptRunContext" in r.getMessage()]
+    assert PagesManager.uses_pages_directory is False

@@ -10,16 +10,26 @@ script itself is never run for them, and a deep link explains itself instead of 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.util import calc_hash
 
 from dashboard.core.identity import AuthUser
 from dashboard.data.audit_log import audit
 from dashboard.store import Store
 
-__all__ = ["PAGES", "PageSpec", "allowed_pages", "build_navigation"]
+__all__ = [
+    "PAGES",
+    "PageSpec",
+    "allowed_pages",
+    "build_navigation",
+    "requested_url_path",
+    "with_not_found",
+]
 
 
 @dataclass(frozen=True)
@@ -213,3 +223,62 @@ def _redirect(url_path: str, target: PageSpec) -> st.Page:
 
     page.__name__ = f"redirect_{url_path.replace('-', '_')}"
     return st.Page(page, title=url_path, url_path=url_path, visibility="hidden")
+
+
+#: A URL path Streamlit can register a page at (one segment, no slash).
+_URL_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,99}$")
+
+
+#: Session key of the last URL path asked for by name (see :func:`requested_url_path`).
+_REQUESTED = "_spendlens_requested_url_path"
+
+
+def requested_url_path() -> str | None:
+    """The URL path the browser asked for in this run (``/no-such-page`` → ``"no-such-page"``), or
+    None when it asked for a page of the navigation by its id (a link or the sidebar) or for the
+    root URL. Opening a URL sends its name; the browser's next runs on that page send the id of the
+    page registered there, so a name asked for is remembered to recognise them."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    page_id, name = (
+        ctx.pages_manager.intended_page_script_hash,
+        ctx.pages_manager.intended_page_name,
+    )
+    if not page_id:
+        if name:
+            st.session_state[_REQUESTED] = name
+        return name or None
+    remembered = st.session_state.get(_REQUESTED)
+    if isinstance(remembered, str) and calc_hash(remembered) == page_id:
+        return remembered
+    return None
+
+
+def with_not_found(
+    sections: dict[str, list[st.Page]], requested: str | None
+) -> dict[str, list[st.Page]]:
+    """``sections`` plus, when ``requested`` names none of their pages, a hidden page at that URL
+    that says "Page not found" and links the default page (home, or the login). Streamlit would
+    otherwise open its own blocking "Page not found" dialog over the default page. (A URL of
+    several segments, which no page can be registered at, still gets Streamlit's dialog.)"""
+    if requested is None or not _URL_PATH.match(requested):
+        return sections
+    every = [p for pages in sections.values() for p in pages]
+    # The default page's url_path reads "" (the root URL): its own path is still taken.
+    known = {p.url_path for p in every} | {p._url_path for p in every}
+    if requested in known:
+        return sections
+    home = next((p for p in every if p.url_path == ""), every[0])
+
+    def page() -> None:
+        st.title("Page not found")
+        st.write(
+            f"There is no page at **/{requested}**. It may have moved, or the link is mistyped."
+        )
+        st.page_link(home, label="Go to the home page", icon=":material/home:")
+
+    page.__name__ = "page_not_found"
+    not_found = st.Page(page, title="Page not found", url_path=requested, visibility="hidden")
+    first = next(iter(sections))
+    return {**sections, first: [*sections[first], not_found]}

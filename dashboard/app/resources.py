@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.auth.registration import make_registration_throttle
 from dashboard.auth.throttle import LoginThrottle, make_throttle
 from dashboard.cache import Cache
 from dashboard.cache import connect as connect_cache
@@ -25,6 +26,7 @@ __all__ = [
     "StoreStartup",
     "get_cache",
     "get_jobs",
+    "get_registration_throttle",
     "get_runner",
     "get_settings",
     "get_store",
@@ -114,6 +116,16 @@ def get_throttle(settings: Settings) -> LoginThrottle:
         settings.login_client_max_attempts,
         settings.login_username_soft_limit,
     )
+
+
+@st.cache_resource(show_spinner=False)
+def _open_registration_throttle(redis_url: str | None) -> LoginThrottle:
+    return make_registration_throttle(redis_url)
+
+
+def get_registration_throttle(settings: Settings) -> LoginThrottle:
+    """The registration rate limit of this process (its counters in Redis when configured)."""
+    return _open_registration_throttle(settings.redis_url)
 
 
 def get_runner(settings: Settings | None = None) -> Runner:

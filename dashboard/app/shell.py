@@ -10,10 +10,11 @@ import logging
 
 import streamlit as st
 
-from dashboard.app.navigation import build_navigation
+from dashboard.app.navigation import build_navigation, requested_url_path, with_not_found
 from dashboard.app.page_timings import PAGE_TIMINGS
 from dashboard.app.resources import (
     get_cache,
+    get_registration_throttle,
     get_settings,
     get_store,
     get_throttle,
@@ -123,7 +124,9 @@ def _run_signed_in(settings: Settings, store: Store, startup: StartupCheck) -> N
 
     def register() -> None:
         st.title("Create an account")
-        account_forms.registration_form(store, settings, cache=get_cache(settings))
+        account_forms.registration_form(
+            store, settings, get_registration_throttle(settings), cache=get_cache(settings)
+        )
 
     def change_password() -> None:
         st.title("Change your password")
@@ -140,6 +143,8 @@ def _run_signed_in(settings: Settings, store: Store, startup: StartupCheck) -> N
     )
     # Shell widgets come after st.navigation: it resolves the page, and widget ids include the
     # page, so a button drawn before it would change id between the run after login and the next.
+    # An unknown URL lands on our own "Page not found" page, not Streamlit's blocking dialog.
+    nav = with_not_found(nav, requested_url_path())
     page = st.navigation(nav, expanded=True)  # an admin has 14 pages: show them all
     if user is not None:
         with st.sidebar:

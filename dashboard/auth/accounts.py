@@ -31,11 +31,13 @@ __all__ = [
     "EMAIL_MAX",
     "NAME_MAX",
     "USERNAME_MAX",
+    "USERNAME_RULE",
     "AccountError",
     "change_password",
     "check_email",
     "check_name",
     "check_new_password",
+    "check_username",
     "end_all_sessions",
     "hash_password",
     "issue_temporary_password",
@@ -55,7 +57,13 @@ class AccountError(ValueError):
 USERNAME_MAX = 64
 NAME_MAX = 100
 EMAIL_MAX = 254
-_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,31}$")
+#: A registered username's length, and the rule as the form states it.
+USERNAME_MIN, USERNAME_NEW_MAX = 3, 32
+USERNAME_RULE = (
+    f"{USERNAME_MIN}–{USERNAME_NEW_MAX} characters: letters, digits, dots, hyphens, underscores; "
+    "starting with a letter or digit. Capitals are stored in lower case."
+)
+_USERNAME_CHAR = re.compile(r"[a-z0-9._-]")
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
 
@@ -73,6 +81,36 @@ def check_new_password(password: str, repeat: str, *, username: str) -> None:
         passwords.check_policy(password, username=username)
     except passwords.PasswordRejected as exc:
         raise AccountError(str(exc)) from None
+
+
+def _shown(char: str) -> str:
+    return "spaces" if char == " " else repr(char) if char.isprintable() else f"U+{ord(char):04X}"
+
+
+def check_username(username: str) -> str:
+    """A new username, lower-cased: raise :class:`AccountError` naming the rule it breaks."""
+    value = username.strip().lower() if isinstance(username, str) else ""
+    if not value:
+        msg = f"username: enter {USERNAME_MIN} to {USERNAME_NEW_MAX} characters"
+        raise AccountError(msg)
+    if len(value) < USERNAME_MIN:
+        msg = f"username: at least {USERNAME_MIN} characters, got {len(value)}"
+        raise AccountError(msg)
+    if len(value) > USERNAME_NEW_MAX:
+        msg = f"username: at most {USERNAME_NEW_MAX} characters, got {len(value):,}"
+        raise AccountError(msg)
+    bad = list(dict.fromkeys(c for c in value if not _USERNAME_CHAR.fullmatch(c)))
+    if bad:
+        shown = ", ".join(_shown(c) for c in bad[:5]) + (" …" if len(bad) > 5 else "")
+        msg = (
+            "username: only letters a-z, digits, dots, hyphens and underscores; "
+            f"not allowed: {shown}"
+        )
+        raise AccountError(msg)
+    if not value[0].isalnum():
+        msg = f"username: start with a letter or digit, not {value[0]!r}"
+        raise AccountError(msg)
+    return value
 
 
 def check_name(name: str, *, label: str = "name") -> str:
@@ -157,10 +195,7 @@ def register_account(
 ) -> dict[str, Any]:
     """Create a self-registered account with the ``user`` role (every field checked here too:
     the form's limits can be bypassed)."""
-    username = username.strip().lower() if isinstance(username, str) else ""
-    if not _USERNAME.match(username):
-        msg = "usernames are 3 to 32 letters, digits, '.', '_' or '-', starting with a letter or digit"
-        raise AccountError(msg)
+    username = check_username(username)
     name = check_name(name)
     email = check_email(email)
     check_new_password(password, repeat, username=username)

@@ -392,8 +392,10 @@ def make_throttle(
     window_minutes: int,
     client_max_attempts: int = 20,
     username_soft_limit: int = 10,
+    prefix: str = "spendlens:login:",
 ) -> LoginThrottle:
-    """The throttle for these settings: in Redis when ``redis_url`` is set, else in-process."""
+    """The throttle for these settings: in Redis when ``redis_url`` is set (its keys under
+    ``prefix``), else in-process."""
     options: dict[str, object] = {
         "max_attempts": max_attempts,
         "window_s": window_minutes * 60,
@@ -401,5 +403,5 @@ def make_throttle(
         "username_soft_limit": username_soft_limit,
     }
     if redis_url:
-        return RedisThrottle(redis_url, **options)
+        return RedisThrottle(redis_url, prefix=prefix, **options)
     return MemoryThrottle(**options)

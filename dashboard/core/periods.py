@@ -294,7 +294,11 @@ PRESETS: dict[str, Preset] = {
     "last-90-days": Preset("Last 90 days", "rolling", _last_days(90)),
     "quarter-to-date": Preset("Quarter to date", "rolling", lambda t: (_quarter_start(t), t)),
     "year-to-date": Preset("Year to date", "rolling", lambda t: (dt.date(t.year, 1, 1), t)),
-    "last-12-months": Preset("Last 12 months", "rolling", lambda t: (add_months(t, -11), t)),
+    # The 12 months ending today (365 or 366 days), not from the 1st of the month 11 months ago,
+    # which in December is the same as year to date.
+    "last-12-months": Preset(
+        "Last 12 months", "rolling", lambda t: (_shift_years(t, -1) + dt.timedelta(days=1), t)
+    ),
     "month": Preset("Month", "calendar", count=36, default=1),
     "quarter": Preset("Quarter", "calendar", count=12, default=1),
     "year": Preset("Year", "calendar", count=6, default=0),

@@ -24,9 +24,11 @@ from dashboard.data.audit_log import audit
 from dashboard.store import Store
 from dashboard.ui import session
 
-__all__ = ["client_address", "login_form", "widget_limit"]
+__all__ = ["FORM_WIDTH", "client_address", "login_form", "widget_limit"]
 
 _MAX_ADDRESS_CHARS = 64
+#: The login form's width in pixels: two short fields, not the page's full width.
+FORM_WIDTH = 420
 
 
 def widget_limit(limit: int) -> int:
@@ -61,7 +63,7 @@ def client_address(settings: Settings) -> str:
 def login_form(store: Store, settings: Settings, throttle: LoginThrottle) -> None:
     """Our login form: bounded, throttled per (username, client), audited; a disabled account or
     (in production) a demo password is refused only after a right password."""
-    with st.form("spendlens_login"):
+    with st.form("spendlens_login", width=FORM_WIDTH):
         st.subheader("Log in")
         username = st.text_input(
             "Username", autocomplete="username", max_chars=widget_limit(accounts.USERNAME_MAX)

@@ -12,7 +12,13 @@ from queries.profile import data_inventory, my_summary
 
 __all__ = ["COLLECTIONS", "Inventory", "MySummary", "inventory", "summary_for"]
 
-COLLECTIONS = ("users", "expenses", "budgets", "api_requests")
+#: The collections counted for staff → how the page names them.
+COLLECTIONS = {
+    "users": "Users",
+    "expenses": "Expenses",
+    "budgets": "Budgets",
+    "api_requests": "API requests",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,10 @@ class Inventory:
     @property
     def is_empty(self) -> bool:
         return self.counts.get("expenses", 0) == 0
+
+    def labelled(self) -> dict[str, int]:
+        """The counts under their human names ("API requests", not "api_requests")."""
+        return {COLLECTIONS.get(name, name): count for name, count in self.counts.items()}
 
 
 @dataclass(frozen=True)

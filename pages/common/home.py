@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.app.resources import get_runner
+from dashboard.core.money import format_money
 from dashboard.ui.components import left_out_notice
 from dashboard.ui.signed_in import signed_in_user
 from dashboard.views.home import inventory, summary_for
@@ -26,7 +27,7 @@ if "user" in user.roles:
     else:
         a, b, c = st.columns(3)
         a.metric("Your expenses", f"{mine.expenses:,}")
-        b.metric(f"Total spent ({user.currency})", f"{mine.total:,.2f}")
+        b.metric("Total spent", format_money(mine.total, user.currency))
         c.metric("Since", f"{mine.first:%Y-%m-%d}" if mine.first else "—")
     st.caption(mine.as_of)
 
@@ -36,9 +37,9 @@ if user.has_role("product", "finance"):
     left, right = st.columns(2)
     left.markdown(f"**Database** · {inv.database}")
     right.markdown(f"**Cache** · {inv.cache}")
-    cols = st.columns(len(inv.counts))
-    for col, (name, count) in zip(cols, inv.counts.items(), strict=True):
-        col.metric(name.replace("_", " ").capitalize(), f"{count:,}")
+    counts = inv.labelled()
+    for col, (label, count) in zip(st.columns(len(counts)), counts.items(), strict=True):
+        col.metric(label, f"{count:,}")
     st.caption(inv.as_of)
     if inv.is_empty:
         st.info(

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit_authenticator import Encryptor
 
 from dashboard.app.resources import get_settings, get_store
-from dashboard.core.settings import DEMO_COOKIE_KEY
 from dashboard.data import bulk
 from dashboard.seed.dataset import generate
 from dashboard.store import connect
-from tests.apptest import APP, open_url_path
+from tests.apptest import APP, answer_question, open_url_path
 
 
 @pytest.fixture
@@ -43,8 +41,7 @@ def _register(at: AppTest, *, username: str, email: str) -> AppTest:
     inputs["Username"].input(username)
     inputs["Password"].input("Analytical-1!")
     inputs["Repeat password"].input("Analytical-1!")
-    captcha = Encryptor(DEMO_COOKIE_KEY).decrypt(at.session_state["register_user_captcha"])
-    inputs["Captcha"].input(captcha)
+    answer_question(at)
     at.button[0].click()
     return at.run()
 

@@ -32,12 +32,35 @@ TODAY = D(2026, 11, 18)  # a Wednesday
         ("last-90-days", D(2026, 8, 21), D(2026, 11, 18)),
         ("quarter-to-date", D(2026, 10, 1), D(2026, 11, 18)),
         ("year-to-date", D(2026, 1, 1), D(2026, 11, 18)),
-        ("last-12-months", D(2025, 12, 1), D(2026, 11, 18)),
+        ("last-12-months", D(2025, 11, 19), D(2026, 11, 18)),
     ],
 )
 def test_presets(preset: str, start: dt.date, end: dt.date) -> None:
     period = period_for(preset, today=TODAY, tz="UTC")
     assert (period.start, period.end) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("today", "start", "days"),
+    [
+        (D(2026, 12, 5), D(2025, 12, 6), 365),  # December: not year to date (1 Jan - 5 Dec)
+        (D(2026, 1, 1), D(2025, 1, 2), 365),
+        (D(2028, 2, 29), D(2027, 3, 1), 366),  # a leap day: back to 28 Feb, the day after
+        (D(2028, 3, 1), D(2027, 3, 2), 366),
+    ],
+)
+def test_last_12_months_ends_today_and_starts_12_months_back(
+    today: dt.date, start: dt.date, days: int
+) -> None:
+    period = period_for("last-12-months", today=today, tz="UTC")
+    assert (period.start, period.end, period.days) == (start, today, days)
+    assert period != period_for("year-to-date", today=today, tz="UTC")
+    # Its comparisons: the same number of days just before, and the same days a year earlier.
+    before = period.previous()
+    assert (before.end, before.days) == (start - dt.timedelta(days=1), days)
+    year_before = period.year_before()
+    assert year_before.end == today.replace(year=today.year - 1, day=min(today.day, 28))
+    assert year_before.days in (365, 366)
 
 
 def test_every_preset_is_handled() -> None:

@@ -29,10 +29,11 @@ def _shown(at: AppTest) -> list[str]:
 
 
 def test_the_default_of_each_menu() -> None:
+    # The default, last 12 months, on 18 Nov 2026: from 19 Nov 2025 (a year back, plus a day).
     at = _app("SPENDING_PERIODS", "Europe/Paris").run()
-    assert _shown(at) == ["2025-12-01:2026-11-18", "days", "Europe/Paris"]
+    assert _shown(at) == ["2025-11-19:2026-11-18", "days", "Europe/Paris"]
     at = _app("SYSTEM_PERIODS").run()
-    assert _shown(at) == ["2025-12-01:2026-11-18", "days", "UTC"]
+    assert _shown(at) == ["2025-11-19:2026-11-18", "days", "UTC"]
     at = _app("REPORT_PERIODS", "Asia/Tokyo").run()  # the last complete month
     assert _shown(at) == ["2026-10", "month", "Asia/Tokyo"]
 
@@ -65,7 +66,7 @@ def test_bad_link_values_are_named_not_silently_replaced() -> None:
     warnings = [w.value for w in at.warning]
     assert any("“forever” is not one this page knows" in w for w in warnings)
     assert any("“from” date “2026-13-01” is not a date" in w for w in warnings)
-    assert _shown(at)[0] == "2025-12-01:2026-11-18"
+    assert _shown(at)[0] == "2025-11-19:2026-11-18"
 
 
 def test_an_unknown_zone_is_refused_not_read_as_utc() -> None:

@@ -18,9 +18,35 @@ def _account(new_app, role: str = "user") -> AppTest:
 
 
 def _update(at: AppTest, field: str, value: str) -> AppTest:
-    at.selectbox[0].select(field)
-    next(t for t in at.text_input if t.label == "New value").set_value(value)
+    next(t for t in at.text_input if t.label == field).set_value(value)
     return next(b for b in at.button if b.label == "Update").click().run()
+
+
+def test_the_details_tab_shows_the_current_name_and_email(new_app, app_store: Store) -> None:
+    """Before: a field picker and an empty "New value": the current details were nowhere."""
+    doc = users.by_username(app_store, "demo-user")
+    first, last = doc["name"].split(" ", 1)  # "Dana Demo" in the seed
+    at = _account(new_app)
+    shown = {
+        t.label: t.value for t in at.text_input if t.label in ("First name", "Last name", "Email")
+    }
+    assert shown == {"First name": first, "Last name": last, "Email": doc["email"]}
+    at = _update(at, "Last name", "Dawson")  # only the changed field is saved
+    assert "Details updated" in at.success[0].value
+    assert users.by_username(app_store, "demo-user")["name"] == f"{first} Dawson"
+    assert users.by_username(app_store, "demo-user")["email"] == doc["email"]
+    entries = app_store.find("audit_log", {"event": "account.updated", "target": "demo-user"})
+    assert [e["details"]["fields"] for e in entries] == [["name"]]
+    shown = {t.label: t.value for t in _account(new_app).text_input}
+    assert shown["Last name"] == "Dawson"
+
+
+def test_a_bad_field_saves_none_of_the_changes(new_app, app_store: Store) -> None:
+    at = _account(new_app)
+    next(t for t in at.text_input if t.label == "First name").set_value("Daniela")
+    at = _update(at, "Email", "not-an-address")
+    assert at.error[0].value == "Email: enter an address such as name@example.org."
+    assert users.by_username(app_store, "demo-user")["name"] == "Dana Demo"
 
 
 @pytest.mark.parametrize("email", ["Demo-Admin@spendlens.example", "DEMO-ADMIN@SPENDLENS.EXAMPLE"])

@@ -8,7 +8,7 @@ import math
 import pytest
 
 from dashboard.store import Store
-from tests.apptest import login_as, money, raw_expenses
+from tests.apptest import login_as, raw_expenses
 from tests.factories import broken_expense
 
 
@@ -29,9 +29,8 @@ def test_the_summary_counts_the_usable_expenses_and_says_what_it_left_out(
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Your expenses"].replace(",", "")) == raw.height
-    assert money(metrics[f"Total spent ({user['currency']})"]) == pytest.approx(
-        round(raw["amount"].sum(), 2), abs=0.005
-    )
+    assert user["currency"] == "USD"  # the seed's demo user
+    assert metrics["Total spent"] == f"${round(raw['amount'].sum(), 2):,.2f}"
     warnings = [w.value for w in at.warning]
     assert any(
         w.startswith(
@@ -39,3 +38,15 @@ def test_the_summary_counts_the_usable_expenses_and_says_what_it_left_out(
         )
         for w in warnings
     ), warnings
+
+
+@pytest.mark.parametrize(("currency", "symbol", "decimals"), [("EUR", "€", 2), ("JPY", "¥", 0)])
+def test_the_total_is_shown_with_the_users_currency_symbol(
+    currency: str, symbol: str, decimals: int, new_app, app_store: Store
+) -> None:
+    """Before: "Total spent (EUR)" over a bare "1234.50"; now the amount carries its symbol."""
+    app_store.update_many("users", {"username": "demo-user"}, {"$set": {"currency": currency}})
+    _, raw = raw_expenses(app_store, "demo-user")
+    at = login_as(new_app, "user")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Total spent"] == f"{symbol}{raw['amount'].sum():,.{decimals}f}"
