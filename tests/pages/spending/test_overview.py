@@ -3,11 +3,13 @@ the raw documents, its charts, drilling into a category, and a broken link."""
 
 from __future__ import annotations
 
+
 import json
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.core.periods import local_today, period_for
 from dashboard.store import Store
 from tests.apptest import assert_overview_kpis, money, raw_expenses
 
@@ -88,7 +90,7 @@ def test_the_trend_and_the_kpi_state_one_budget_definition(user_app: AppTest) ->
 
 
 def test_charts_have_no_title_of_their_own_and_the_running_month_is_partial(
-    user_app: AppTest,
+    user_app: AppTest, app_store: Store
 ) -> None:
     # Default period: the last 12 months, up to today; the page headings name every chart.
     at = user_app.switch_page("pages/spending/overview.py").run()
@@ -97,9 +99,15 @@ def test_charts_have_no_title_of_their_own_and_the_running_month_is_partial(
     headings = [h.value for h in at.subheader]
     assert {"Monthly trend", "By category", "Daily spending"} <= set(headings)
     bars = specs[0]["data"][0]
-    # this month is not over: its bar (the last) is hatched, the complete ones are not
-    assert bars["marker"]["pattern"]["shape"][-1] == "/"
-    assert set(bars["marker"]["pattern"]["shape"][:-1]) == {""}
+    # "Last 12 months" runs from the day after today's date a year ago: its first month is cut by
+    # the period unless that day is a 1st, and this month is not over (today counts as running):
+    # only those bars are hatched.
+    shapes = bars["marker"]["pattern"]["shape"]
+    tz = raw_expenses(app_store, "demo-user")[0]["timezone"]
+    period = period_for("last-12-months", today=local_today(tz), tz=tz)
+    assert shapes[0] == ("/" if period.start.day != 1 else "")
+    assert shapes[-1] == "/"
+    assert set(shapes[1:-1]) == {""}
     assert any(
         c.value.startswith("Hatched bars and dashed segments are partial: the month is not over")
         for c in at.caption
