@@ -3,7 +3,6 @@ the raw documents, its charts, drilling into a category, and a broken link."""
 
 from __future__ import annotations
 
-
 import json
 
 import pytest
