@@ -89,7 +89,7 @@ def partial_note(
     if any(bucket_end(first, unit) > last_day for first in firsts):
         reasons.append(f"the {unit} is not over yet (data up to {last_day:%d %b %Y})")
     if data_start is not None and any(first < data_start for first in firsts):
-        reasons.append(f"the data starts on {data_start:%d %b %Y}")
+        reasons.append(f"the figures start on {data_start:%d %b %Y}")
     return PARTIAL_NOTE.format(why=" and ".join(reasons))
 
 

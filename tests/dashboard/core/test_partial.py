@@ -42,7 +42,7 @@ def test_the_current_month_and_a_month_begun_before_the_data_are_partial() -> No
     )
     assert note == (
         "Hatched bars and dashed segments are partial: the month is not over yet "
-        "(data up to 04 Dec 2026) and the data starts on 03 Dec 2025."
+        "(data up to 04 Dec 2026) and the figures start on 03 Dec 2025."
     )
 
 
