@@ -173,6 +173,11 @@ def bucket_axis(
         tickvals=ticks,
         ticktext=[f"{day:{fmt}}" for day in ticks],
     )
+    if half > dt.timedelta(0):
+        # Bars on a date axis are as wide as Plotly's smallest gap between them, which one bucket
+        # does not have: a single month would be a hairline. Width is in milliseconds here.
+        width = 1.6 * half.total_seconds() * 1000
+        fig.update_traces(width=width, selector={"type": "bar"})
 
 
 def date_buckets_axis(fig: go.Figure, buckets: Sequence[dt.date]) -> None:

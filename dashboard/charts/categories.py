@@ -7,6 +7,7 @@ category with :func:`dashboard.charts.selected_category`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import plotly.graph_objects as go
@@ -65,7 +66,12 @@ def category_breakdown(
             sort=False,
             direction="clockwise",
             marker={"colors": marker_colors},
-            textinfo="percent",
+            # Shares on the slices big enough to hold them, one precision; the rest are on hover
+            # and in the legend (labels outside small slices piled up over each other).
+            text=_slice_labels(totals),
+            textinfo="text",
+            textposition="inside",
+            insidetextorientation="horizontal",
             hovertemplate=f"%{{label}}<br>{amount} (%{{percent}})<extra></extra>",
         )
     else:
@@ -92,6 +98,17 @@ def category_breakdown(
             font={"size": 16},
         )
     return ui.finish(fig, title=title, legend="beside" if kind == "donut" else "below")
+
+
+#: Slices below this share of the donut carry no label of their own.
+MIN_LABELLED_SHARE = 0.03
+
+
+def _slice_labels(totals: Sequence[float]) -> list[str]:
+    whole = sum(totals)
+    if whole <= 0:
+        return ["" for _ in totals]
+    return [f"{t / whole:.0%}" if t / whole >= MIN_LABELLED_SHARE else "" for t in totals]
 
 
 def _share_trace(

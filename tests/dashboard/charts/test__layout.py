@@ -105,6 +105,10 @@ def test_monthly_trend_ticks_only_on_its_months() -> None:
     fig = monthly_trend(frame, currency="USD")
     assert fig.layout.xaxis.ticktext == ("Dec 2026",)
     assert fig.layout.yaxis.rangemode == "tozero"
+    # One bucket has no gap to size the bar by: without a width it is a hairline. The bar
+    # spans 0.8 of its month (16-day half buckets: 0.8 * 32 days in milliseconds).
+    (bar,) = [t for t in fig.data if t.type == "bar"]
+    assert bar.width == pytest.approx(0.8 * 32 * 86_400_000)
 
 
 TITLED_ELSEWHERE = {"budget_progress", "budget_history"}  # charts/budgets.py: the budgets item

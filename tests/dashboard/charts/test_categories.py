@@ -36,6 +36,17 @@ def test_donut() -> None:
     assert pie.sort is False
     assert pie.hovertemplate == "%{label}<br>€%{value:,.2f} (%{percent})<extra></extra>"
     assert [a.text for a in fig.layout.annotations] == ["€45.00"]
+    # Shares inside the slices, one precision; none would be drawn below 3 %.
+    assert pie.text == ("67%", "22%", "11%")
+    assert (pie.textinfo, pie.textposition) == ("text", "inside")
+
+
+def test_donut_leaves_slices_under_three_percent_unlabelled() -> None:
+    frame = pl.DataFrame(
+        {"category": ["A", "B", "C"], "total": [97.5, 2.0, 0.5], "count": [1, 1, 1]}
+    )
+    (pie,) = category_breakdown(frame, currency="USD").data
+    assert pie.text == ("98%", "", "")
 
 
 def test_treemap() -> None:
