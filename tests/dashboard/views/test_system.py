@@ -195,9 +195,10 @@ def test_page_load_colours_at_the_boundaries(ms: float, status: str) -> None:
 @pytest.mark.parametrize(
     ("down", "status", "value"),
     [
-        ((1, 1000), "green", "99.900%"),  # exactly 99.9 % meets "≥ 99.9 %"
+        ((1, 1000), "green", "99.9%"),  # exactly 99.9 % meets "≥ 99.9 %"
         ((5, 4000), "amber", "99.875%"),  # downtime 0.125 % = 25 % over the 0.1 % allowed
-        ((6, 4000), "red", "99.850%"),
+        ((6, 4000), "red", "99.85%"),
+        ((0, 4000), "green", "100%"),  # no trailing zeros: the value fits its tile
         ((0, 0), "none", "—"),
     ],
 )

@@ -20,7 +20,7 @@ from tests.apptest import login_as, open_url_path
 SCRIPT = "pages/product/system.py"
 GOALS = [
     "API p95 · < 200 ms",
-    "DB query p95 · < 50 ms",
+    "DB p95 · < 50 ms",
     "Uptime · ≥ 99.9 %",
     "Page load p95 · < 2 s",
     "Cache hits · ≥ 90 %",
