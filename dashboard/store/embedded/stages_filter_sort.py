@@ -18,18 +18,20 @@ def _match(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     ctx = state.ctx(lf, "$match")
     predicate = compile_filter(spec, ctx)
     if _RUNTIME_CHECK in str(predicate):
-        # A run-time error check must see only the documents that reach this stage: Polars would
-        # merge this filter with an earlier one and evaluate the check on rows that one removed.
-        lf = lf.map_batches(_same, predicate_pushdown=False, schema=lf.collect_schema())
+        # A run-time error check must see only the documents that reach this stage: Polars merges
+        # consecutive filters into one and would evaluate the check on rows an earlier one
+        # removed. A filter on a column computed after the earlier filter cannot be merged into
+        # it. (Not a Python callback as a fence: one inside a Polars query can deadlock on the
+        # GIL against another thread converting a frame.)
+        lf = lf.with_columns(predicate.alias(_MATCHED)).filter(pl.col(_MATCHED))
+        return lf.drop(_MATCHED)
     return lf.filter(predicate)
 
 
 #: How a run-time check (``runtime_errors``: a Python callback) shows in a Polars expression.
 _RUNTIME_CHECK = "python_udf"
-
-
-def _same(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame
+#: The hidden column a checked ``$match`` computes its predicate into.
+_MATCHED = "$p:__engine:matched"
 
 
 def _sort(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
