@@ -13,7 +13,7 @@ from typing import Literal
 
 import polars as pl
 
-from dashboard.core.periods import Period, add_months, local_today
+from dashboard.core.periods import Period, local_today
 
 __all__ = [
     "PARTIAL_NOTE",
@@ -25,33 +25,22 @@ __all__ = [
 ]
 
 Unit = Literal["day", "week", "month", "quarter", "year"]
-_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+#: How far each bucket reaches, as a Polars offset: its last day is the day before that.
+_LENGTHS = {"day": "1d", "week": "1w", "month": "1mo", "quarter": "3mo", "year": "1y"}
 
 PARTIAL_NOTE = "Hatched bars and dashed segments are partial: {why}."
 
 
+def _end_expr(first: pl.Expr, unit: Unit) -> pl.Expr:
+    if unit not in _LENGTHS:
+        msg = f"unknown unit {unit!r}; expected day, week, month, quarter or year"
+        raise ValueError(msg)
+    return first.dt.offset_by(_LENGTHS[unit]) - pl.duration(days=1)
+
+
 def bucket_end(first: dt.date, unit: Unit) -> dt.date:
     """The last day of the bucket that starts on ``first``."""
-    if unit == "day":
-        return first
-    if unit == "week":
-        return first + dt.timedelta(days=6)
-    if unit not in _MONTHS:
-        msg = f"unknown unit {unit!r}; expected day, week, month, quarter or year"
-        raise ValueError(msg)
-    return add_months(first, _MONTHS[unit]) - dt.timedelta(days=1)
-
-
-def _end_expr(column: str, unit: Unit) -> pl.Expr:
-    col = pl.col(column)
-    if unit == "day":
-        return col
-    if unit == "week":
-        return col + pl.duration(days=6)
-    if unit not in _MONTHS:
-        msg = f"unknown unit {unit!r}; expected day, week, month, quarter or year"
-        raise ValueError(msg)
-    return col.dt.offset_by(f"{_MONTHS[unit]}mo") - pl.duration(days=1)
+    return pl.select(_end_expr(pl.lit(first), unit)).item()
 
 
 def mark_partial(
@@ -67,7 +56,7 @@ def mark_partial(
     if frame[column].dtype != pl.Date:
         msg = f"mark_partial: column {column!r} must hold dates, not {frame[column].dtype}"
         raise TypeError(msg)
-    partial = _end_expr(column, unit) > pl.lit(last_day)
+    partial = _end_expr(pl.col(column), unit) > pl.lit(last_day)
     if data_start is not None:
         partial = partial | (pl.col(column) < pl.lit(data_start))
     return frame.with_columns(partial=partial.fill_null(False))
