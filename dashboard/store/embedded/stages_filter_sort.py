@@ -17,12 +17,13 @@ __all__ = ["STAGES"]
 def _match(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     ctx = state.ctx(lf, "$match")
     predicate = compile_filter(spec, ctx)
-    if _RUNTIME_CHECK in str(predicate):
+    if _RUNTIME_CHECK in str(predicate) and predicate.meta.root_names():
         # A run-time error check must see only the documents that reach this stage: Polars merges
         # consecutive filters into one and would evaluate the check on rows an earlier one
         # removed. A filter on a column computed after the earlier filter cannot be merged into
         # it. (Not a Python callback as a fence: one inside a Polars query can deadlock on the
-        # GIL against another thread converting a frame.)
+        # GIL against another thread converting a frame.) A predicate that reads no column is a
+        # constant, which a filter broadcasts and a computed column cannot.
         lf = lf.with_columns(predicate.alias(_MATCHED)).filter(pl.col(_MATCHED))
         return lf.drop(_MATCHED)
     return lf.filter(predicate)
