@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import polars as pl
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard.core.compare import Comparison
 from dashboard.core.left_out import LeftOut
@@ -13,7 +14,14 @@ from dashboard.core.money import format_money
 from dashboard.ui.tables import data_table
 from dashboard.views.spending import BUDGET_RULE, Kpi
 
-__all__ = ["empty_state", "kpi_row", "left_out_notice", "report_table"]
+__all__ = [
+    "comparison_note",
+    "empty_state",
+    "kpi_row",
+    "left_out_notice",
+    "report_table",
+    "row_notes",
+]
 
 
 def _fmt(kpi: Kpi, currency: str) -> str:
@@ -33,12 +41,30 @@ def _said(comparison: Comparison, reference: str) -> str:
     return f"{comparison.text()} vs {reference}"
 
 
+def comparison_note(comparison: Comparison, reference: str) -> str | None:
+    """What a metric's delta cannot show (``Previous period: no data before Dec 2025``, or a
+    partial change in words); None when the delta says it all."""
+    if comparison.change is None or comparison.partial:
+        return _said(comparison, reference)
+    return None
+
+
+def row_notes(columns: Sequence[DeltaGenerator], notes: Sequence[str | None]) -> None:
+    """Each metric's note under it, or once under the row when every metric has the same one."""
+    if len(notes) > 1 and len(set(notes)) == 1:
+        if notes[0]:
+            st.caption(notes[0])
+        return
+    for column, note in zip(columns, notes, strict=True):
+        if note:
+            column.caption(note)
+
+
 def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
     """One metric per KPI: the value, its change against the previous period (the delta, only
     when it is a real change), and last year's in the caption; notes say why one is missing."""
-    captions = [_caption(kpi) for kpi in kpis]
-    shared = len(set(captions)) == 1 and len(kpis) > 1  # one note for all: said once, below
-    for column, kpi, caption in zip(st.columns(len(kpis)), kpis, captions, strict=True):
+    columns = st.columns(len(kpis))
+    for column, kpi in zip(columns, kpis, strict=True):
         previous, last_year = kpi.vs_previous, kpi.vs_last_year
         rule = f" {BUDGET_RULE}" if kpi.kind == "share" else ""
         column.metric(
@@ -51,18 +77,13 @@ def kpi_row(kpis: Sequence[Kpi], *, currency: str) -> None:
                 f"Against the same period last year: {last_year.text()}.{rule}"
             ),
         )
-        if not shared:
-            column.caption(caption)
-    if shared:
-        st.caption(captions[0])
+    row_notes(columns, [_caption(kpi) for kpi in kpis])
 
 
 def _caption(kpi: Kpi) -> str:
     """Last year's comparison, and the previous period's when the delta cannot show it."""
-    shown = [_said(kpi.vs_last_year, "last year")]
-    if kpi.vs_previous.change is None or kpi.vs_previous.partial:
-        shown.insert(0, _said(kpi.vs_previous, "previous period"))
-    return " · ".join(shown)
+    note = comparison_note(kpi.vs_previous, "previous period")
+    return " · ".join(n for n in (note, _said(kpi.vs_last_year, "last year")) if n)
 
 
 def empty_state(title: str, body: str) -> None:

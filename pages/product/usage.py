@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import charts
 from dashboard.app.resources import get_runner
 from dashboard.core.periods import SPENDING_PERIODS, Period
+from dashboard.ui.components import comparison_note, row_notes
 from dashboard.ui.filters import period_picker
 from dashboard.ui.partial import partial_caption
 from dashboard.ui.signed_in import signed_in_user
@@ -23,17 +24,9 @@ def _value(kpi: usage.UsageKpi, value: float | None) -> str:
     return {"share": f"{value:.1%}", "average": f"{value:,.1f}"}.get(kpi.kind, f"{value:,.0f}")
 
 
-def _note(kpi: usage.UsageKpi) -> str | None:
-    """Why a KPI has no delta (or a partial one), in words; None when the delta says it all."""
-    if kpi.change.change is None or kpi.change.partial:
-        return f"Previous period: {kpi.change.text()}"
-    return None
-
-
 def _metrics(kpis: list[usage.UsageKpi], previous: Period) -> None:
-    notes = [_note(kpi) for kpi in kpis]
-    shared = len(set(notes)) == 1  # the same note for the whole row: said once, below it
-    for column, kpi, note in zip(st.columns(len(kpis)), kpis, notes, strict=True):
+    columns = st.columns(len(kpis))
+    for column, kpi in zip(columns, kpis, strict=True):
         column.metric(
             kpi.label,
             _value(kpi, kpi.value),
@@ -43,10 +36,7 @@ def _metrics(kpis: list[usage.UsageKpi], previous: Period) -> None:
                 f"change: {kpi.change.text()}"
             ),
         )
-        if note and not shared:
-            column.caption(note)
-    if shared and notes[0]:
-        st.caption(notes[0])
+    row_notes(columns, [comparison_note(kpi.change, "previous period") for kpi in kpis])
 
 
 st.title("Usage")
