@@ -7,6 +7,9 @@
   import statements only (``importlib`` would hide edges from this reader).
 - The store's data methods are called only inside ``dashboard/store`` and ``dashboard/data``.
 - Tests mirror the package: ``tests/<package path>/test_<module>[_<aspect>].py``.
+- No Python callback inside a Polars query (``map_batches``, ``map_elements``…): it runs on a
+  Polars worker thread that needs the GIL, and deadlocks the whole server when another thread holds
+  the GIL while it waits for that pool (a browser-test server once stopped answering this way).
 """
 
 from __future__ import annotations
@@ -217,6 +220,30 @@ def test_only_the_data_layer_calls_the_store() -> None:
     assert calls == []
 
 
+#: Polars methods that call back into Python from inside a query.
+POLARS_CALLBACKS = {"map_batches", "map_elements", "map_groups", "map_rows", "apply"}
+
+
+def python_callbacks(tree: ast.AST) -> list[int]:
+    """Lines calling a Polars method that runs a Python function inside the query."""
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in POLARS_CALLBACKS
+    ]
+
+
+def test_no_python_callback_runs_inside_a_polars_query() -> None:
+    found = [
+        f"{module}:{line}"
+        for module, path in MODULES.items()
+        for line in python_callbacks(ast.parse(path.read_text()))
+    ]
+    assert found == []
+
+
 def _mirrored(test: Path) -> bool:
     """Whether ``tests/<path>/test_<name>.py`` tests a module (or the package) at ``<path>``."""
     folder = test.parent.relative_to(ROOT / "tests")
@@ -266,6 +293,8 @@ def test_the_checks_catch_what_they_forbid() -> None:
     assert "dashboard.store.embedded.catalog" in IMPORTS["dashboard.store.embedded"]
     assert not _mirrored(ROOT / "tests" / "dashboard" / "views" / "test_nothing_here.py")
     assert _mirrored(ROOT / "tests" / "dashboard" / "views" / "test_usage_kpis.py")
+    udf = "pl.col('a').map_batches(lambda s: s, return_dtype=pl.Int64)\nx.map_elements(str)"
+    assert python_callbacks(ast.parse(udf)) == [1, 2]
 
 
 @pytest.mark.parametrize("module", ["dashboard.views.usage", "pages.product.usage", "app"])

@@ -159,7 +159,7 @@ def recurring_expenses(
     reason = pl.format(
         "{} payments of about {}, {} (every ~{} days), last on {}",
         "occurrences",
-        _money(pl.col("typical_amount"), currency),
+        _money("typical_amount"),
         "interval",
         _fixed(pl.col("interval_days"), 0),
         pl.col("last_date").dt.to_string("%d %b %Y"),
@@ -174,6 +174,7 @@ def recurring_expenses(
         .sort(["typical_amount", "description"], descending=[True, False])
         .select(pl.col(name).cast(dtype) for name, dtype in RECURRING_SCHEMA.items())
         .collect()
+        .pipe(_with_money, currency)
     )
 
 
@@ -236,15 +237,15 @@ def unusual_expenses(
                 "{}× your typical {} expense of {}",
                 _fixed(amount / median, 1),
                 name,
-                _money(median, currency),
+                _money("category_median"),
             )
         )
         .otherwise(
             pl.format(
                 "{} against a typical {} expense of {}",
-                _money(amount, currency),
+                _money("amount"),
                 name,
-                _money(median, currency),
+                _money("category_median"),
             )
         )
     )
@@ -268,6 +269,7 @@ def unusual_expenses(
             for column, dtype in UNUSUAL_SCHEMA.items()
         )
         .collect()
+        .pipe(_with_money, currency)
     )
 
 
@@ -316,9 +318,26 @@ def _most_frequent(base: pl.LazyFrame, column: str) -> pl.LazyFrame:
     )
 
 
-def _money(value: pl.Expr, currency: str) -> pl.Expr:
-    """``value`` as an amount in ``currency`` (``"$1,234.50"``), by :func:`format_money`."""
-    return value.map_elements(lambda v: format_money(v, currency), return_dtype=pl.String)
+def _money(column: str) -> pl.Expr:
+    """A slot for ``column``'s amount in a reason, written out by :func:`_with_money`."""
+    return pl.lit(f"\x00{column}\x00")
+
+
+def _with_money(frame: pl.DataFrame, currency: str) -> pl.DataFrame:
+    """The reasons with their amount slots filled by :func:`format_money` ("$1,234.50").
+
+    Done on the (small) result rather than inside the query: a Python callback inside a Polars
+    query can deadlock the process (see ``dashboard.store.embedded.runtime_errors``).
+    """
+    columns = [c for c in ("typical_amount", "amount", "category_median") if c in frame.columns]
+    reasons: list[str | None] = []
+    for row in frame.select("reason", *columns).iter_rows(named=True):
+        text = row["reason"]
+        for column in columns:
+            if text is not None:
+                text = text.replace(f"\x00{column}\x00", format_money(row[column], currency))
+        reasons.append(text)
+    return frame.with_columns(pl.Series("reason", reasons, dtype=pl.String))
 
 
 def _fixed(value: pl.Expr, decimals: int) -> pl.Expr:

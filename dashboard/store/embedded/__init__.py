@@ -26,6 +26,7 @@ from dashboard.store.embedded import (
 from dashboard.store.embedded.collection import Collection
 from dashboard.store.embedded.pipeline import RunState, compile_pipeline
 from dashboard.store.embedded.query import compile_filter
+from dashboard.store.embedded.runtime_errors import raising_checks
 from dashboard.store.embedded.storage import CollectionFiles, DataDirLock, remove_temp_files
 from dashboard.store.embedded.update import apply_update, check_update, upsert_document
 from dashboard.store.embedded.values import Ctx
@@ -113,7 +114,8 @@ class EmbeddedStore(Store):
         first = pipeline[0].get("$match") if pipeline and isinstance(pipeline[0], Mapping) else None
         lf = self._collection(collection).scan(first if isinstance(first, Mapping) else None)
         state = RunState(env=self, collection=collection)
-        lf = compile_pipeline(pipeline, lf, state)
+        with raising_checks():  # a stage may run a sub-query while compiling ($bucketAuto)
+            lf = compile_pipeline(pipeline, lf, state)
         frame = _collect(lf, max_time_ms=max_time_ms or self.max_time_ms)
         for write in state.writes:
             write(frame)
@@ -184,6 +186,7 @@ class EmbeddedStore(Store):
             schema=dict(lf.collect_schema()),
             where=collection,
             text_fields=self.text_fields(collection),
+            frame=lf,
         )
 
     # -- writing ----------------------------------------------------------------------------------
@@ -216,7 +219,8 @@ class EmbeddedStore(Store):
                 if upsert:
                     coll.insert([upsert_document(filter, update)])
                 return 0
-            new_frame, modified = apply_update(frame, mask, update)
+            with raising_checks():
+                new_frame, modified = apply_update(frame, mask, update)
             if modified:
                 # An update never changes _id; the order holds unless a cluster-key field changed.
                 touched = {p.split(".")[0] for fields in update.values() for p in fields}
@@ -275,6 +279,11 @@ def _drain(query: Any) -> None:
 
 def _collect(lf: pl.LazyFrame, *, max_time_ms: int | None) -> pl.DataFrame:
     """Run the query; with a time limit, cancel it when the limit passes (like maxTimeMS)."""
+    with raising_checks():
+        return _collect_within(lf, max_time_ms=max_time_ms)
+
+
+def _collect_within(lf: pl.LazyFrame, *, max_time_ms: int | None) -> pl.DataFrame:
     if not max_time_ms:
         return lf.collect(engine="in-memory")
     query = lf.collect(background=True, engine="in-memory")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from dashboard.store.embedded.expr_args import (
@@ -27,7 +26,7 @@ from dashboard.store.embedded.expr_args import (
     type_errors,
 )
 from dashboard.store.embedded.expressions import OperatorFn, args_list
-from dashboard.store.embedded.float_math import true_div
+from dashboard.store.embedded.float_math import fmod, fmod_quotient_too_large, true_div
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
 from dashboard.store.embedded.values import DATE, Ctx, Val, bson_type, is_number, lit_val
 
@@ -221,19 +220,6 @@ def _divide(spec: Any, ctx: Ctx) -> Val:
     return Val(expr=expr, dtype=F64)
 
 
-def _fmod(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """C's ``fmod`` (exact, sign of the dividend), applied with NumPy over whole columns."""
-
-    def fmod(s: pl.Series) -> pl.Series:
-        x = s.struct.field("a").to_numpy()
-        y = s.struct.field("b").to_numpy()
-        with np.errstate(all="ignore"):
-            return pl.Series(s.name, np.fmod(x, y), dtype=F64)
-
-    pair = pl.struct(a.cast(F64).alias("a"), b.cast(F64).alias("b"))
-    return pair.map_batches(fmod, return_dtype=F64, is_elementwise=True)
-
-
 def _mod(spec: Any, ctx: Ctx) -> Val:
     a, b, both, bad = _binary_numeric("$mod", spec, ctx)
     if bad is not None:
@@ -247,7 +233,12 @@ def _mod(spec: Any, ctx: Ctx) -> Val:
         r = pl.when((r != 0) & ((r < 0) != (a.expr < 0))).then(r - divisor).otherwise(r)
         expr = pl.when(divisor == -1).then(0).otherwise(r).cast(I64)
     else:
-        expr = _fmod(a.expr, divisor)
+        expr = unsupported_where(
+            ctx,
+            both & fmod_quotient_too_large(a.expr, divisor),
+            fmod(a.expr, divisor),
+            "$mod of doubles whose quotient is 2**53 or more",
+        )
     expr = fail_where(
         ctx, both & (b.expr == 0), null_if_any([a, b], expr), "can't $mod by zero", 16610
     )

@@ -20,7 +20,7 @@ import polars as pl
 
 from dashboard.store.embedded.expr_date import LOCAL
 from dashboard.store.embedded.expressions import compile_expr
-from dashboard.store.embedded.runtime_errors import failure, raise_where
+from dashboard.store.embedded.runtime_errors import raise_where, raising_checks, with_checks
 from dashboard.store.embedded.values import DATE, Ctx, bson_type
 from dashboard.store.errors import OperationFailure
 
@@ -68,6 +68,9 @@ class Zone:
     name: str = ""
     source: pl.Expr | None = None
     null: pl.Expr | None = None
+    #: A per-document zone's valid names, and the check that fails on an unknown one.
+    names: tuple[str, ...] = ()
+    unknown: pl.Expr | None = None
 
     def is_utc(self) -> pl.Expr:
         """Where the zone is MongoDB's UTC zone (``"UTC"`` or a zero offset), per row."""
@@ -119,24 +122,14 @@ class Zone:
     def _per_zone(
         self, build: Callable[..., pl.Expr], inputs: list[pl.Expr], dtype: pl.DataType
     ) -> pl.Expr:
-        """Evaluate ``build(zone, *columns)`` for each distinct zone name of a per-document zone."""
+        """``build(zone, *inputs)`` for each zone a per-document zone takes (listed at compile
+        time by :func:`compile_zone`), chosen row by row."""
         assert self.source is not None
-        names = [f"a{i}" for i in range(len(inputs))]
-
-        def run(s: pl.Series) -> pl.Series:
-            frame = s.struct.unnest()
-            out = pl.lit(None, dtype)
-            for name in frame["tz"].drop_nulls().unique().to_list():
-                try:
-                    zone = parse_zone(name)
-                except OperationFailure as exc:
-                    raise failure(str(exc), exc.code or 2) from None
-                value = build(zone, *[pl.col(n) for n in names])
-                out = pl.when(pl.col("tz") == name).then(value).otherwise(out)
-            return frame.with_columns(out.alias("__out"))["__out"].alias(s.name)
-
-        fields = [e.alias(n) for e, n in zip(inputs, names)] + [self.source.alias("tz")]
-        return pl.struct(fields).map_batches(run, return_dtype=dtype, is_elementwise=True)
+        out = pl.lit(None, dtype)
+        for name in self.names:
+            zone = parse_zone(name)
+            out = pl.when(self.source == name).then(build(zone, *inputs)).otherwise(out)
+        return out if self.unknown is None else with_checks(out, self.unknown)
 
 
 UTC = Zone("utc")
@@ -159,4 +152,32 @@ def compile_zone(spec: Any, ctx: Ctx) -> Zone:
         return Zone(
             "utc", null=v.expr.is_null() | raise_where(v.expr.is_not_null(), msg, 40517, fold=True)
         )
-    return Zone("dynamic", source=v.expr, null=v.expr.is_null())
+    return _per_document(v.expr, ctx)
+
+
+def _per_document(source: pl.Expr, ctx: Ctx) -> Zone:
+    """A zone read from each document: the distinct names are listed from the stage's input first,
+    so the query picks a compiled zone per row (no Python callback inside the query)."""
+    frame = ctx.frame
+    if frame is None or ctx.element is not None or set(frame.collect_schema()) != set(ctx.schema):
+        raise ctx.unsupported("a per-document timezone here (use a constant timezone)")
+    rows = frame if ctx.guard is None else frame.filter(ctx.guard)
+    with raising_checks():
+        listed = rows.select(source.alias("tz")).drop_nulls().unique().collect()
+    valid: list[str] = []
+    unknown: list[str] = []
+    for name in sorted(listed.get_column("tz").to_list()):
+        try:
+            parse_zone(name)
+        except OperationFailure:
+            unknown.append(name)
+        else:
+            valid.append(name)
+    check = None
+    if unknown:
+        bad = source.is_in(pl.Series(unknown, dtype=pl.String))
+        bad = bad if ctx.guard is None else bad & ctx.guard
+        check = raise_where(
+            bad, lambda name: f'unrecognized time zone identifier: "{name}"', 40485, source
+        )
+    return Zone("dynamic", source=source, null=source.is_null(), names=tuple(valid), unknown=check)

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from dashboard.store.embedded.expr_args import arity, null_if_any
 from dashboard.store.embedded.expr_arith import F64, I64, INT_LIMIT, OVERFLOW, no_decimal
 from dashboard.store.embedded.expressions import OperatorFn
-from dashboard.store.embedded.float_math import numpy_unary, true_div
+from dashboard.store.embedded.float_math import log10, true_div
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 
@@ -285,9 +284,7 @@ OPERATORS: dict[str, OperatorFn] = {
     "$exp": _numeric_unary("$exp", lambda v, _: (v.expr.cast(F64).exp(), F64)),
     "$sqrt": _numeric_unary("$sqrt", _sqrt),
     "$ln": _numeric_unary("$ln", _positive("$ln", 28766, lambda x: x.log())),
-    "$log10": _numeric_unary(
-        "$log10", _positive("$log10", 28761, lambda x: numpy_unary(x, np.log10))
-    ),
+    "$log10": _numeric_unary("$log10", _positive("$log10", 28761, log10)),
     "$log": _log,
     "$pow": _pow,
     "$round": _round_or_trunc("$round", "round"),

@@ -1,43 +1,95 @@
-"""Double arithmetic done exactly where Polars approximates it, with NumPy over whole batches.
+"""Double arithmetic done exactly where Polars approximates it, with Polars' own kernels.
 
-Shared by the arithmetic and numeric expression operators and the window functions.
+Shared by the arithmetic and numeric expression operators and the window functions. No Python
+callback runs inside a query (see ``runtime_errors``), so each rule here is a Polars expression.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-import numpy as np
 import polars as pl
 
-__all__ = ["numpy_unary", "true_div"]
+__all__ = ["fmod", "fmod_quotient_too_large", "log10", "true_div"]
+
+F64 = pl.Float64
+#: 2**53: below it every integer is a double, so a truncated quotient is exact.
+_EXACT_INT = 2.0**53
+
+
+def _pair(a: pl.Expr, b: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """``a`` and ``b`` as full columns of doubles: fields of one struct, which broadcasts a scalar."""
+    pair = pl.struct(a.cast(F64).alias("a"), b.cast(F64).alias("b"))
+    return pair.struct.field("a"), pair.struct.field("b")
 
 
 def true_div(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     """IEEE division of doubles, ``a / b`` correctly rounded in every row.
 
-    Polars divides a column by a constant by multiplying with its reciprocal (``3 / 10`` gives
-    ``0.30000000000000004``), so the quotient is computed with NumPy over the whole batch instead.
+    Polars divides by a scalar (a literal, or an aggregate broadcast over a group) by multiplying
+    with its reciprocal (``3 / 10`` gives ``0.30000000000000004``); two full columns it divides
+    element by element, which is IEEE division.
     """
-
-    def divide(s: pl.Series) -> pl.Series:
-        x = s.struct.field("a").to_numpy()
-        y = s.struct.field("b").to_numpy()
-        with np.errstate(all="ignore"):
-            return pl.Series(s.name, np.divide(x, y), dtype=pl.Float64)
-
-    pair = pl.struct(a.cast(pl.Float64).alias("a"), b.cast(pl.Float64).alias("b"))
-    out = pair.map_batches(divide, return_dtype=pl.Float64, is_elementwise=True)
-    return pl.when(a.is_null() | b.is_null()).then(None).otherwise(out)
+    x, y = _pair(a, b)
+    return pl.when(a.is_null() | b.is_null()).then(None).otherwise(x / y)
 
 
-def numpy_unary(x: pl.Expr, fn: Callable[[Any], Any]) -> pl.Expr:
-    """A NumPy ufunc over a double column (C's libm where Polars approximates, e.g. ``log10``)."""
+def fmod(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """C's ``fmod``: the remainder of ``a / b`` truncated toward zero, with the sign of ``a``.
 
-    def apply(s: pl.Series) -> pl.Series:
-        with np.errstate(all="ignore"):
-            return pl.Series(s.name, fn(s.cast(pl.Float64).to_numpy()), dtype=pl.Float64)
+    Exact wherever the truncated quotient is below 2**53 (:func:`fmod_quotient_too_large` marks
+    the rest): ``|a| - q * |b|`` with the product split exactly in two doubles (Dekker's product),
+    the first difference exact by Sterbenz's lemma, and one correction where the rounded quotient
+    overshot.
+    """
+    x, y = _pair(a, b)
+    ax, ay = x.abs(), y.abs()
+    scale = pl.when(ay > 2.0**900).then(2.0**-200).when(ay < 2.0**-900).then(2.0**200)
+    scale = scale.otherwise(1.0)
+    sx, sy = ax * scale, ay * scale
+    q = true_div(sx, sy).floor()
+    p, e = _two_product(q, sy)
+    r = (sx - p) - e
+    r = pl.when(r < 0).then(r + sy).when(r >= sy).then(r - sy).otherwise(r)
+    r = pl.when(ay.is_infinite() | (ax < ay)).then(ax).otherwise(true_div(r, scale))
+    negative = (x < 0) | ((x == 0) & (true_div(pl.lit(1.0), x) < 0))
+    out = pl.when(negative).then(-r).otherwise(r)
+    undefined = x.is_nan() | y.is_nan() | x.is_infinite() | (y == 0)
+    return pl.when(undefined).then(float("nan")).otherwise(out)
 
-    out = x.cast(pl.Float64).map_batches(apply, return_dtype=pl.Float64, is_elementwise=True)
-    return pl.when(x.is_null()).then(None).otherwise(out)
+
+def fmod_quotient_too_large(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """Where :func:`fmod` cannot be exact: a finite quotient ``|a / b|`` of 2**53 or more."""
+    x, y = _pair(a, b)
+    q = true_div(x.abs(), y.abs())
+    return (q >= _EXACT_INT) & x.is_finite() & y.is_finite() & (y != 0)
+
+
+def _split(v: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Veltkamp's split: ``v == hi + lo`` with each half holding at most 26 significant bits."""
+    t = v * 134217729.0  # 2**27 + 1
+    hi = t - (t - v)
+    return hi, v - hi
+
+
+def _two_product(a: pl.Expr, b: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Dekker's product: ``a * b == p + e`` exactly, ``p`` the rounded product."""
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+#: ln(10) as the sum of two doubles (the second holds the bits the first cannot).
+_LN10_HI = 2.302585092994046
+_LN10_LO = -2.1707562233822494e-16
+
+
+def log10(x: pl.Expr) -> pl.Expr:
+    """``log10`` of a positive double: exact at powers of ten, elsewhere within one unit in the last
+    place of C's ``log10``: ``ln(x) / ln(10)`` with ln(10) in double-double and one correction."""
+    ln = x.cast(F64).log()
+    q = true_div(ln, pl.lit(_LN10_HI))
+    p, e = _two_product(q, pl.lit(_LN10_HI))
+    y = q + true_div(((ln - p) - e) - q * _LN10_LO, pl.lit(_LN10_HI))
+    k = y.round()
+    return pl.when(pl.lit(10.0).pow(k) == x).then(k).otherwise(y)

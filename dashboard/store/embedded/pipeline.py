@@ -54,6 +54,7 @@ class RunState:
             variables=dict(self.variables),
             where=where,
             text_fields=self.env.text_fields(self.collection),
+            frame=lf,
         )
 
 

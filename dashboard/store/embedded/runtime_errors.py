@@ -2,23 +2,30 @@
 
 MongoDB reports a bad value when a document reaching the operator holds it, not when a field's type
 merely allows it: an empty input, or rows filtered out earlier, never fail. The engine types columns
-statically, so type and domain errors are checked *at run time* by :func:`raise_where`: one
-``map_batches`` over a Boolean column, false everywhere, that raises when some row is bad. Every
-module raises run-time errors through this one. In a stage's filter, check an aggregate
-(``bad.any()``) rather than a row-wise condition: Polars pushes row-wise predicates into earlier
-filters, where the check would also see the documents an earlier ``$match`` removed.
+statically, so type and domain errors are checked *at run time* by :func:`raise_where`: a Boolean
+column, false everywhere, that makes Polars itself fail when some row is bad. Every module raises
+run-time errors through this one. In a stage's filter, check an aggregate (``bad.any()``) rather
+than a row-wise condition: Polars pushes row-wise predicates into earlier filters, where the check
+would also see the documents an earlier ``$match`` removed.
 
-Polars may re-raise an exception from a ``map_batches`` callback by calling its class with one
-message argument (the original text plus the expression that failed). The classes here keep the
-MongoDB error code as the constructor's default and drop that suffix, so callers see
-``OperationFailure(msg, code)`` as MongoDB would send it, or ``UnsupportedOperation`` naming what
-the engine refuses.
+How a check fails: where a row is bad, a token naming the check (and carrying the first offending
+row's detail, JSON in base64) is cast strictly to an integer. Polars reports the failed cast with
+the value in its message; :func:`raising_checks` (around every collect of the store) finds the
+token there and raises the check's own ``OperationFailure(msg, code)`` or ``UnsupportedOperation``.
+No Python callback runs inside a query: a callback needs the GIL on a Polars worker thread, and
+deadlocks the process when another thread holds the GIL while it waits for that pool (seen as a
+server that stopped answering in the browser tests).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
+import base64
+import contextlib
+import itertools
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import polars as pl
@@ -28,10 +35,10 @@ from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
 __all__ = [
     "Message",
-    "RuntimeUnsupported",
     "fail_where",
     "failure",
     "raise_where",
+    "raising_checks",
     "refuse_where",
     "unsupported",
     "unsupported_where",
@@ -41,79 +48,84 @@ __all__ = [
 #: A message, or a function of the first offending row's detail value that builds it.
 Message = str | Callable[[Any], str]
 
-_POLARS_CONTEXT = "\n\nThis error occurred"
-_UNSUPPORTED_PREFIX = "embedded engine does not support "
-
-
-def _strip(message: object) -> str:
-    """The original message, without the expression Polars appends when it re-raises."""
-    return str(message).split(_POLARS_CONTEXT, 1)[0]
-
-
-@functools.cache
-def _failure_class(code: int) -> type[OperationFailure]:
-    """An ``OperationFailure`` subclass whose ``code`` survives Polars re-raising it."""
-
-    class RuntimeFailure(OperationFailure):
-        def __init__(
-            self,
-            error: object,
-            code: int | None = code,
-            details: Any = None,
-            max_wire_version: int | None = None,
-        ) -> None:
-            super().__init__(_strip(error), code, details, max_wire_version)
-
-    RuntimeFailure.__name__ = RuntimeFailure.__qualname__ = "OperationFailure"
-    return RuntimeFailure
-
-
-class RuntimeUnsupported(UnsupportedOperation):
-    """``UnsupportedOperation`` raised while the query runs (survives Polars re-raising it)."""
-
-    def __init__(self, message: object, *, where: str = "") -> None:
-        text = _strip(message)
-        if not text.startswith(_UNSUPPORTED_PREFIX):
-            text = _UNSUPPORTED_PREFIX + text + (f" in {where}" if where else "")
-        self.operator = text[len(_UNSUPPORTED_PREFIX) :]
-        self.where = where
-        OperationFailure.__init__(self, text, 168)
-
-
-RuntimeUnsupported.__name__ = RuntimeUnsupported.__qualname__ = "UnsupportedOperation"
+#: What a failed check leaves in Polars' message: ``<spendlens-check ID CODE DETAIL>``.
+TOKEN_PREFIX = "<spendlens-check "
+_TOKEN = re.compile(r"<spendlens-check (\d+) (-?\d+) ([A-Za-z0-9+/=]*)>")
+#: Checks compiled recently, by id. A check is looked up right after the collect of the query that
+#: compiled it, so a bounded table is enough; an id that has aged out still fails with its code.
+_KEEP = 50_000
+_checks: dict[int, Callable[[Any], Exception]] = {}
+_ids = itertools.count(1)
+_checks_lock = threading.Lock()
 
 
 def failure(message: str, code: int) -> OperationFailure:
-    """``OperationFailure(message, code)`` to raise inside a Polars callback."""
-    return _failure_class(code)(message, code)
+    """``OperationFailure(message, code)``, as MongoDB sends it."""
+    return OperationFailure(message, code)
 
 
 def unsupported(what: str, *, where: str = "") -> UnsupportedOperation:
-    """``UnsupportedOperation(what)`` to raise inside a Polars callback."""
-    return RuntimeUnsupported(what, where=where)
+    """``UnsupportedOperation`` naming ``what`` the engine refuses (and where)."""
+    return UnsupportedOperation(what, where=where)
+
+
+def _register(make: Callable[[Any], Exception]) -> int:
+    with _checks_lock:
+        check_id = next(_ids)
+        _checks[check_id] = make
+        if len(_checks) > _KEEP:
+            del _checks[next(iter(_checks))]
+    return check_id
+
+
+def _raised(text: str) -> Exception | None:
+    """The check failure that ``text`` (a Polars error message) reports, if any."""
+    found = _TOKEN.search(text)
+    if found is None:
+        return None
+    check_id, code, detail = int(found[1]), int(found[2]), found[3]
+    first = json.loads(base64.b64decode(detail))["d"] if detail else None
+    with _checks_lock:
+        make = _checks.get(check_id)
+    if make is None:
+        return OperationFailure(f"a run-time check failed (code {code})", code)
+    return make(first)
+
+
+@contextlib.contextmanager
+def raising_checks() -> Iterator[None]:
+    """Turn a failed run-time check inside Polars into the error the check stands for."""
+    try:
+        yield
+    except pl.exceptions.PolarsError as exc:
+        raised = _raised(str(exc))
+        if raised is None:
+            raise
+        raise raised from None
+
+
+def _encoded(detail: pl.Expr) -> pl.Expr:
+    """``detail`` as base64 of ``{"d": value}`` JSON: typed, and free of the token's delimiters."""
+    return pl.struct(detail.alias("d")).struct.json_encode().str.encode("base64")
 
 
 def _checked(
-    bad: pl.Expr, detail: pl.Expr | None, make: Callable[[Any], Exception], *, fold: bool
+    bad: pl.Expr, detail: pl.Expr | None, make: Callable[[Any], Exception], code: int, *, fold: bool
 ) -> pl.Expr:
-    """A Boolean column that is false everywhere, raising ``make(first detail)`` where ``bad``."""
+    """A Boolean column that is false everywhere, failing the query with ``make(first detail)``
+    where ``bad`` holds."""
     bad = bad.fill_null(False)
     if not fold and not bad.meta.root_names():
         # A condition that reads no column holds once per input row: none when the input is empty.
         bad = bad & pl.repeat(True, pl.len())
-
-    def check(s: pl.Series) -> pl.Series:
-        if detail is None:
-            flags, details = s, None
-        else:
-            flags, details = s.struct.field("b"), s.struct.field("d")
-        flags = flags.fill_null(False)
-        if flags.any():
-            raise make(details.filter(flags)[0] if details is not None else None)
-        return flags
-
-    source = bad if detail is None else pl.struct(bad.alias("b"), detail.alias("d"))
-    return source.map_batches(check, return_dtype=pl.Boolean, is_elementwise=True)
+    prefix = f"{TOKEN_PREFIX}{_register(make)} {code} "
+    parts = [pl.lit(prefix), pl.lit(">")]
+    if detail is not None:
+        parts.insert(1, _encoded(detail))
+    token = pl.concat_str(parts)
+    # The strict cast sits outside the when: Polars evaluates both branches on every row.
+    flagged = pl.when(bad).then(token).otherwise(pl.lit(None, pl.String))
+    return flagged.cast(pl.Int8, strict=True).is_not_null()
 
 
 def _text(message: Message, first: Any) -> str:
@@ -131,7 +143,9 @@ def raise_where(
     constant fails even for an empty input, as MongoDB's constant folding does for an expression of
     literals, and an aggregate without columns (``pl.len() > 0``) keeps its length of one.
     """
-    return _checked(bad, detail, lambda first: failure(_text(message, first), code), fold=fold)
+    return _checked(
+        bad, detail, lambda first: failure(_text(message, first), code), code, fold=fold
+    )
 
 
 def refuse_where(
@@ -147,7 +161,7 @@ def refuse_where(
     def make(first: Any) -> Exception:
         return unsupported(_text(what, first), where=where)
 
-    return _checked(bad, detail, make, fold=fold)
+    return _checked(bad, detail, make, 168, fold=fold)
 
 
 def with_checks(expr: pl.Expr, *checks: pl.Expr | None) -> pl.Expr:

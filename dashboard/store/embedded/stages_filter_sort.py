@@ -9,6 +9,7 @@ import polars as pl
 
 from dashboard.store.embedded.pipeline import RunState, StageFn, sort_exprs
 from dashboard.store.embedded.query import compile_filter
+from dashboard.store.embedded.runtime_errors import TOKEN_PREFIX
 from dashboard.store.errors import OperationFailure
 
 __all__ = ["STAGES"]
@@ -29,8 +30,8 @@ def _match(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
     return lf.filter(predicate)
 
 
-#: How a run-time check (``runtime_errors``: a Python callback) shows in a Polars expression.
-_RUNTIME_CHECK = "python_udf"
+#: How a run-time check (``runtime_errors``) shows in a Polars expression.
+_RUNTIME_CHECK = TOKEN_PREFIX
 #: The hidden column a checked ``$match`` computes its predicate into.
 _MATCHED = "$p:__engine:matched"
 

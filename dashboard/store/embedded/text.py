@@ -154,7 +154,7 @@ def text_predicate(spec: Any, ctx: Ctx) -> pl.Expr:
     if not positive:
         return pl.lit(False)
     texts = _texts(fields, ctx)
-    out = _term_match(texts, positive, negative, options)
+    out = _term_match(texts, positive, negative, options, ctx)
     for phrase in query.phrases:
         out = out & _phrase_match(texts, phrase, options)
     for phrase in query.negated_phrases:
@@ -261,25 +261,35 @@ def _terms(sentence: str, options: _Options) -> frozenset[str]:
 
 
 def _term_match(
-    texts: pl.Expr, positive: frozenset[str], negative: frozenset[str], options: _Options
+    texts: pl.Expr,
+    positive: frozenset[str],
+    negative: frozenset[str],
+    options: _Options,
+    ctx: Ctx,
 ) -> pl.Expr:
-    """At least one positive term and no negated one among each document's tokens."""
+    """At least one positive term and no negated one among each document's tokens.
 
-    def match(batch: pl.Series) -> pl.Series:
-        if not options.case_sensitive:
-            batch = batch.str.to_lowercase()
-        tokens = batch.str.extract_all(_TOKEN[options.language])
-        vocab = tokens.explode().drop_nulls().unique().to_list()
-        keys = {w: _key(w, options, stop_words=False) for w in vocab}
-        hits = pl.Series([w for w, k in keys.items() if k in positive], dtype=pl.String)
-        out = tokens.list.eval(pl.element().is_in(hits)).list.any().fill_null(False)
-        if negative:
-            misses = pl.Series([w for w, k in keys.items() if k in negative], dtype=pl.String)
-            out = out & ~tokens.list.eval(pl.element().is_in(misses)).list.any().fill_null(False)
-        return out
+    Stemming is Python's (Snowball), and no Python callback may run inside a query (see
+    ``runtime_errors``), so the words of the stage's input are listed first and stemmed here: the
+    query then looks each document's words up in the lists of words that stem to a search term.
+    """
+    if ctx.frame is None or set(ctx.frame.collect_schema()) != set(ctx.schema):
+        raise ctx.unsupported("$text here (it must be the first stage's filter)")
+    tokens = texts.list.join(" ")
+    if not options.case_sensitive:
+        tokens = tokens.str.to_lowercase()
+    tokens = tokens.str.extract_all(_TOKEN[options.language])
+    listed = ctx.frame.select(tokens.alias("w")).explode("w").drop_nulls().unique().collect()
+    keys = {w: _key(w, options, stop_words=False) for w in listed.get_column("w").to_list()}
 
-    joined = texts.list.join(" ")
-    return joined.map_batches(match, return_dtype=pl.Boolean)
+    def words_of(terms: frozenset[str]) -> pl.Series:
+        return pl.Series([w for w, k in keys.items() if k in terms], dtype=pl.String)
+
+    out = tokens.list.eval(pl.element().is_in(words_of(positive))).list.any().fill_null(False)
+    if negative:
+        hit = tokens.list.eval(pl.element().is_in(words_of(negative))).list.any()
+        out = out & ~hit.fill_null(False)
+    return out
 
 
 def _key(word: str, options: _Options, *, stop_words: bool) -> str | None:

@@ -87,6 +87,9 @@ class Ctx:
     #: evaluates a ``$cond`` branch, a later ``$and``/``$or``/``$ifNull`` argument… only for some
     #: documents; run-time error checks are limited to these rows (Polars evaluates every branch).
     guard: pl.Expr | None = None
+    #: The stage's input frame, for the rare operator that must look at the data while compiling
+    #: (a per-document time zone lists its zones); ``None`` where no frame is at hand.
+    frame: pl.LazyFrame | None = field(default=None, repr=False, compare=False)
 
     def guarded(self, cond: pl.Expr) -> Ctx:
         """A context for a subexpression MongoDB evaluates only where ``cond`` also holds."""

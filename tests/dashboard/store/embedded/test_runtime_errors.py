@@ -18,6 +18,7 @@ from dashboard.store.embedded.runtime_errors import (
     fail_where,
     failure,
     raise_where,
+    raising_checks,
     refuse_where,
     with_checks,
 )
@@ -267,7 +268,7 @@ FRAME = pl.LazyFrame({"x": [1, 2, 3]})
 def test_raised_code_survives_a_nested_expression() -> None:
     check = raise_where(pl.col("x") == 2, lambda x: f"bad x: {x}", 12345, pl.col("x"))
     nested = pl.when(pl.col("x") > 0).then(with_checks(pl.col("x"), check)).otherwise(None) + 1
-    with pytest.raises(OperationFailure) as err:
+    with pytest.raises(OperationFailure) as err, raising_checks():
         FRAME.select(nested.alias("y"), pl.col("x").alias("z")).collect()
     assert err.value.code == 12345
     assert str(err.value) == "bad x: 2"
@@ -275,7 +276,7 @@ def test_raised_code_survives_a_nested_expression() -> None:
 
 def test_refused_where_names_the_operator() -> None:
     check = refuse_where(pl.col("x") > 2, "something", where="$project")
-    with pytest.raises(UnsupportedOperation) as err:
+    with pytest.raises(UnsupportedOperation) as err, raising_checks():
         FRAME.select(with_checks(pl.col("x"), check)).collect()
     assert err.value.code == 168
     assert str(err.value) == "embedded engine does not support something in $project"
@@ -285,7 +286,7 @@ def test_constant_condition_needs_a_row_unless_folded() -> None:
     empty = pl.LazyFrame({"x": []}, schema={"x": pl.Int64})
     ctx = Ctx(schema={"x": pl.Int64()})
     assert empty.select(fail_where(ctx, pl.lit(True), pl.col("x"), "m", 2)).collect().height == 0
-    with pytest.raises(OperationFailure) as err:
+    with pytest.raises(OperationFailure) as err, raising_checks():
         empty.select(
             with_checks(pl.col("x"), raise_where(pl.lit(True), "m", 2, fold=True))
         ).collect()
@@ -357,3 +358,58 @@ def test_a_later_match_checks_only_the_documents_that_reach_it(run: RunFn, pipel
     # Manual, Aggregation Pipeline: each stage receives the documents the one before it output;
     # documents an earlier $match removed never reach $in, so nothing fails.
     assert [doc["_id"] for doc in run(_IN_DOCS, pipeline)] == [1]
+
+
+# -- how a failed check leaves Polars: a token in a failed cast, no Python callback ---------------
+def test_the_offending_value_survives_quotes_and_brackets() -> None:
+    # The value travels inside Polars' error message, which lists failed values in quotes.
+    frame = pl.LazyFrame({"s": ["fine", 'a"], ["b']})
+    check = raise_where(pl.col("s") != "fine", lambda s: f"bad value {s}", 2, pl.col("s"))
+    with pytest.raises(OperationFailure) as err, raising_checks():
+        frame.select(with_checks(pl.col("s"), check)).collect()
+    assert str(err.value) == 'bad value a"], ["b'
+
+
+def test_a_check_is_an_ordinary_polars_expression() -> None:
+    check = raise_where(pl.col("x") == 2, "m", 2)
+    assert "python_udf" not in str(check)
+    assert "map" not in str(check)
+
+
+def test_other_polars_errors_pass_through_unchanged() -> None:
+    with pytest.raises(pl.exceptions.InvalidOperationError), raising_checks():
+        pl.LazyFrame({"s": ["x"]}).select(pl.col("s").cast(pl.Int8, strict=True)).collect()
+
+
+# -- a time zone read from each document ------------------------------------------------------------
+def test_unknown_zone_in_a_document_an_earlier_match_removed_does_not_fail(run: RunFn) -> None:
+    documents = docs(
+        {"d": dt.datetime(2020, 1, 1, 12, tzinfo=dt.UTC), "tz": "Asia/Tokyo"},
+        {"d": dt.datetime(2020, 1, 1, 12, tzinfo=dt.UTC), "tz": "Nowhere/City"},
+    )
+    pipeline = [
+        {"$match": {"tz": {"$ne": "Nowhere/City"}}},
+        *project({"$hour": {"date": "$d", "timezone": "$tz"}}),
+    ]
+    # Manual $hour: 12:00 UTC is 21:00 in Tokyo (UTC+9).
+    assert run(documents, pipeline) == [{"_id": 1, "r": 21}]
+
+
+def test_zones_differ_document_by_document(run: RunFn) -> None:
+    noon = dt.datetime(2020, 7, 1, 12, tzinfo=dt.UTC)
+    documents = docs(
+        {"d": noon, "tz": "Asia/Tokyo"}, {"d": noon, "tz": "America/New_York"}, {"d": noon}
+    )
+    # Tokyo is UTC+9; New York is UTC-4 in July (EDT); a missing zone gives null.
+    assert run(documents, project({"$hour": {"date": "$d", "timezone": "$tz"}})) == [
+        {"_id": 1, "r": 21},
+        {"_id": 2, "r": 8},
+        {"_id": 3, "r": None},
+    ]
+
+
+def test_a_per_document_zone_inside_map_is_refused(run: RunFn) -> None:
+    documents = docs({"ds": [dt.datetime(2020, 1, 1, tzinfo=dt.UTC)], "tz": "Asia/Tokyo"})
+    hours = {"$map": {"input": "$ds", "in": {"$hour": {"date": "$$this", "timezone": "$tz"}}}}
+    with pytest.raises(UnsupportedOperation, match="per-document timezone"):
+        run(documents, project(hours))
