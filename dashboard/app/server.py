@@ -9,7 +9,9 @@ server log, never to the caller.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import logging
+import signal
 import sqlite3
 from collections.abc import AsyncIterator
 
@@ -102,12 +104,20 @@ def _start_jobs() -> PageLoadFlusher | None:
         return None
 
 
+def _stacks_on_signal() -> None:
+    """``kill -USR1 <pid>`` prints every thread's stack to the server's stderr: the one way to see
+    where a server that stopped answering is stuck (the browser tests do it on a failure)."""
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: object) -> AsyncIterator[None]:
     """The server's start and stop: the in-app worker starts with it, and on shutdown the jobs
     it is running finish first (a job cut short would be recovered, but need not be)."""
     from dashboard.jobs import worker
 
+    _stacks_on_signal()
     flusher = await run_in_threadpool(_start_jobs)
     yield
     if flusher is not None:

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -64,6 +65,8 @@ class Server:
         self.url = url
         self.log = log
         self.proc = proc
+        #: Set when a failed test found the server no longer answering: later tests fail at once.
+        self.stuck = False
 
 
 def start_server(data: Path, log: Path) -> Server:
@@ -141,12 +144,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
             with contextlib.suppress(Exception):  # a screenshot must not hide the failure
                 page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         if server is not None:
+            if not server.stuck and not _answers(server):
+                server.stuck = True
+                _ask_for_stacks(server)
+                report.sections.append(("server stopped answering", _tail(server.log)))
             shutil.copy(server.log, ARTIFACTS / f"{name}.server.log")
     return report
 
 
+def _answers(server: Server) -> bool:
+    try:
+        with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=10) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _ask_for_stacks(server: Server) -> None:
+    """Every thread's stack into the server log (the app registers SIGUSR1 with faulthandler)."""
+    with contextlib.suppress(OSError):
+        server.proc.send_signal(signal.SIGUSR1)
+        time.sleep(2)
+
+
+def _tail(log: Path, lines: int = 400) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
 @pytest.fixture
 def page(browser: object, server: Server) -> Iterator[object]:
+    if server.stuck:
+        pytest.fail(
+            "the server stopped answering in an earlier test (its stacks are in that report)"
+        )
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)  # type: ignore[attr-defined]
     tab = context.new_page()
     tab.set_default_timeout(45_000)
