@@ -31,7 +31,7 @@ import polars as pl
 
 from dashboard.store.embedded.expr_scope import zip_outer
 from dashboard.store.embedded.values import PRESENT_PREFIX, Val
-from dashboard.store.errors import OperationFailure
+from dashboard.store.errors import OperationFailure, UnsupportedOperation
 
 __all__ = [
     "Computed",
@@ -70,6 +70,7 @@ def build_tree(items: list[tuple[str, Leaf]], stage: str) -> Tree:
     for path, leaf in items:
         node = tree
         parts = path.split(".")
+        _check_parts(path, parts, stage)
         for part in parts[:-1]:
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
@@ -79,6 +80,19 @@ def build_tree(items: list[tuple[str, Leaf]], stage: str) -> Tree:
             raise _collision(stage, path)
         node[parts[-1]] = leaf
     return tree
+
+
+def _check_parts(path: str, parts: list[str], stage: str) -> None:
+    """MongoDB's field path rules; ``a.$`` is ``find``'s positional projection, not supported."""
+    for part in parts:
+        if part == "$":
+            raise UnsupportedOperation(f"the positional projection {path!r}", where=stage)
+        if part.startswith("$"):
+            msg = f"FieldPath field names may not start with '$'. Consider using $getField or $setField: {path!r}"
+            raise OperationFailure(msg, code=16410)
+        if not part:
+            msg = f"FieldPath field names may not be empty strings: {path!r}"
+            raise OperationFailure(msg, code=15998)
 
 
 def _collision(stage: str, path: str) -> OperationFailure:

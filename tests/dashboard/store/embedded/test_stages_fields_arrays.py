@@ -269,3 +269,25 @@ def test_a_path_and_its_prefix_collide(run: RunFn, stage: str) -> None:
     with pytest.raises(OperationFailure) as err:
         run(ITEMS, [{stage: {"items": 1, "items.p": 1}}])
     assert err.value.code == 31250
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        # "FieldPath field names may not start with '$'" (16410), "... may not be empty" (15998).
+        ("items.$p", 16410),
+        ("items..p", 15998),
+        # find's positional projection (Manual, "$ (projection)"): the engine refuses it.
+        ("items.$", 168),
+    ],
+)
+def test_field_names_of_a_path(run: RunFn, path: str, code: int) -> None:
+    with pytest.raises(OperationFailure) as err:
+        run(ITEMS, [{"$project": {path: 1}}])
+    assert err.value.code == code
+
+
+def test_a_positional_find_projection_is_refused(store: EmbeddedStore) -> None:
+    store.insert_many("c", ITEMS)
+    with pytest.raises(UnsupportedOperation):
+        store.find("c", {"items.p": 5}, projection={"items.$": 1})
