@@ -1,18 +1,18 @@
 """Writing fields into the current document: top-level columns, dotted paths into structs, removal.
 
-Shared by ``$project``, ``$addFields``/``$set``, ``$unset``, ``$group`` output and updates, so that
-missing values keep their presence column everywhere.
+Shared by the stages that write a field (``$project``, ``$addFields``/``$set``, ``$group``, ``$lookup``,
+``$unwind``, ``$setWindowFields``, ``$fill``), so that missing values keep their presence column
+everywhere. A dotted path here goes through sub-documents only and replaces whatever else it meets;
+``field_trees`` applies the paths of ``$project``, ``$addFields`` and ``$unset`` through arrays.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import polars as pl
 
 from dashboard.store.embedded.values import PRESENT_PREFIX, Val
 
-__all__ = ["assign", "drop_fields", "presence_columns"]
+__all__ = ["assign", "presence_columns"]
 
 
 def presence_columns(name: str, val: Val) -> list[pl.Expr]:
@@ -66,44 +66,3 @@ def _set_nested(
     others = [pl.lit(None, dtype=f.dtype).alias(f.name) for f in dtype.fields if f.name != name]
     created = pl.struct([*others, new]).struct.with_fields(new)
     return pl.when(base.is_null()).then(created).otherwise(updated)
-
-
-def drop_fields(schema: dict[str, pl.DataType], paths: Iterable[str]) -> list[pl.Expr] | None:
-    """Expressions selecting the document without ``paths`` (dotted paths rebuild their struct)."""
-    top: set[str] = set()
-    nested: dict[str, list[list[str]]] = {}
-    for path in paths:
-        parts = path.split(".")
-        if len(parts) == 1:
-            top.add(parts[0])
-        else:
-            nested.setdefault(parts[0], []).append(parts[1:])
-    exprs: list[pl.Expr] = []
-    for name, dtype in schema.items():
-        field = name[len(PRESENT_PREFIX) :] if name.startswith(PRESENT_PREFIX) else name
-        if field in top:
-            continue
-        if name in nested and isinstance(dtype, pl.Struct):
-            exprs.append(_drop_nested(pl.col(name), dtype, nested[name]).alias(name))
-        else:
-            exprs.append(pl.col(name))
-    return exprs
-
-
-def _drop_nested(base: pl.Expr, dtype: pl.Struct, paths: list[list[str]]) -> pl.Expr:
-    top = {p[0] for p in paths if len(p) == 1}
-    deeper: dict[str, list[list[str]]] = {}
-    for p in paths:
-        if len(p) > 1:
-            deeper.setdefault(p[0], []).append(p[1:])
-    keep: list[pl.Expr] = []
-    for f in dtype.fields:
-        if f.name in top:
-            continue
-        sub = base.struct.field(f.name)
-        if f.name in deeper and isinstance(f.dtype, pl.Struct):
-            sub = _drop_nested(sub, f.dtype, deeper[f.name])
-        keep.append(sub.alias(f.name))
-    if not keep:
-        return pl.when(base.is_null()).then(None).otherwise(pl.lit({}, allow_object=False))
-    return pl.when(base.is_null()).then(None).otherwise(pl.struct(keep))

@@ -21,7 +21,7 @@ import polars as pl
 from dashboard.store.embedded.expressions import compile_expr, field_path
 from dashboard.store.embedded.values import PRESENT_PREFIX, Ctx, Val
 
-__all__ = ["ElementScope", "element_scope"]
+__all__ = ["ElementScope", "element_scope", "zip_outer"]
 
 _EL = "$el"
 
@@ -62,7 +62,7 @@ def _references(specs: Iterable[Any]) -> tuple[set[str], set[str]]:
     return fields, variables
 
 
-def _zip(source: pl.Expr, inner: pl.DataType, outer: dict[str, Val]) -> pl.Expr:
+def zip_outer(source: pl.Expr, inner: pl.DataType, outer: dict[str, Val]) -> pl.Expr:
     """Each element of ``source`` as ``{"$el": element, name: outer value…}`` (null stays null).
 
     ``list.eval`` cannot broadcast a row's value to its elements, so the row's values travel as an
@@ -153,7 +153,7 @@ def element_scope(array: Val, specs: list[Any], names: list[str], ctx: Ctx) -> E
         text_fields=ctx.text_fields,
         guard=pl.element().struct.field("$guard") if ctx.guard is not None else None,
     )
-    return ElementScope(source=_zip(array.expr, inner, outer), element=element, ctx=inner_ctx)
+    return ElementScope(source=zip_outer(array.expr, inner, outer), element=element, ctx=inner_ctx)
 
 
 def compile_in(spec: Any, scope: ElementScope) -> Val:

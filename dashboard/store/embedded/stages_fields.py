@@ -9,10 +9,21 @@ from typing import Any
 
 import polars as pl
 
-from dashboard.store.embedded.documents import assign, drop_fields
-from dashboard.store.embedded.expressions import compile_expr, field_path
+from dashboard.store.embedded.documents import assign
+from dashboard.store.embedded.expressions import compile_expr, field_path, missing_val
+from dashboard.store.embedded.field_trees import (
+    Computed,
+    Leaf,
+    Mode,
+    Tree,
+    build_tree,
+    conflicts,
+    exclude_fields,
+    has_computed,
+    reshape,
+)
 from dashboard.store.embedded.pipeline import RunState, StageFn
-from dashboard.store.embedded.runtime_errors import raise_where
+from dashboard.store.embedded.runtime_errors import raise_where, unsupported_where
 from dashboard.store.embedded.values import Ctx, Val, type_expr
 from dashboard.store.errors import OperationFailure
 
@@ -24,16 +35,44 @@ def _add_fields(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
         msg = "$addFields specification stage must be an object"
         raise OperationFailure(msg, code=40272)
     ctx = state.ctx(lf, "$addFields")
+    items = _flatten_spec(spec)
+    # Every value is computed from the input document (manual, $addFields), then written.
+    values = [compile_expr(value, ctx) for _, value in items]
+    leaves: list[tuple[str, Leaf]] = [(p, Computed(i)) for i, (p, _) in enumerate(items)]
+    tree = build_tree(leaves, "$addFields")
     exprs: list[pl.Expr] = []
     drops: list[str] = []
     schema = dict(ctx.schema)
-    for path, value in _flatten_spec(spec):
-        val = compile_expr(value, ctx)
-        new, drop = assign(schema, path, val)
+    for name, node in tree.items():
+        if isinstance(node, Computed):
+            val = values[node.slot]
+        else:
+            val = _through(name, node, "add", dict(enumerate(values)), ctx)
+        new, drop = assign(schema, name, val)
         exprs.extend(new)
         drops.extend(drop)
     lf = lf.with_columns(exprs)
     return lf.drop(drops) if drops else lf
+
+
+def _through(name: str, tree: Tree, mode: Mode, env: dict[int, Val], ctx: Ctx) -> Val:
+    """Top-level field ``name`` with ``tree`` applied through its documents and arrays (missing
+    where an inclusion leaves it out)."""
+    src = field_path(name, ctx)
+    dtype = ctx.schema.get(name)
+    expr = reshape(src.expr, dtype, tree, mode, env)
+    if expr is None:
+        return missing_val()
+    bad = conflicts(src.expr, dtype, tree, mode)
+    expr = unsupported_where(ctx, bad, expr, _DOCUMENT_FOR_ARRAY)
+    missing = None if mode == "add" or has_computed(tree) else expr.is_null()
+    return ctx.val(expr, missing=missing)
+
+
+_DOCUMENT_FOR_ARRAY = (
+    "a computed dotted path meeting a null or missing value where other documents hold an array "
+    "(MongoDB writes a document there)"
+)
 
 
 def _flatten_spec(spec: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -54,7 +93,7 @@ def _unset(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
         msg = "$unset specification must be a string or an array of strings"
         raise OperationFailure(msg, code=31002)
     schema = dict(lf.collect_schema())
-    return select_fields(lf, drop_fields(schema, paths))
+    return select_fields(lf, exclude_fields(schema, list(dict.fromkeys(paths)), "$unset"))
 
 
 def _project(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
@@ -72,11 +111,20 @@ def _project(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
         raise OperationFailure(msg, code=31254)
     if exclusions or (not inclusions and id_excluded):
         paths = exclusions + (["_id"] if id_excluded else [])
-        return select_fields(lf, drop_fields(ctx.schema, paths))
+        return select_fields(lf, exclude_fields(ctx.schema, paths, "$project"))
     id_item = next(((p, v) for p, v in items if p == "_id" and not _is_false(v)), None)
+    values: list[Val] = []
+    leaves: list[tuple[str, Leaf]] = []
+    for path, value in inclusions:
+        if _is_true(value):
+            leaves.append((path, True))
+        else:
+            leaves.append((path, Computed(len(values))))
+            values.append(compile_expr(value, ctx))
+    tree = build_tree(leaves, "$project")
     out_schema: dict[str, pl.DataType] = {}
     exprs: list[pl.Expr] = []
-    if not id_excluded:
+    if not id_excluded and "_id" not in tree:  # {"_id.x": 1} projects _id's field only
         if id_item is not None and not _is_true(id_item[1]):
             val = compile_expr(id_item[1], ctx)
         else:
@@ -85,23 +133,23 @@ def _project(spec: Any, lf: pl.LazyFrame, state: RunState) -> pl.LazyFrame:
             new, _ = assign(out_schema, "_id", val)
             exprs.extend(new)
             out_schema["_id"] = val.dtype
-    tree: dict[str, Any] = {}
-    for path, value in inclusions:
-        node = tree
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                msg = f"Invalid $project :: caused by :: Path collision at {path}"
-                raise OperationFailure(msg, code=31250)
-        node[parts[-1]] = ("leaf", path, value)
     for name, node in tree.items():
-        val = _project_node(name, node, ctx)
-        if val is None:
+        if node is True:
+            val = field_path(name, ctx)
+        elif isinstance(node, Computed):
+            val = values[node.slot]
+        else:
+            val = _through(name, node, "include", dict(enumerate(values)), ctx)
+        if not isinstance(node, Computed) and _absent(val):
             continue
         new, _ = assign(out_schema, name, val)
         exprs.extend(new)
     return select_fields(lf, exprs)
+
+
+def _absent(val: Val) -> bool:
+    """Missing in every document: left out of an inclusion's output."""
+    return val.dtype == pl.Null and val.missing is not None
 
 
 #: A column that keeps a row alive when a document has no fields left ({}): not a field itself.
@@ -119,31 +167,6 @@ def select_fields(lf: pl.LazyFrame, exprs: list[pl.Expr]) -> pl.LazyFrame:
         exprs = [pl.lit(True).alias(EMPTY_DOCUMENT_MARKER)]
     names = [e.meta.output_name() for e in exprs]
     return lf.with_columns(exprs).select(names)
-
-
-def _project_node(path: str, node: Any, ctx: Ctx) -> Val | None:
-    """The value of one output field of an inclusion projection (None: leave the field out)."""
-    if isinstance(node, tuple):
-        _, full, value = node
-        if _is_true(value):
-            val = field_path(full, ctx)
-            if val.dtype == pl.Null and val.missing is not None:
-                return None
-            return val
-        return compile_expr(value, ctx)
-    source = field_path(path, ctx)
-    fields: list[pl.Expr] = []
-    for name, child in node.items():
-        val = _project_node(f"{path}.{name}", child, ctx)
-        if val is not None:
-            fields.append(val.expr.alias(name))
-    if not fields:
-        return None
-    built = pl.struct(fields)
-    if isinstance(source.dtype, pl.Struct):
-        built = pl.when(source.expr.is_null()).then(None).otherwise(built)
-        return ctx.val(built, missing=source.missing)
-    return ctx.val(built)
 
 
 def _is_false(value: Any) -> bool:

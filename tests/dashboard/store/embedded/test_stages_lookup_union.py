@@ -87,6 +87,47 @@ def test_lookup_single_equality(store: EmbeddedStore) -> None:
     ]
 
 
+def test_lookup_then_project_a_path_into_the_joined_array(store: EmbeddedStore) -> None:
+    # Manual, "Perform a Single Equality Join with $lookup", then $project of a dotted path into
+    # the array $lookup wrote ($project, "Include Specific Fields from Embedded Documents"): each
+    # joined document keeps "instock" (absent ones read back as None), a computed field is the
+    # order's own value in every joined document, and an exclusion applies to every one.
+    _load(store, orders=ORDERS, inventory=INVENTORY)
+    lookup = {
+        "$lookup": {
+            "from": "inventory",
+            "localField": "item",
+            "foreignField": "sku",
+            "as": "inventory_docs",
+        }
+    }
+    out = store.aggregate(
+        "orders", [lookup, {"$project": {"item": 1, "inventory_docs.instock": 1}}]
+    )
+    assert out == [
+        {"_id": 1, "item": "almonds", "inventory_docs": [{"instock": 120}]},
+        {"_id": 2, "item": "pecans", "inventory_docs": [{"instock": 70}]},
+        {"_id": 3, "inventory_docs": [{"instock": None}, {"instock": None}]},
+    ]
+    computed = {"$project": {"_id": 0, "inventory_docs.ordered": "$quantity"}}
+    out = store.aggregate("orders", [lookup, {"$match": {"_id": {"$lte": 2}}}, computed])
+    assert out == [
+        {"inventory_docs": [{"ordered": 2}]},
+        {"inventory_docs": [{"ordered": 1}]},
+    ]
+    excluded = {"$project": {"inventory_docs._id": 0, "inventory_docs.description": 0}}
+    out = store.aggregate("orders", [{"$match": {"_id": 1}}, lookup, excluded])
+    assert out == [
+        {
+            "_id": 1,
+            "item": "almonds",
+            "price": 12,
+            "quantity": 2,
+            "inventory_docs": [{"sku": "almonds", "instock": 120}],
+        }
+    ]
+
+
 def test_lookup_array_local_field(store: EmbeddedStore) -> None:
     # Manual, "Use $lookup with an Array": each element of the local array is matched.
     _load(
