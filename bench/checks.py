@@ -40,7 +40,16 @@ PIPELINE = [
 
 def _baseline(df: pl.DataFrame) -> pl.DataFrame:
     share = ((pl.col("amount") / pl.col("budget")) * 100).round(1)
-    return df.lazy().select(share.sum(), (pl.col("amount") % 1).sum()).collect()
+    cents = pl.col("amount") % 1
+    return df.lazy().select(share.sum().alias("share"), cents.sum().alias("cents")).collect()
+
+
+def _check_same(store: object, df: pl.DataFrame) -> None:
+    """The engine and the handwritten query must agree before their timings mean anything."""
+    (got,) = store.aggregate("expenses", PIPELINE)  # type: ignore[attr-defined]
+    want = _baseline(df).row(0, named=True)
+    assert abs(got["share"] - want["share"]) < 1e-6 * abs(want["share"]), (got, want)
+    assert abs(got["cents"] - want["cents"]) < 1e-6 * abs(want["cents"]), (got, want)
 
 
 def _stats(samples: list[float]) -> tuple[float, float]:
@@ -58,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     with connect("memory://") as store:
         store.insert_many("expenses", df.to_dicts())
+        _check_same(store, df)
         engine: list[float] = []
         baseline: list[float] = []
         for i in range(runs + 2):  # two warm-up rounds, then interleaved timings

@@ -17,7 +17,7 @@ import polars as pl
 from dashboard.store.embedded.expr_args import arity, null_if_any
 from dashboard.store.embedded.expr_arith import F64, I64, INT_LIMIT, OVERFLOW, no_decimal
 from dashboard.store.embedded.expressions import OperatorFn
-from dashboard.store.embedded.float_math import log10, true_div
+from dashboard.store.embedded.float_math import log10, steps, true_div, two_product_steps
 from dashboard.store.embedded.runtime_errors import fail_where, unsupported_where
 from dashboard.store.embedded.values import Ctx, Val, bson_type, is_number
 
@@ -194,59 +194,58 @@ def _place_expr(name: str, x: Val, place: Val | None) -> tuple[pl.Expr, list[_Ch
     return pl.when(in_range).then(p).otherwise(0), checks
 
 
-def _split(a: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Veltkamp's split of a double into two halves whose products are exact."""
-    c = a * 134217729.0
-    high = c - (c - a)
-    return high, a - high
-
-
-def _product_error(a: pl.Expr, b: pl.Expr, product: pl.Expr) -> pl.Expr:
-    """Dekker's exact ``a * b - product`` for ``product = fl(a * b)`` (error-free transformation)."""
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return ((ah * bh - product) + ah * bl + al * bh) + al * bl
-
-
 def _round_float(x: pl.Expr, p: pl.Expr, mode: str) -> pl.Expr:
     """``x`` rounded (half to even) or truncated at decimal place ``p`` (negative: left of the point).
 
     MongoDB rounds the double's exact decimal value. ``x`` is scaled by ``10^|p|`` in floating
     point, and the exact error of that scaling (Dekker) decides the cases where the rounded scaled
-    value lands on a tie or an integer that the exact value is just short of or past.
+    value lands on a tie or an integer that the exact value is just short of or past. Built in
+    struct steps (``float_math.steps``): each intermediate value is computed once.
     """
-    scale = pl.lit(10.0, dtype=F64).pow(p.abs().cast(F64))
-    up = pl.lit(0.0, dtype=F64)
-    product = x * scale
-    quotient = true_div(x, scale)
-    back_product = quotient * scale
-    residual = (x - back_product) - _product_error(quotient, scale, back_product)
-    scaled = pl.when(p >= 0).then(product).otherwise(quotient)
-    # The sign of (exact scaled value - scaled): which way the rounding of the scaling went.
-    error = pl.when(p >= 0).then(_product_error(x, scale, product)).otherwise(residual)
-    floor = scaled.floor()
+    v, n, scale, scaled = pl.field("x"), pl.field("p"), pl.field("scale"), pl.field("scaled")
+    product, quotient, error = pl.field("product"), pl.field("quotient"), pl.field("error")
+    floor, rounded, zero = pl.field("floor"), pl.field("rounded"), pl.lit(0.0, dtype=F64)
     if mode == "round":
         tie = (scaled - floor) == 0.5
-        rounded = (
-            pl.when(tie & (error > up))
-            .then(floor + 1)
-            .when(tie & (error < up))
-            .then(floor)
+        rounding = (
+            pl.when(tie & (error > zero)).then(floor + 1)
+            .when(tie & (error < zero)).then(floor)
             .otherwise(scaled.round(0, mode="half_to_even"))
-        )
+        )  # fmt: skip
     else:
-        toward_zero = pl.when(scaled >= 0).then(floor).otherwise(scaled.ceil())
         integral = scaled == floor
-        rounded = (
-            pl.when(integral & (scaled > 0) & (error < up))
-            .then(scaled - 1)
-            .when(integral & (scaled < 0) & (error > up))
-            .then(scaled + 1)
-            .otherwise(toward_zero)
-        )
-    back = pl.when(p >= 0).then(true_div(rounded, scale)).otherwise(rounded * scale)
+        rounding = (
+            pl.when(integral & (scaled > 0) & (error < zero)).then(scaled - 1)
+            .when(integral & (scaled < 0) & (error > zero)).then(scaled + 1)
+            .when(scaled >= 0).then(floor)
+            .otherwise(scaled.ceil())
+        )  # fmt: skip
     exact = scaled.is_infinite() | scaled.is_nan() | (scaled.abs() >= 2.0**52)
-    return pl.when(exact).then(x).otherwise(back)
+    out = steps(
+        {"x": x.cast(F64), "p": p},
+        {"scale": pl.lit(10.0, dtype=F64).pow(n.abs().cast(F64))},
+        {"product": v * scale, "quotient": v / scale},
+        {"back": quotient * scale},
+        *two_product_steps(v, scale, prefix="f"),
+        *two_product_steps(quotient, scale, prefix="b"),
+        {
+            "scaled": pl.when(n >= 0).then(product).otherwise(quotient),
+            # The sign of (exact scaled value - scaled): which way the rounding of the scaling went.
+            "error": pl.when(n >= 0)
+            .then(pl.field("f_e"))
+            .otherwise((v - pl.field("back")) - pl.field("b_e")),
+        },
+        {"floor": scaled.floor()},
+        {"rounded": rounding},
+        {
+            "out": pl.when(exact)
+            .then(v)
+            .when(n >= 0)
+            .then(rounded / scale)
+            .otherwise(rounded * scale)
+        },
+    )
+    return out.struct.field("out")
 
 
 def _round_int(x: pl.Expr, p: pl.Expr, mode: str, name: str, ctx: Ctx) -> pl.Expr:

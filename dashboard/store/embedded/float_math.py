@@ -8,28 +8,32 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["fmod", "fmod_quotient_too_large", "log10", "true_div"]
+__all__ = ["fmod", "fmod_quotient_too_large", "log10", "steps", "true_div", "two_product_steps"]
 
 F64 = pl.Float64
 #: 2**53: below it every integer is a double, so a truncated quotient is exact.
 _EXACT_INT = 2.0**53
 
 
-def _pair(a: pl.Expr, b: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """``a`` and ``b`` as full columns of doubles: fields of one struct, which broadcasts a scalar."""
-    pair = pl.struct(a.cast(F64).alias("a"), b.cast(F64).alias("b"))
-    return pair.struct.field("a"), pair.struct.field("b")
+def steps(first: dict[str, pl.Expr], *more: dict[str, pl.Expr]) -> pl.Expr:
+    """A struct built in ``steps``, each naming its inputs with ``pl.field``: every intermediate
+    value is computed once, where nesting expressions would copy a subtree at each use (a tree that
+    grows exponentially with the steps and takes Polars seconds to plan)."""
+    out = pl.struct(**first)
+    for step in more:
+        out = out.struct.with_fields(**step)
+    return out
 
 
 def true_div(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """IEEE division of doubles, ``a / b`` correctly rounded in every row.
+    """IEEE division of doubles, ``a / b`` correctly rounded in every row (null where one is).
 
     Polars divides by a scalar (a literal, or an aggregate broadcast over a group) by multiplying
-    with its reciprocal (``3 / 10`` gives ``0.30000000000000004``); two full columns it divides
-    element by element, which is IEEE division.
+    with its reciprocal (``3 / 10`` gives ``0.30000000000000004``); two fields of a struct are full
+    columns, which it divides element by element: IEEE division.
     """
-    x, y = _pair(a, b)
-    return pl.when(a.is_null() | b.is_null()).then(None).otherwise(x / y)
+    pair = steps({"a": a.cast(F64), "b": b.cast(F64)}, {"q": pl.field("a") / pl.field("b")})
+    return pair.struct.field("q")
 
 
 def fmod(a: pl.Expr, b: pl.Expr) -> pl.Expr:
@@ -38,45 +42,60 @@ def fmod(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     Exact wherever the truncated quotient is below 2**53 (:func:`fmod_quotient_too_large` marks
     the rest): ``|a| - q * |b|`` with the product split exactly in two doubles (Dekker's product),
     the first difference exact by Sterbenz's lemma, and one correction where the rounded quotient
-    overshot.
+    overshot. Magnitudes near the ends of the double range are scaled by a power of two first.
     """
-    x, y = _pair(a, b)
-    ax, ay = x.abs(), y.abs()
+    x, y, ax, ay = pl.field("x"), pl.field("y"), pl.field("ax"), pl.field("ay")
+    sx, sy, q, r = pl.field("sx"), pl.field("sy"), pl.field("q"), pl.field("r")
     scale = pl.when(ay > 2.0**900).then(2.0**-200).when(ay < 2.0**-900).then(2.0**200)
-    scale = scale.otherwise(1.0)
-    sx, sy = ax * scale, ay * scale
-    q = true_div(sx, sy).floor()
-    p, e = _two_product(q, sy)
-    r = (sx - p) - e
-    r = pl.when(r < 0).then(r + sy).when(r >= sy).then(r - sy).otherwise(r)
-    r = pl.when(ay.is_infinite() | (ax < ay)).then(ax).otherwise(true_div(r, scale))
-    negative = (x < 0) | ((x == 0) & (true_div(pl.lit(1.0), x) < 0))
-    out = pl.when(negative).then(-r).otherwise(r)
-    undefined = x.is_nan() | y.is_nan() | x.is_infinite() | (y == 0)
-    return pl.when(undefined).then(float("nan")).otherwise(out)
+    built = steps(
+        {"x": a.cast(F64), "y": b.cast(F64)},
+        {"ax": x.abs(), "ay": y.abs(), "one": pl.lit(1.0)},
+        {"scale": scale.otherwise(1.0)},
+        {"sx": ax * pl.field("scale"), "sy": ay * pl.field("scale")},
+        {"q": (sx / sy).floor()},
+        *two_product_steps(q, sy),
+        {"r": (sx - pl.field("p")) - pl.field("e")},
+        {"r": pl.when(r < 0).then(r + sy).when(r >= sy).then(r - sy).otherwise(r)},
+        {"r": pl.when(ay.is_infinite() | (ax < ay)).then(ax).otherwise(r / pl.field("scale"))},
+        {"negative": (x < 0) | ((x == 0) & ((pl.field("one") / x) < 0))},
+        {"r": pl.when(pl.field("negative")).then(-r).otherwise(r)},
+        {"r": pl.when(x.is_nan() | y.is_nan() | x.is_infinite() | (y == 0)).then(float("nan"))
+         .otherwise(r)},
+    )  # fmt: skip
+    return built.struct.field("r")
 
 
 def fmod_quotient_too_large(a: pl.Expr, b: pl.Expr) -> pl.Expr:
     """Where :func:`fmod` cannot be exact: a finite quotient ``|a / b|`` of 2**53 or more."""
-    x, y = _pair(a, b)
-    q = true_div(x.abs(), y.abs())
-    return (q >= _EXACT_INT) & x.is_finite() & y.is_finite() & (y != 0)
+    x, y = pl.field("x"), pl.field("y")
+    built = steps(
+        {"x": a.cast(F64), "y": b.cast(F64)},
+        {"q": x.abs() / y.abs()},
+        {"wide": (pl.field("q") >= _EXACT_INT) & x.is_finite() & y.is_finite() & (y != 0)},
+    )
+    return built.struct.field("wide")
 
 
-def _split(v: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Veltkamp's split: ``v == hi + lo`` with each half holding at most 26 significant bits."""
-    t = v * 134217729.0  # 2**27 + 1
-    hi = t - (t - v)
-    return hi, v - hi
+def two_product_steps(a: pl.Expr, b: pl.Expr, *, prefix: str = "") -> list[dict[str, pl.Expr]]:
+    """Dekker's product as struct steps: ``a * b == p + e`` exactly, ``p`` the rounded product
+    (fields ``p`` and ``e``, or ``<prefix>_p`` and ``<prefix>_e``).
 
+    Veltkamp's split (``* (2**27 + 1)``) cuts each factor into halves of at most 26 significant
+    bits, whose products are exact.
+    """
 
-def _two_product(a: pl.Expr, b: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Dekker's product: ``a * b == p + e`` exactly, ``p`` the rounded product."""
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
+    def name(n: str) -> str:
+        return f"{prefix}_{n}" if prefix else n
+
+    t, u, p = pl.field(name("_t")), pl.field(name("_u")), pl.field(name("p"))
+    ah, al = pl.field(name("_ah")), pl.field(name("_al"))
+    bh, bl = pl.field(name("_bh")), pl.field(name("_bl"))
+    return [
+        {name("p"): a * b, name("_t"): a * 134217729.0, name("_u"): b * 134217729.0},
+        {name("_ah"): t - (t - a), name("_bh"): u - (u - b)},
+        {name("_al"): a - ah, name("_bl"): b - bh},
+        {name("e"): ((ah * bh - p) + ah * bl + al * bh) + al * bl},
+    ]
 
 
 #: ln(10) as the sum of two doubles (the second holds the bits the first cannot).
@@ -87,9 +106,15 @@ _LN10_LO = -2.1707562233822494e-16
 def log10(x: pl.Expr) -> pl.Expr:
     """``log10`` of a positive double: exact at powers of ten, elsewhere within one unit in the last
     place of C's ``log10``: ``ln(x) / ln(10)`` with ln(10) in double-double and one correction."""
-    ln = x.cast(F64).log()
-    q = true_div(ln, pl.lit(_LN10_HI))
-    p, e = _two_product(q, pl.lit(_LN10_HI))
-    y = q + true_div(((ln - p) - e) - q * _LN10_LO, pl.lit(_LN10_HI))
-    k = y.round()
-    return pl.when(pl.lit(10.0).pow(k) == x).then(k).otherwise(y)
+    ln, hi, q, y = pl.field("ln"), pl.field("hi"), pl.field("q"), pl.field("y")
+    built = steps(
+        {"x": x.cast(F64)},
+        {"ln": pl.field("x").log(), "hi": pl.lit(_LN10_HI)},
+        {"q": ln / hi},
+        *two_product_steps(q, hi),
+        {"y": q + (((ln - pl.field("p")) - pl.field("e")) - q * _LN10_LO) / hi},
+        {"k": y.round()},
+        {"y": pl.when(pl.lit(10.0).pow(pl.field("k")) == pl.field("x")).then(pl.field("k"))
+         .otherwise(y)},
+    )  # fmt: skip
+    return built.struct.field("y")

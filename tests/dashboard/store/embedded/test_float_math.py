@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import polars as pl
@@ -89,7 +90,8 @@ def test_log10_is_within_one_unit_in_the_last_place() -> None:
 
 
 def _project(expr: Any) -> list[dict[str, Any]]:
-    return [{"$project": {"_id": 0, "r": expr}}]
+    fields = expr if isinstance(expr, dict) and "r" in expr else {"r": expr}
+    return [{"$project": {"_id": 0, **fields}}]
 
 
 def test_mod_of_doubles_through_a_pipeline(run: RunFn) -> None:
@@ -102,3 +104,24 @@ def test_mod_of_doubles_through_a_pipeline(run: RunFn) -> None:
 def test_mod_of_doubles_with_a_huge_quotient_is_refused(run: RunFn) -> None:
     with pytest.raises(UnsupportedOperation, match=r"\$mod of doubles"):
         run([{"a": 1e300, "b": 3.0}], _project({"$mod": ["$a", "$b"]}))
+
+
+@pytest.mark.parametrize("place", [0, 1, 2, -1])
+def test_round_and_trunc_use_the_exact_decimal_value(run: RunFn, place: int) -> None:
+    # Manual $round: "rounds to the specified decimal place", half to even; $trunc truncates. The
+    # double's exact decimal value decides (Decimal(x) is exact), so 2.675 (2.67499999…) → 2.67.
+    rng = random.Random(place)
+    values = [round(rng.uniform(-1000, 1000), rng.choice([1, 2, 3])) for _ in range(300)]
+    values += [2.675, 0.125, -0.125, 2.5, -2.5, 1e-9, 12345.5]
+    docs = [{"v": v} for v in values]
+    out = run(docs, _project({"r": {"$round": ["$v", place]}, "t": {"$trunc": ["$v", place]}}))
+    step = Decimal(1).scaleb(-place)
+    want = [
+        {
+            "r": float(Decimal(v).quantize(step, rounding=ROUND_HALF_EVEN)),
+            "t": float(Decimal(v).quantize(step, rounding=ROUND_DOWN)),
+        }
+        for v in values
+    ]
+    assert [o["r"] for o in out] == [w["r"] for w in want]
+    assert [o["t"] for o in out] == [w["t"] for w in want]
