@@ -158,8 +158,8 @@ def compile_zone(spec: Any, ctx: Ctx) -> Zone:
 def _per_document(source: pl.Expr, ctx: Ctx) -> Zone:
     """A zone read from each document: the distinct names are listed from the stage's input first,
     so the query picks a compiled zone per row (no Python callback inside the query)."""
-    frame = ctx.frame
-    if frame is None or ctx.element is not None or set(frame.collect_schema()) != set(ctx.schema):
+    frame = ctx.input_frame()
+    if frame is None:
         raise ctx.unsupported("a per-document timezone here (use a constant timezone)")
     rows = frame if ctx.guard is None else frame.filter(ctx.guard)
     with raising_checks():

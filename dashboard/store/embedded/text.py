@@ -273,13 +273,14 @@ def _term_match(
     ``runtime_errors``), so the words of the stage's input are listed first and stemmed here: the
     query then looks each document's words up in the lists of words that stem to a search term.
     """
-    if ctx.frame is None or set(ctx.frame.collect_schema()) != set(ctx.schema):
+    frame = ctx.input_frame()
+    if frame is None:
         raise ctx.unsupported("$text here (it must be the first stage's filter)")
     tokens = texts.list.join(" ")
     if not options.case_sensitive:
         tokens = tokens.str.to_lowercase()
     tokens = tokens.str.extract_all(_TOKEN[options.language])
-    listed = ctx.frame.select(tokens.alias("w")).explode("w").drop_nulls().unique().collect()
+    listed = frame.select(tokens.alias("w")).explode("w").drop_nulls().unique().collect()
     keys = {w: _key(w, options, stop_words=False) for w in listed.get_column("w").to_list()}
 
     def words_of(terms: frozenset[str]) -> pl.Series:

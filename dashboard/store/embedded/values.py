@@ -96,6 +96,14 @@ class Ctx:
         cond = cond.fill_null(False)
         return replace(self, guard=cond if self.guard is None else self.guard & cond)
 
+    def input_frame(self) -> pl.LazyFrame | None:
+        """The stage input these expressions read, when the context is its documents (not an
+        array element's, nor a schema that differs from the frame's); else ``None``."""
+        frame = self.frame
+        if frame is None or self.element is not None:
+            return None
+        return frame if set(frame.collect_schema()) == set(self.schema) else None
+
     def column(self, name: str) -> pl.Expr:
         """The expression reading top-level field ``name`` of the current document."""
         if self.fields_from_element:
